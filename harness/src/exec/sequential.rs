@@ -1,0 +1,87 @@
+//! The sequential executor: one revm instance, transactions in block order.
+
+use revm::{
+    Context, ExecuteCommitEvm, MainBuilder, MainContext,
+    context::{BlockEnv, CfgEnv, TxEnv},
+    context_interface::result::ExecutionResult,
+    primitives::{U256, hardfork::SpecId},
+};
+
+use super::{BlockCtx, ChainState, Executor, Receipt, TxOutcome, effective_gas_price};
+
+/// Executes a block's transactions one after another.
+#[derive(Debug, Default)]
+pub struct Sequential;
+
+/// The revm block environment for `block`.
+pub fn block_env(block: &BlockCtx) -> BlockEnv {
+    BlockEnv {
+        number: U256::from(block.number),
+        beneficiary: block.coinbase,
+        timestamp: U256::from(block.timestamp),
+        gas_limit: block.gas_limit,
+        basefee: block.base_fee_wei,
+        prevrandao: Some(Default::default()),
+        ..Default::default()
+    }
+}
+
+/// The revm configuration the embedded chain runs with.
+pub fn cfg_env(chain_id: u64) -> CfgEnv {
+    let mut cfg = CfgEnv::new_with_spec(SpecId::PRAGUE);
+    cfg.chain_id = chain_id;
+    cfg
+}
+
+/// Turns revm's result into a receipt.
+pub fn receipt(result: ExecutionResult, effective_gas_price_wei: u128) -> Receipt {
+    match result {
+        ExecutionResult::Success { gas, logs, .. } => Receipt {
+            success: true,
+            gas_used: gas.tx_gas_used(),
+            effective_gas_price_wei,
+            logs,
+            revert_data: None,
+            halt: None,
+        },
+        ExecutionResult::Revert { gas, logs, output } => Receipt {
+            success: false,
+            gas_used: gas.tx_gas_used(),
+            effective_gas_price_wei,
+            logs,
+            revert_data: Some(output),
+            halt: None,
+        },
+        ExecutionResult::Halt { reason, gas, logs } => Receipt {
+            success: false,
+            gas_used: gas.tx_gas_used(),
+            effective_gas_price_wei,
+            logs,
+            revert_data: None,
+            halt: Some(format!("{reason:?}")),
+        },
+    }
+}
+
+impl Executor for Sequential {
+    fn name(&self) -> &'static str {
+        "sequential"
+    }
+
+    fn execute(&mut self, state: &mut ChainState, block: &BlockCtx, txs: Vec<TxEnv>) -> Vec<TxOutcome> {
+        let mut evm = Context::mainnet()
+            .with_db(state)
+            .with_block(block_env(block))
+            .with_cfg(cfg_env(block.chain_id))
+            .build_mainnet();
+        txs.into_iter()
+            .map(|tx| {
+                let price = effective_gas_price(&tx, block.base_fee_wei);
+                match evm.transact_commit(tx) {
+                    Ok(result) => TxOutcome::Included(receipt(result, price)),
+                    Err(e) => TxOutcome::Excluded(e.to_string()),
+                }
+            })
+            .collect()
+    }
+}

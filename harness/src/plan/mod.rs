@@ -1,0 +1,39 @@
+//! The plan: every transaction of a run, generated from the workload mix, given a
+//! sender and nonce, signed, and (in the open model) given its intended send time.
+
+mod keys;
+mod planner;
+mod schedule;
+
+use alloy::{
+    consensus::TxEip1559,
+    primitives::{Address, B256, Bytes},
+};
+
+pub use keys::{Keyring, recover_sender};
+pub use planner::{Planner, SigningStats};
+pub use schedule::intended_times;
+
+/// Index of a transaction in the plan; every report figure joins on it.
+pub type TxId = u32;
+
+/// One signed transaction of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedTx {
+    pub id: TxId,
+    /// Index of its workload in the mix (see `Planner::workload_names`).
+    pub workload: u16,
+    /// Index of its sender among the generated accounts.
+    pub sender: u32,
+    pub from: Address,
+    pub nonce: u64,
+    pub hash: B256,
+    /// EIP-2718 encoding, as sent to a node.
+    pub raw: Bytes,
+    /// The decoded transaction, for in-process targets.
+    pub tx: TxEip1559,
+    /// Intended send time (ns since the run's start) in the open model; 0 in closed.
+    pub intended_ns: u64,
+    /// The generated account that receives its value, for the effects check.
+    pub recipient: Option<u32>,
+}

@@ -1,0 +1,133 @@
+//! The scenario: what to run, as YAML. Parsed and validated before anything runs; every
+//! error names the file, line, column and field path, with a hint.
+
+mod duration;
+mod error;
+mod load;
+mod locate;
+mod parse;
+mod target;
+mod validate;
+
+use serde::{Deserialize, Serialize};
+use workloads::WorkloadSpec;
+
+pub use duration::Dur;
+pub use error::{ScenarioError, ScenarioErrors};
+pub use load::{ClosedSpec, LoadSpec, OpenSpec, Stage};
+pub use parse::{Override, load_file, load_str};
+pub use target::{BaseFeeSpec, EmbeddedSpec, ExecutorKind, Fault, SenderRecovery, TargetSpec};
+pub use validate::Limits;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// A short name, used in reports and metrics.
+    pub name: String,
+    /// Free text shown in reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Seed of every random choice: same seed, same transactions.
+    #[serde(default)]
+    pub seed: u64,
+    pub accounts: AccountsSpec,
+    /// The weighted workload mix.
+    pub workloads: Vec<WorkloadSpec>,
+    pub load: LoadSpec,
+    #[serde(default)]
+    pub measure: MeasureSpec,
+    pub target: TargetSpec,
+    #[serde(default)]
+    pub fees: FeeSpec,
+}
+
+/// The generated accounts that send the load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountsSpec {
+    /// How many sender accounts to generate (keys derive from the seed).
+    pub count: u32,
+    /// Initial balance of each account, in ETH.
+    #[serde(default = "default_balance_eth")]
+    pub balance_eth: u64,
+}
+
+fn default_balance_eth() -> u64 {
+    1_000
+}
+
+/// The measured window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeasureSpec {
+    /// Load sent before the measured window; excluded from every figure.
+    #[serde(default = "default_warmup")]
+    pub warmup: Dur,
+    /// Length of the measured window. With staged load it defaults to the stages' total
+    /// minus the warmup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<Dur>,
+    /// After the load stops, how long to wait for transactions still in flight before
+    /// counting them as not included.
+    #[serde(default = "default_drain")]
+    pub drain_timeout: Dur,
+}
+
+impl Default for MeasureSpec {
+    fn default() -> Self {
+        Self { warmup: default_warmup(), duration: None, drain_timeout: default_drain() }
+    }
+}
+
+fn default_warmup() -> Dur {
+    Dur::from_secs(1)
+}
+fn default_drain() -> Dur {
+    Dur::from_secs(10)
+}
+
+/// EIP-1559 fee caps every transaction is signed with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeeSpec {
+    /// `max_fee_per_gas`, in gwei.
+    #[serde(default = "default_max_fee")]
+    pub max_fee_gwei: f64,
+    /// `max_priority_fee_per_gas`, in gwei.
+    #[serde(default = "default_priority_fee")]
+    pub priority_fee_gwei: f64,
+}
+
+impl Default for FeeSpec {
+    fn default() -> Self {
+        Self { max_fee_gwei: default_max_fee(), priority_fee_gwei: default_priority_fee() }
+    }
+}
+
+fn default_max_fee() -> f64 {
+    100.0
+}
+fn default_priority_fee() -> f64 {
+    1.0
+}
+
+/// Converts gwei (possibly fractional) to wei.
+pub fn gwei_to_wei(gwei: f64) -> u128 {
+    (gwei * 1e9).round() as u128
+}
+
+impl Scenario {
+    /// Length of the measured window (validated: always known after validation).
+    pub fn measured(&self) -> core::time::Duration {
+        self.measure
+            .duration
+            .map(Dur::get)
+            .unwrap_or_else(|| self.load.stages_total().saturating_sub(self.measure.warmup.get()))
+    }
+
+    /// Warmup plus the measured window: how long load is sent.
+    pub fn run_length(&self) -> core::time::Duration {
+        self.measure.warmup.get() + self.measured()
+    }
+}

@@ -1,0 +1,194 @@
+//! Reading a scenario: YAML text -> `--set` overrides -> typed `Scenario` -> validation.
+//! Every failure comes back located in the file.
+
+use std::path::Path;
+
+use serde_yaml::Value;
+
+use super::{
+    Limits, Scenario, ScenarioError, ScenarioErrors,
+    error::did_you_mean,
+    locate::{Seg, locate, parse_path},
+    validate::validate,
+};
+
+/// A `--set path=value` override from the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    pub path: String,
+    pub value: String,
+}
+
+impl core::str::FromStr for Override {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (path, value) = s
+            .split_once('=')
+            .ok_or_else(|| format!("`{s}`: write --set PATH=VALUE, e.g. --set load.open.rate=5000"))?;
+        if path.trim().is_empty() {
+            return Err(format!("`{s}`: the path before `=` is empty"));
+        }
+        Ok(Self { path: path.trim().to_string(), value: value.to_string() })
+    }
+}
+
+/// Reads, overrides, parses and validates the scenario at `path`.
+pub fn load_file(path: &Path, overrides: &[Override], limits: &Limits) -> Result<Scenario, ScenarioErrors> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ScenarioErrors(vec![ScenarioError {
+            file: file.clone(),
+            line: None,
+            column: None,
+            path: String::new(),
+            message: format!("cannot read the scenario: {e}"),
+            hint: Some("check the path; ready scenarios are in scenarios/".into()),
+            snippet: None,
+        }])
+    })?;
+    load_str(&file, &text, overrides, limits)
+}
+
+/// As [`load_file`], from text already read; `file` names it in errors.
+pub fn load_str(file: &str, text: &str, overrides: &[Override], limits: &Limits) -> Result<Scenario, ScenarioErrors> {
+    let at = |path: &str, message: String, hint: Option<String>, extra: Option<&str>| {
+        located(file, text, overrides, path, extra, message, hint)
+    };
+    let mut value: Value = serde_yaml::from_str(text).map_err(|e| {
+        let loc = e.location();
+        ScenarioErrors(vec![ScenarioError {
+            file: file.to_string(),
+            line: loc.as_ref().map(|l| l.line()),
+            column: loc.as_ref().map(|l| l.column()),
+            path: String::new(),
+            message: format!("not valid YAML: {e}"),
+            hint: Some("check indentation and quoting near that line".into()),
+            snippet: loc.and_then(|l| text.lines().nth(l.line().saturating_sub(1)).map(str::to_string)),
+        }])
+    })?;
+    for o in overrides {
+        apply_override(&mut value, o)
+            .map_err(|m| ScenarioErrors(vec![at(&o.path, m, Some("--set takes PATH=VALUE, e.g. load.open.rate=5000".into()), None)]))?;
+    }
+    let scenario: Scenario = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = match e.path().to_string() {
+            p if p == "." => String::new(),
+            p => p,
+        };
+        let message = e.inner().to_string();
+        let (hint, extra) = hint_for(&message);
+        ScenarioErrors(vec![at(&path, message, hint, extra.as_deref())])
+    })?;
+    let problems = validate(&scenario, limits);
+    if problems.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(ScenarioErrors(problems.into_iter().map(|p| at(&p.path, p.message, p.hint, None)).collect()))
+    }
+}
+
+/// A hint for a serde message, and the child key the message is about (to locate it).
+fn hint_for(message: &str) -> (Option<String>, Option<String>) {
+    let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    if message.starts_with("unknown field") {
+        let field = quoted.first().copied().unwrap_or_default();
+        let expected = &quoted[1.min(quoted.len())..];
+        let hint = match did_you_mean(field, expected.iter().copied()) {
+            Some(m) => format!("did you mean `{m}`?"),
+            None if expected.is_empty() => "remove it".to_string(),
+            None => format!("remove it; the fields here are {}", expected.join(", ")),
+        };
+        return (Some(hint), Some(field.to_string()));
+    }
+    if message.starts_with("unknown variant") {
+        let word = quoted.first().copied().unwrap_or_default();
+        let expected = &quoted[1.min(quoted.len())..];
+        let hint = match did_you_mean(word, expected.iter().copied()) {
+            Some(m) => format!("did you mean `{m}`?"),
+            None => format!("choose one of: {}", expected.join(", ")),
+        };
+        return (Some(hint), Some("kind".to_string()));
+    }
+    if message.starts_with("missing field") {
+        let field = quoted.first().copied().unwrap_or_default();
+        return (Some(format!("add `{field}:`; see docs/scenario.md for every field")), None);
+    }
+    if message.starts_with("invalid type") {
+        return (Some("see docs/scenario.md for the type each field takes".into()), None);
+    }
+    (None, None)
+}
+
+fn located(
+    file: &str,
+    text: &str,
+    overrides: &[Override],
+    path: &str,
+    extra: Option<&str>,
+    message: String,
+    hint: Option<String>,
+) -> ScenarioError {
+    let mut segs = parse_path(path);
+    if let Some(extra) = extra {
+        segs.push(Seg::Key(extra.to_string()));
+    }
+    let full = render(&segs);
+    let overridden = overrides.iter().find(|o| full == o.path || full.starts_with(&format!("{}.", o.path)));
+    let (line, column) = match overridden {
+        Some(_) => (None, None),
+        None => locate(text, &segs).map_or((None, None), |(l, c)| (Some(l), Some(c))),
+    };
+    let message = match overridden {
+        Some(o) => format!("{message} (set on the command line: --set {}={})", o.path, o.value),
+        None => message,
+    };
+    ScenarioError {
+        file: file.to_string(),
+        line,
+        column,
+        path: full,
+        message,
+        hint,
+        snippet: line.and_then(|l| text.lines().nth(l - 1)).map(str::to_string),
+    }
+}
+
+fn render(segs: &[Seg]) -> String {
+    let mut s = String::new();
+    for seg in segs {
+        match seg {
+            Seg::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            Seg::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+fn apply_override(root: &mut Value, o: &Override) -> Result<(), String> {
+    let new: Value = serde_yaml::from_str(&o.value).map_err(|e| format!("the value `{}` is not valid YAML: {e}", o.value))?;
+    let segs = parse_path(&o.path);
+    let mut cur = root;
+    for seg in &segs {
+        cur = match seg {
+            Seg::Key(k) => {
+                if cur.is_null() {
+                    *cur = Value::Mapping(Default::default());
+                }
+                let map = cur.as_mapping_mut().ok_or_else(|| format!("cannot set `{k}`: its parent is not a mapping"))?;
+                map.entry(Value::String(k.clone())).or_insert(Value::Null)
+            }
+            Seg::Index(i) => {
+                let seq = cur.as_sequence_mut().ok_or_else(|| format!("cannot index [{i}]: not a list"))?;
+                let len = seq.len();
+                seq.get_mut(*i).ok_or_else(|| format!("index [{i}] is out of range (the list has {len} items)"))?
+            }
+        };
+    }
+    *cur = new;
+    Ok(())
+}

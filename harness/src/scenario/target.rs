@@ -1,0 +1,127 @@
+//! `target:` settings, one variant per target kind.
+
+use serde::{Deserialize, Serialize};
+
+use super::Dur;
+
+/// Where the load goes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TargetSpec {
+    /// An in-process chain on revm (nothing to install).
+    Embedded(EmbeddedSpec),
+}
+
+impl TargetSpec {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Embedded(_) => "embedded",
+        }
+    }
+}
+
+/// The in-process chain: mempool, block builder, EIP-1559 base fee, executor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmbeddedSpec {
+    /// Wall-clock time between blocks (a block is sealed earlier when the pool holds a
+    /// full block).
+    #[serde(default = "default_block_time")]
+    pub block_time: Dur,
+    /// Block gas limit.
+    #[serde(default = "default_gas_limit")]
+    pub gas_limit: u64,
+    #[serde(default = "default_chain_id")]
+    pub chain_id: u64,
+    #[serde(default)]
+    pub base_fee: BaseFeeSpec,
+    #[serde(default)]
+    pub executor: ExecutorKind,
+    /// How the chain learns each transaction's sender.
+    #[serde(default)]
+    pub sender_recovery: SenderRecovery,
+    /// Most transactions the mempool holds; more are rejected as "txpool is full".
+    #[serde(default = "default_pool_limit")]
+    pub mempool_limit: usize,
+    /// Injected faults, for tests of the harness itself.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<Fault>,
+}
+
+impl Default for EmbeddedSpec {
+    fn default() -> Self {
+        serde_yaml::from_str("{}").expect("every field has a default")
+    }
+}
+
+fn default_block_time() -> Dur {
+    Dur::from_secs(1)
+}
+fn default_gas_limit() -> u64 {
+    30_000_000
+}
+fn default_chain_id() -> u64 {
+    1337
+}
+fn default_pool_limit() -> usize {
+    1_000_000
+}
+
+/// EIP-1559 base fee parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaseFeeSpec {
+    /// Base fee of the first block, in gwei.
+    #[serde(default = "default_initial_gwei")]
+    pub initial_gwei: f64,
+    /// Gas target = gas limit / elasticity.
+    #[serde(default = "default_elasticity")]
+    pub elasticity: u64,
+    /// The base fee moves by at most 1/denominator per block.
+    #[serde(default = "default_denominator")]
+    pub denominator: u64,
+}
+
+impl Default for BaseFeeSpec {
+    fn default() -> Self {
+        Self { initial_gwei: default_initial_gwei(), elasticity: default_elasticity(), denominator: default_denominator() }
+    }
+}
+
+fn default_initial_gwei() -> f64 {
+    1.0
+}
+fn default_elasticity() -> u64 {
+    2
+}
+fn default_denominator() -> u64 {
+    8
+}
+
+/// Which block executor the embedded chain uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExecutorKind {
+    #[default]
+    Sequential,
+}
+
+/// How the embedded chain learns a transaction's sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SenderRecovery {
+    /// Take the sender the plan signed with (the signature is still real); reported.
+    #[default]
+    Trusted,
+    /// Recover every sender from its signature (libsecp256k1) and reject mismatches.
+    Verify,
+}
+
+/// A fault injected into the embedded chain: at `at` into the run it stops accepting
+/// transactions and sealing blocks for `stall`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    pub at: Dur,
+    pub stall: Dur,
+}

@@ -1,0 +1,200 @@
+//! Checks a parsed scenario for what types cannot say: ranges, exclusive choices,
+//! consistency between sections, and a run too large to pre-sign.
+
+use core::time::Duration;
+
+use workloads::{Mix, WorkloadError};
+
+use super::{Scenario, TargetSpec, gwei_to_wei};
+
+/// Bounds that protect the machine; the CLI can raise them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most transactions one run may pre-sign.
+    pub max_txs: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_txs: 5_000_000 }
+    }
+}
+
+/// Memory one planned (signed, encoded and decoded) transaction takes, roughly.
+pub const BYTES_PER_PLANNED_TX: u64 = 600;
+
+#[derive(Debug)]
+pub(super) struct Problem {
+    pub path: String,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+fn problem(path: &str, message: impl Into<String>, hint: impl Into<Option<&'static str>>) -> Problem {
+    Problem { path: path.into(), message: message.into(), hint: hint.into().map(str::to_string) }
+}
+
+pub(super) fn validate(s: &Scenario, limits: &Limits) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if s.name.trim().is_empty() {
+        out.push(problem("name", "the name is empty", "give the scenario a short name"));
+    }
+    if s.accounts.count == 0 || s.accounts.count > 1_000_000 {
+        out.push(problem("accounts.count", format!("{} accounts: must be between 1 and 1,000,000", s.accounts.count), None));
+    }
+    if s.workloads.is_empty() {
+        out.push(problem("workloads", "the mix is empty", "add e.g. `- kind: transfer`"));
+    } else if let Err(WorkloadError::InvalidDial { field, message }) = Mix::new(&s.workloads, s.accounts.count.max(1) as usize) {
+        let idx = s.workloads.iter().position(|w| w.build(s.accounts.count.max(1) as usize).is_err());
+        let path = match (field, idx) {
+            ("accounts.count", _) => "accounts.count".to_string(),
+            (f, Some(i)) => format!("workloads[{i}].{f}"),
+            (_, None) => "workloads".to_string(),
+        };
+        out.push(Problem { path, message, hint: None });
+    }
+    validate_load(s, &mut out);
+    validate_fees(s, &mut out);
+    validate_target(s, &mut out);
+    if out.is_empty() {
+        validate_size(s, limits, &mut out);
+    }
+    out
+}
+
+fn validate_load(s: &Scenario, out: &mut Vec<Problem>) {
+    let positive = |path: &str, rate: f64, out: &mut Vec<Problem>| {
+        if !(rate.is_finite() && rate > 0.0) {
+            out.push(problem(path, format!("rate {rate}: must be a number of transactions per second above 0"), None));
+        }
+    };
+    match (&s.load.open, &s.load.closed) {
+        (None, None) => out.push(problem("load", "neither `open` nor `closed` is set", "write `open: {rate: 1000}` or `closed: {in_flight: 64}`")),
+        (Some(_), Some(_)) => out.push(problem("load.closed", "`open` and `closed` are both set", "keep one load model")),
+        (Some(open), None) => match (&open.rate, &open.stages) {
+            (Some(rate), None) => positive("load.open.rate", *rate, out),
+            (None, Some(stages)) => {
+                if stages.is_empty() {
+                    out.push(problem("load.open.stages", "no stages", "add `- {rate: 1000, duration: 10s}`"));
+                }
+                for (i, st) in stages.iter().enumerate() {
+                    if !(st.rate.is_finite() && st.rate >= 0.0) {
+                        out.push(problem(&format!("load.open.stages[{i}].rate"), format!("rate {}: must be 0 or more", st.rate), None));
+                    }
+                    if st.duration.get().is_zero() {
+                        out.push(problem(&format!("load.open.stages[{i}].duration"), "the stage lasts 0s", None));
+                    }
+                }
+            }
+            (None, None) => out.push(problem("load.open", "neither `rate` nor `stages` is set", "write `rate: 1000` (tx/s)")),
+            (Some(_), Some(_)) => out.push(problem("load.open.stages", "`rate` and `stages` are both set", "keep one")),
+        },
+        (None, Some(closed)) => {
+            if closed.in_flight == 0 {
+                out.push(problem("load.closed.in_flight", "0 in flight sends nothing", "set 1 or more"));
+            }
+            if closed.count == Some(0) {
+                out.push(problem("load.closed.count", "a count of 0 sends nothing", None));
+            }
+        }
+    }
+    let staged = s.load.open.as_ref().is_some_and(|o| o.stages.is_some());
+    let total = s.load.stages_total();
+    match s.measure.duration {
+        None if !staged => out.push(problem("measure.duration", "missing: how long to measure", "add `measure: {duration: 10s}`")),
+        None if total <= s.measure.warmup.get() => out.push(problem(
+            "measure.warmup",
+            format!("the warmup ({}) is as long as all the stages ({})", s.measure.warmup, humantime::format_duration(total)),
+            "shorten the warmup or lengthen the stages",
+        )),
+        Some(d) if d.get().is_zero() => out.push(problem("measure.duration", "the measured window is 0s", None)),
+        Some(d) if staged && d.get() + s.measure.warmup.get() != total => out.push(problem(
+            "measure.duration",
+            format!(
+                "warmup ({}) + duration ({d}) must equal the stages' total ({})",
+                s.measure.warmup,
+                humantime::format_duration(total)
+            ),
+            "remove `duration`: with stages it follows from them",
+        )),
+        _ => {}
+    }
+    if s.run_length() > Duration::from_secs(24 * 3600) {
+        out.push(problem("measure.duration", "the run would last more than 24 hours", "split it into several runs"));
+    }
+    if s.measure.drain_timeout.get() > Duration::from_secs(3600) {
+        out.push(problem("measure.drain_timeout", "more than 1 hour", None));
+    }
+}
+
+fn validate_fees(s: &Scenario, out: &mut Vec<Problem>) {
+    let f = &s.fees;
+    if !(f.max_fee_gwei.is_finite() && f.max_fee_gwei > 0.0) {
+        out.push(problem("fees.max_fee_gwei", format!("{}: must be above 0", f.max_fee_gwei), None));
+    }
+    if !(f.priority_fee_gwei.is_finite() && f.priority_fee_gwei >= 0.0) {
+        out.push(problem("fees.priority_fee_gwei", format!("{}: must be 0 or more", f.priority_fee_gwei), None));
+    } else if f.priority_fee_gwei > f.max_fee_gwei {
+        out.push(problem("fees.priority_fee_gwei", "the priority fee is above the max fee", "EIP-1559 needs max_fee >= priority_fee"));
+    }
+}
+
+fn validate_target(s: &Scenario, out: &mut Vec<Problem>) {
+    match &s.target {
+        TargetSpec::Embedded(e) => {
+            let bt = e.block_time.get();
+            if bt < Duration::from_millis(10) || bt > Duration::from_secs(3600) {
+                out.push(problem("target.block_time", format!("{}: must be between 10ms and 1h", e.block_time), None));
+            }
+            if e.gas_limit < 21_000 {
+                out.push(problem("target.gas_limit", "below 21,000: not even a transfer fits", None));
+            }
+            if e.chain_id == 0 {
+                out.push(problem("target.chain_id", "chain id 0 is not allowed", None));
+            }
+            if e.base_fee.elasticity == 0 || e.base_fee.denominator == 0 {
+                out.push(problem("target.base_fee", "elasticity and denominator must be 1 or more", None));
+            }
+            if !(e.base_fee.initial_gwei.is_finite() && e.base_fee.initial_gwei >= 0.0) {
+                out.push(problem("target.base_fee.initial_gwei", "must be 0 or more", None));
+            } else if gwei_to_wei(s.fees.max_fee_gwei) < gwei_to_wei(e.base_fee.initial_gwei) {
+                out.push(problem(
+                    "fees.max_fee_gwei",
+                    format!("{} gwei is below the chain's initial base fee ({} gwei): nothing could be included", s.fees.max_fee_gwei, e.base_fee.initial_gwei),
+                    "raise fees.max_fee_gwei or lower target.base_fee.initial_gwei",
+                ));
+            }
+            if e.mempool_limit == 0 {
+                out.push(problem("target.mempool_limit", "0 would reject every transaction", None));
+            }
+            for (i, f) in e.faults.iter().enumerate() {
+                if f.stall.get().is_zero() {
+                    out.push(problem(&format!("target.faults[{i}].stall"), "a stall of 0s does nothing", None));
+                }
+            }
+        }
+    }
+}
+
+fn validate_size(s: &Scenario, limits: &Limits, out: &mut Vec<Problem>) {
+    let Some(count) = s.load.planned_count(s.run_length()) else { return };
+    if count > limits.max_txs as f64 {
+        let bytes = count * BYTES_PER_PLANNED_TX as f64;
+        let path = if s.load.closed.is_some() {
+            "load.closed.count"
+        } else if s.load.open.as_ref().is_some_and(|o| o.rate.is_some()) {
+            "load.open.rate"
+        } else {
+            "load.open.stages"
+        };
+        out.push(Problem {
+            path: path.into(),
+            message: format!(
+                "this run would pre-sign {count:.0} transactions (~{:.1} GiB of memory); the limit is {}",
+                bytes / (1u64 << 30) as f64,
+                limits.max_txs
+            ),
+            hint: Some("lower the rate or the duration, or raise the limit with --max-txs if the machine has the memory".into()),
+        });
+    }
+}

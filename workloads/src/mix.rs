@@ -1,0 +1,74 @@
+//! A weighted mix of generators: picks which workload each transaction comes from.
+
+use rand::Rng as _;
+
+use crate::{GenCtx, Generator, Op, Rng, WorkloadError, WorkloadSpec};
+
+/// The scenario's workloads with their cumulative weights.
+#[derive(Debug)]
+pub struct Mix {
+    generators: Vec<Box<dyn Generator>>,
+    cumulative: Vec<u64>,
+}
+
+impl Mix {
+    /// Builds every generator of `specs`; weights of zero take no share.
+    pub fn new(specs: &[WorkloadSpec], accounts: usize) -> Result<Self, WorkloadError> {
+        let mut total = 0u64;
+        let mut cumulative = Vec::with_capacity(specs.len());
+        let mut generators = Vec::with_capacity(specs.len());
+        for spec in specs {
+            total += u64::from(spec.weight());
+            cumulative.push(total);
+            generators.push(spec.build(accounts)?);
+        }
+        if total == 0 {
+            return Err(WorkloadError::InvalidDial { field: "workloads", message: "the weights add up to 0".into() });
+        }
+        Ok(Self { generators, cumulative })
+    }
+
+    /// The workload labels, by index (the index is what `next_op` returns).
+    pub fn names(&self) -> Vec<&'static str> {
+        self.generators.iter().map(|g| g.name()).collect()
+    }
+
+    /// Picks a workload by weight and returns its index and its next operation.
+    pub fn next_op(&mut self, ctx: &GenCtx<'_>, sender: usize, rng: &mut Rng) -> (usize, Op) {
+        let total = *self.cumulative.last().expect("a mix is never empty");
+        let draw = rng.random_range(0..total);
+        let idx = self.cumulative.partition_point(|&c| c <= draw);
+        (idx, self.generators[idx].next_op(ctx, sender, rng))
+    }
+
+    /// See [`Generator::native_recipient`].
+    pub fn native_recipient(&self, workload: usize, op: &Op, ctx: &GenCtx<'_>) -> Option<usize> {
+        self.generators[workload].native_recipient(op, ctx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::primitives::Address;
+    use rand::SeedableRng;
+
+    use super::*;
+    use crate::transfer::TransferSpec;
+
+    #[test]
+    fn weights_are_respected_and_deterministic() {
+        let t = |w| WorkloadSpec::Transfer(TransferSpec { weight: w, recipients: Default::default(), value_wei: 1 });
+        let accounts: Vec<Address> = (0..10u8).map(Address::repeat_byte).collect();
+        let ctx = GenCtx { accounts: &accounts };
+        let run = || {
+            let mut mix = Mix::new(&[t(3), t(1)], accounts.len()).unwrap();
+            let mut rng = Rng::seed_from_u64(9);
+            (0..4000).map(|i| mix.next_op(&ctx, i % 10, &mut rng)).collect::<Vec<_>>()
+        };
+        let a = run();
+        assert_eq!(a, run(), "same seed, same operations");
+        let first = a.iter().filter(|(w, _)| *w == 0).count();
+        assert!((2800..3200).contains(&first), "3:1 weights: {first} of 4000");
+        assert!(Mix::new(&[t(0)], 10).is_err());
+    }
+}

@@ -9,14 +9,14 @@ use alloy::{
     primitives::TxKind,
 };
 use rand::SeedableRng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use workloads::{GenCtx, Mix, Rng, WorkloadError};
 
 use super::{Keyring, PlannedTx, TxId};
 use crate::scenario::{Scenario, gwei_to_wei};
 
 /// What signing cost, reported on its own (it happens before the measured window).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SigningStats {
     pub txs: u64,
     pub wall_seconds: f64,

@@ -1,0 +1,72 @@
+//! The command line: one file per subcommand. Exit codes: 0 success, 1 the run finished
+//! but a check failed (effects, accounting), 2 bad input or unreachable target, 130
+//! interrupted (the report is still written).
+
+mod run;
+mod validate;
+mod workloads;
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::scenario::{Limits, Override};
+
+/// Exit code: the run finished and every check passed.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the run finished but a check failed.
+pub const EXIT_CHECK_FAILED: u8 = 1;
+/// Exit code: bad input (scenario, flags) or an unusable target; nothing ran.
+pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code: stopped by a signal; the report was written, marked interrupted.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// Gas and throughput benchmarking for EVM execution layers.
+#[derive(Debug, Parser)]
+#[command(name = "gasbench", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario and print (and optionally write) its report.
+    Run(run::RunArgs),
+    /// Check a scenario file without running it.
+    Validate(validate::ValidateArgs),
+    /// List the workload generators with their contention dials.
+    Workloads,
+}
+
+/// Flags shared by every command that reads a scenario.
+#[derive(Debug, Clone, Args)]
+pub struct ScenarioArgs {
+    /// The scenario file (YAML); ready ones are in scenarios/.
+    pub scenario: PathBuf,
+    /// Override a field, e.g. `--set load.open.rate=5000` or `--set workloads[0].recipients=zipf(1.2)`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<Override>,
+    /// Most transactions a run may pre-sign (about 600 bytes of memory each).
+    #[arg(long, env = "GASBENCH_MAX_TXS", default_value_t = Limits::default().max_txs)]
+    pub max_txs: u64,
+}
+
+impl ScenarioArgs {
+    /// Reads and validates the scenario; errors are printed, located, and mapped to exit 2.
+    pub fn load(&self) -> Result<crate::scenario::Scenario, ExitCode> {
+        crate::scenario::load_file(&self.scenario, &self.overrides, &Limits { max_txs: self.max_txs }).map_err(|e| {
+            eprintln!("{e}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        })
+    }
+}
+
+/// Runs a parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Run(args) => run::run(&args),
+        Command::Validate(args) => validate::run(&args),
+        Command::Workloads => workloads::run(),
+    }
+}

@@ -1,0 +1,9 @@
+//! Measurement: the recorder joins sends, acks and chain events with the plan and keeps
+//! HDR histograms, counts, fees and a per-second series. It is deterministic given the
+//! timestamps it is fed, and observable while a run goes on (`snapshot`).
+
+mod hist;
+mod recorder;
+
+pub use hist::{Hist, decode, encode, gas_summary, latency_summary};
+pub use recorder::{Included, Recorder, RecorderConfig, Snapshot};

@@ -1,0 +1,638 @@
+//! The recorder. Fed by the load loop (sends, acks) and by the target's chain events;
+//! joins them on `TxId`; never loses a transaction: each sent one ends as rejected,
+//! included (succeeded or reverted) or dropped.
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use tokio::sync::Semaphore;
+
+use super::hist::{Hist, gas_summary, latency_summary, new_exact_hist, new_hist, record};
+use crate::{
+    plan::{PlannedTx, TxId},
+    report::{Accounting, Failures, Fees, KindCount, Latencies, LoadFigures, SecondSample, Throughput, Wei, WorkloadFigures},
+    target::{BlockEvent, ChainEvent, Rejection},
+};
+
+/// What the recorder must know before the run.
+#[derive(Debug, Clone)]
+pub struct RecorderConfig {
+    pub workloads: Vec<&'static str>,
+    /// The measured window, on the run clock: figures cover transactions whose intended
+    /// send time falls in it, and blocks seen in it.
+    pub window_start_ns: u64,
+    pub window_end_ns: u64,
+    pub late_threshold_ns: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Unsent,
+    Sent,
+    Accepted,
+    Rejected,
+    Included,
+    Reverted,
+    Dropped,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    state: State,
+    workload: u16,
+    intended_ns: u64,
+    gas_used: u64,
+    price_wei: u128,
+}
+
+impl Default for Slot {
+    fn default() -> Self {
+        Self { state: State::Unsent, workload: 0, intended_ns: 0, gas_used: 0, price_wei: 0 }
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct FeeSums {
+    total: u128,
+    base: u128,
+    priority: u128,
+    l1: u128,
+    price_sum: u128,
+    count: u64,
+}
+
+#[derive(Debug)]
+struct Figures {
+    counts: Accounting,
+    submit: Hist,
+    inclusion: Hist,
+    gas: Hist,
+    fees: FeeSums,
+}
+
+impl Figures {
+    fn new() -> Self {
+        Self { counts: Accounting::default(), submit: new_hist(), inclusion: new_hist(), gas: new_exact_hist(), fees: FeeSums::default() }
+    }
+}
+
+/// Live figures, cheap to take while a run goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Snapshot {
+    pub sent: u64,
+    pub accepted: u64,
+    pub included: u64,
+    pub failed: u64,
+    pub pending: u64,
+    pub blocks: u64,
+    /// Inclusion p99 so far over the measured window (0 before it).
+    pub inclusion_p99_us: u64,
+}
+
+/// One fact about an included transaction, for the effects check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Included {
+    pub success: bool,
+    pub fee_wei: u128,
+}
+
+/// See the module docs.
+#[derive(Debug)]
+pub struct Recorder {
+    cfg: RecorderConfig,
+    slots: Vec<Slot>,
+    per: Vec<Figures>,
+    total: Figures,
+    rejected: BTreeMap<String, KindCount>,
+    dropped: BTreeMap<String, KindCount>,
+    anomalies: u64,
+    send_lag: Hist,
+    late_sends: u64,
+    sent_in_window: u64,
+    pending: u64,
+    blocks_seen: u64,
+    window_blocks: u64,
+    window_gas: u64,
+    window_included: u64,
+    window_fill_sum: f64,
+    window_txs: u64,
+    last_block_ns: Option<u64>,
+    interval_sum_ns: u64,
+    intervals: u64,
+    interval_max_ns: u64,
+    base_fee_min: Option<u128>,
+    base_fee_max: u128,
+    base_fee_last: u128,
+    series: Vec<SecondSample>,
+    second_hist: Hist,
+    second_of_hist: u64,
+    completions: Option<Arc<Semaphore>>,
+}
+
+fn bump(map: &mut BTreeMap<String, KindCount>, key: &str, example: &str) {
+    let e = map.entry(key.to_string()).or_insert_with(|| KindCount { count: 0, example: example.to_string() });
+    e.count += 1;
+}
+
+impl Recorder {
+    pub fn new(cfg: RecorderConfig, capacity: usize) -> Self {
+        let per = cfg.workloads.iter().map(|_| Figures::new()).collect();
+        Self {
+            cfg,
+            slots: Vec::with_capacity(capacity),
+            per,
+            total: Figures::new(),
+            rejected: BTreeMap::new(),
+            dropped: BTreeMap::new(),
+            anomalies: 0,
+            send_lag: new_hist(),
+            late_sends: 0,
+            sent_in_window: 0,
+            pending: 0,
+            blocks_seen: 0,
+            window_blocks: 0,
+            window_gas: 0,
+            window_included: 0,
+            window_fill_sum: 0.0,
+            window_txs: 0,
+            last_block_ns: None,
+            interval_sum_ns: 0,
+            intervals: 0,
+            interval_max_ns: 0,
+            base_fee_min: None,
+            base_fee_max: 0,
+            base_fee_last: 0,
+            series: Vec::new(),
+            second_hist: new_hist(),
+            second_of_hist: 0,
+            completions: None,
+        }
+    }
+
+    /// Each resolved transaction (included, rejected, dropped) adds a permit: the closed
+    /// model's way to keep N in flight.
+    pub fn notify_completions(&mut self, sem: Arc<Semaphore>) {
+        self.completions = Some(sem);
+    }
+
+    fn in_window(&self, ns: u64) -> bool {
+        (self.cfg.window_start_ns..self.cfg.window_end_ns).contains(&ns)
+    }
+
+    fn second(&mut self, ns: u64) -> &mut SecondSample {
+        let t = ns / 1_000_000_000;
+        while self.series.len() as u64 <= t {
+            let t = self.series.len() as u64;
+            self.series.push(SecondSample { t, ..Default::default() });
+        }
+        &mut self.series[t as usize]
+    }
+
+    fn resolved(&mut self, n: usize) {
+        self.pending = self.pending.saturating_sub(n as u64);
+        if let Some(sem) = &self.completions {
+            sem.add_permits(n);
+        }
+    }
+
+    /// Transactions handed to the target at `sent_ns`; `intended_ns` overrides each
+    /// transaction's own intended time (the closed model's intended time is when its
+    /// slot freed up).
+    pub fn on_sent(&mut self, txs: &[Arc<PlannedTx>], intended_ns: Option<u64>, sent_ns: u64) {
+        for tx in txs {
+            let id = tx.id as usize;
+            if self.slots.len() <= id {
+                self.slots.resize(id + 1, Slot::default());
+            }
+            let intended = intended_ns.unwrap_or(tx.intended_ns);
+            if self.slots[id].state != State::Unsent {
+                self.anomalies += 1;
+                continue;
+            }
+            self.slots[id] = Slot { state: State::Sent, workload: tx.workload, intended_ns: intended, gas_used: 0, price_wei: 0 };
+            self.per[tx.workload as usize].counts.sent += 1;
+            self.total.counts.sent += 1;
+            self.pending += 1;
+            let lag = sent_ns.saturating_sub(intended);
+            if self.in_window(intended) {
+                record(&mut self.send_lag, lag / 1_000);
+                if lag > self.cfg.late_threshold_ns {
+                    self.late_sends += 1;
+                }
+            }
+            if self.in_window(sent_ns) {
+                self.sent_in_window += 1;
+            }
+        }
+        self.second(sent_ns).sent += txs.len() as u64;
+    }
+
+    /// The target's answers for a batch sent earlier, received at `ack_ns`.
+    pub fn on_acks(&mut self, txs: &[Arc<PlannedTx>], results: &[Result<(), Rejection>], ack_ns: u64) {
+        let mut resolved = 0;
+        for (tx, result) in txs.iter().zip(results) {
+            let Some(slot) = self.slots.get_mut(tx.id as usize) else {
+                self.anomalies += 1;
+                continue;
+            };
+            let (w, intended, state) = (slot.workload as usize, slot.intended_ns, slot.state);
+            let in_window = (self.cfg.window_start_ns..self.cfg.window_end_ns).contains(&intended);
+            match result {
+                Ok(()) => {
+                    if state == State::Sent {
+                        slot.state = State::Accepted;
+                    }
+                    self.per[w].counts.accepted += 1;
+                    self.total.counts.accepted += 1;
+                    if in_window {
+                        let us = ack_ns.saturating_sub(intended) / 1_000;
+                        record(&mut self.per[w].submit, us);
+                        record(&mut self.total.submit, us);
+                    }
+                }
+                Err(rej) => {
+                    if state != State::Sent {
+                        self.anomalies += 1;
+                        continue;
+                    }
+                    slot.state = State::Rejected;
+                    self.per[w].counts.rejected += 1;
+                    self.total.counts.rejected += 1;
+                    bump(&mut self.rejected, rej.kind.as_str(), &rej.message);
+                    self.second(ack_ns).failed += 1;
+                    resolved += 1;
+                }
+            }
+        }
+        self.resolved(resolved);
+    }
+
+    /// A chain event from the target.
+    pub fn on_event(&mut self, event: &ChainEvent, now_ns: u64) {
+        match event {
+            ChainEvent::Block(b) => self.on_block(b),
+            ChainEvent::Dropped { id, reason } => {
+                let Some(slot) = self.slots.get_mut(*id as usize) else {
+                    self.anomalies += 1;
+                    return;
+                };
+                if !matches!(slot.state, State::Sent | State::Accepted) {
+                    self.anomalies += 1;
+                    return;
+                }
+                slot.state = State::Dropped;
+                let w = slot.workload as usize;
+                self.per[w].counts.dropped += 1;
+                self.total.counts.dropped += 1;
+                let key = reason.split(':').next().unwrap_or(reason).trim().to_string();
+                bump(&mut self.dropped, &key, reason);
+                self.second(now_ns).failed += 1;
+                self.resolved(1);
+            }
+        }
+    }
+
+    fn on_block(&mut self, b: &BlockEvent) {
+        let at = b.observed_ns;
+        self.blocks_seen += 1;
+        let second = at / 1_000_000_000;
+        if second != self.second_of_hist {
+            self.flush_second_p99();
+            self.second_of_hist = second;
+        }
+        let in_window = self.in_window(at);
+        if let Some(prev) = self.last_block_ns.replace(at) {
+            if in_window {
+                let d = at.saturating_sub(prev);
+                self.interval_sum_ns += d;
+                self.intervals += 1;
+                self.interval_max_ns = self.interval_max_ns.max(d);
+            }
+        }
+        if in_window {
+            self.window_blocks += 1;
+            self.window_gas += b.gas_used;
+            self.window_txs += b.txs.len() as u64 + b.foreign_txs;
+            self.window_fill_sum += if b.gas_limit == 0 { 0.0 } else { b.gas_used as f64 / b.gas_limit as f64 };
+            self.base_fee_min = Some(self.base_fee_min.map_or(b.base_fee_wei, |m| m.min(b.base_fee_wei)));
+            self.base_fee_max = self.base_fee_max.max(b.base_fee_wei);
+        }
+        self.base_fee_last = b.base_fee_wei;
+        let mut resolved = 0;
+        let mut included_now = 0;
+        for t in &b.txs {
+            let Some(slot) = self.slots.get_mut(t.id as usize) else {
+                self.anomalies += 1;
+                continue;
+            };
+            if !matches!(slot.state, State::Sent | State::Accepted) {
+                // Included twice, or after being counted as rejected or dropped.
+                self.anomalies += 1;
+                continue;
+            }
+            if slot.state == State::Sent {
+                // The block arrived before the ack: it was accepted.
+                self.per[slot.workload as usize].counts.accepted += 1;
+                self.total.counts.accepted += 1;
+            }
+            slot.state = if t.success { State::Included } else { State::Reverted };
+            slot.gas_used = t.gas_used;
+            slot.price_wei = t.effective_gas_price_wei;
+            let (w, intended) = (slot.workload as usize, slot.intended_ns);
+            for f in [&mut self.per[w], &mut self.total] {
+                f.counts.included += 1;
+                if t.success {
+                    f.counts.succeeded += 1;
+                } else {
+                    f.counts.reverted += 1;
+                }
+            }
+            resolved += 1;
+            included_now += 1;
+            if in_window {
+                self.window_included += 1;
+            }
+            if (self.cfg.window_start_ns..self.cfg.window_end_ns).contains(&intended) {
+                let us = at.saturating_sub(intended) / 1_000;
+                let gas = u128::from(t.gas_used);
+                let fee = gas * t.effective_gas_price_wei;
+                let base = gas * b.base_fee_wei.min(t.effective_gas_price_wei);
+                let l1 = t.l1_fee_wei.unwrap_or(0);
+                for f in [&mut self.per[w], &mut self.total] {
+                    record(&mut f.inclusion, us);
+                    record(&mut f.gas, t.gas_used);
+                    f.fees.total += fee + l1;
+                    f.fees.base += base;
+                    f.fees.priority += fee - base;
+                    f.fees.l1 += l1;
+                    f.fees.price_sum += t.effective_gas_price_wei;
+                    f.fees.count += 1;
+                }
+                record(&mut self.second_hist, us);
+            }
+        }
+        let s = self.second(at);
+        s.included += included_now;
+        s.gas_used += b.gas_used;
+        s.blocks += 1;
+        s.base_fee_wei = Wei(b.base_fee_wei);
+        self.resolved(resolved);
+    }
+
+    fn flush_second_p99(&mut self) {
+        if !self.second_hist.is_empty() {
+            let p99 = self.second_hist.value_at_quantile(0.99);
+            let t = self.second_of_hist;
+            self.second(t * 1_000_000_000).inclusion_p99_us = p99;
+            self.second_hist.reset();
+        }
+    }
+
+    /// Transactions sent and not yet resolved.
+    pub fn pending(&self) -> u64 {
+        self.pending
+    }
+
+    /// Live figures.
+    pub fn snapshot(&self) -> Snapshot {
+        let c = &self.total.counts;
+        Snapshot {
+            sent: c.sent,
+            accepted: c.accepted,
+            included: c.included,
+            failed: c.rejected + c.dropped + c.reverted,
+            pending: self.pending,
+            blocks: self.blocks_seen,
+            inclusion_p99_us: if self.total.inclusion.is_empty() { 0 } else { self.total.inclusion.value_at_quantile(0.99) },
+        }
+    }
+
+    /// Ends the run: whatever is still pending is counted as dropped ("not included
+    /// after the drain").
+    pub fn finish(&mut self) {
+        self.flush_second_p99();
+        for slot in &mut self.slots {
+            if matches!(slot.state, State::Sent | State::Accepted) {
+                slot.state = State::Dropped;
+                let w = slot.workload as usize;
+                for f in [&mut self.per[w], &mut self.total] {
+                    f.counts.dropped += 1;
+                    f.counts.pending_at_end += 1;
+                }
+                bump(&mut self.dropped, "not_included_after_drain", "accepted, still not in a block when the drain ended");
+            }
+        }
+        self.pending = 0;
+    }
+
+    /// The outcome of an included transaction (for the effects check).
+    pub fn included(&self, id: TxId) -> Option<Included> {
+        let s = self.slots.get(id as usize)?;
+        matches!(s.state, State::Included | State::Reverted)
+            .then(|| Included { success: s.state == State::Included, fee_wei: u128::from(s.gas_used) * s.price_wei })
+    }
+
+    /// Accounting over the whole run, with `planned` from the plan.
+    pub fn accounting(&self, planned: u64) -> Accounting {
+        let mut a = self.total.counts.clone();
+        finish_accounting(&mut a, planned);
+        a
+    }
+
+    /// Per-workload figures, keyed by workload name.
+    pub fn workloads(&self, planned_per_workload: &[u64]) -> BTreeMap<String, WorkloadFigures> {
+        let mut out = BTreeMap::new();
+        for (i, f) in self.per.iter().enumerate() {
+            let mut accounting = f.counts.clone();
+            finish_accounting(&mut accounting, planned_per_workload.get(i).copied().unwrap_or(0));
+            let figures = WorkloadFigures {
+                revert_rate: if accounting.included == 0 { 0.0 } else { accounting.reverted as f64 / accounting.included as f64 },
+                accounting,
+                latency: Latencies { submit: latency_summary(&f.submit), inclusion: latency_summary(&f.inclusion) },
+                gas_per_op: gas_summary(&f.gas),
+                fees: fees(&f.fees, None),
+            };
+            // Two mix entries of one kind share the name: keep both, numbered.
+            let name = self.cfg.workloads[i];
+            let key = if out.contains_key(name) { format!("{name}#{i}") } else { name.to_string() };
+            out.insert(key, figures);
+        }
+        out
+    }
+
+    /// Latencies over the window, all workloads.
+    pub fn latencies(&self) -> Latencies {
+        Latencies { submit: latency_summary(&self.total.submit), inclusion: latency_summary(&self.total.inclusion) }
+    }
+
+    /// Fees over the window, all workloads.
+    pub fn fees(&self) -> Fees {
+        fees(&self.total.fees, Some((self.base_fee_min.unwrap_or(self.base_fee_last), self.base_fee_max, self.base_fee_last)))
+    }
+
+    /// Throughput over a window of `window_s` seconds (shorter than planned if the run
+    /// was stopped).
+    pub fn throughput(&self, window_s: f64) -> Throughput {
+        let per_s = |v: f64| if window_s > 0.0 { v / window_s } else { 0.0 };
+        let gas_per_second = per_s(self.window_gas as f64);
+        Throughput {
+            included_tps: per_s(self.window_included as f64),
+            gas_per_second,
+            mgas_per_second: gas_per_second / 1e6,
+            blocks: self.window_blocks,
+            mean_block_fill: if self.window_blocks == 0 { 0.0 } else { self.window_fill_sum / self.window_blocks as f64 },
+            mean_block_interval_ms: if self.intervals == 0 { 0.0 } else { self.interval_sum_ns as f64 / self.intervals as f64 / 1e6 },
+            max_block_interval_ms: self.interval_max_ns as f64 / 1e6,
+            mean_txs_per_block: if self.window_blocks == 0 { 0.0 } else { self.window_txs as f64 / self.window_blocks as f64 },
+        }
+    }
+
+    /// Offered versus achieved sending over a window of `window_s` seconds.
+    pub fn load(&self, model: &str, offered_in_window: u64, window_s: f64, in_flight: Option<u32>) -> LoadFigures {
+        let per_s = |v: u64| if window_s > 0.0 { v as f64 / window_s } else { 0.0 };
+        let offered = if model == "closed" { self.sent_in_window } else { offered_in_window };
+        LoadFigures {
+            model: model.to_string(),
+            offered_tps: per_s(offered),
+            achieved_send_tps: per_s(self.sent_in_window),
+            send_ratio: if offered == 0 { 0.0 } else { self.sent_in_window as f64 / offered as f64 },
+            late_sends: self.late_sends,
+            late_threshold_ms: self.cfg.late_threshold_ns as f64 / 1e6,
+            send_lag: latency_summary(&self.send_lag),
+            in_flight,
+        }
+    }
+
+    /// Failures by kind.
+    pub fn failures(&self) -> Failures {
+        Failures {
+            rejected: self.rejected.clone(),
+            dropped: self.dropped.clone(),
+            reverted: self.total.counts.reverted,
+            anomalies: self.anomalies,
+        }
+    }
+
+    /// The per-second series.
+    pub fn series(&self) -> Vec<SecondSample> {
+        self.series.clone()
+    }
+}
+
+fn finish_accounting(a: &mut Accounting, planned: u64) {
+    a.planned = planned;
+    a.not_sent = planned.saturating_sub(a.sent);
+    a.balanced = a.sent == a.included + a.rejected + a.dropped && a.included == a.succeeded + a.reverted;
+}
+
+fn fees(s: &FeeSums, base_fee: Option<(u128, u128, u128)>) -> Fees {
+    let (min, max, last) = base_fee.unwrap_or_default();
+    Fees {
+        total_wei: Wei(s.total),
+        base_fee_wei: Wei(s.base),
+        priority_fee_wei: Wei(s.priority),
+        l1_fee_wei: Wei(s.l1),
+        mean_fee_per_tx_wei: Wei(if s.count == 0 { 0 } else { s.total / u128::from(s.count) }),
+        mean_effective_gas_price_wei: Wei(if s.count == 0 { 0 } else { s.price_sum / u128::from(s.count) }),
+        base_fee_min_wei: Wei(min),
+        base_fee_max_wei: Wei(max),
+        base_fee_last_wei: Wei(last),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::consensus::TxEip1559;
+
+    use super::*;
+    use crate::target::{IncludedTx, RejectKind};
+
+    const S: u64 = 1_000_000_000;
+
+    fn tx(id: u32, intended_ns: u64) -> Arc<PlannedTx> {
+        Arc::new(PlannedTx {
+            id,
+            workload: 0,
+            sender: 0,
+            from: Default::default(),
+            nonce: u64::from(id),
+            hash: Default::default(),
+            raw: Default::default(),
+            tx: TxEip1559::default(),
+            intended_ns,
+            recipient: None,
+        })
+    }
+
+    fn recorder() -> Recorder {
+        Recorder::new(
+            RecorderConfig { workloads: vec!["transfer"], window_start_ns: S, window_end_ns: 3 * S, late_threshold_ns: 10_000_000 },
+            8,
+        )
+    }
+
+    fn block(observed_ns: u64, ids: &[u32]) -> ChainEvent {
+        ChainEvent::Block(BlockEvent {
+            number: 1,
+            observed_ns,
+            base_fee_wei: 7,
+            gas_used: 21_000 * ids.len() as u64,
+            gas_limit: 42_000,
+            txs: ids.iter().map(|&id| IncludedTx { id, success: id != 2, gas_used: 21_000, effective_gas_price_wei: 10, l1_fee_wei: None }).collect(),
+            foreign_txs: 0,
+        })
+    }
+
+    #[test]
+    fn latency_is_measured_from_the_intended_time_and_everything_is_accounted() {
+        let mut r = recorder();
+        let txs: Vec<_> = (0..5).map(|i| tx(i, S + u64::from(i) * 1_000_000)).collect();
+        // Sent 200 ms late (a stalled sender): latency still counts from intended time.
+        r.on_sent(&txs, None, S + 200_000_000);
+        let ok = Ok(());
+        let rej = Err(Rejection { kind: RejectKind::NonceTooLow, message: "nonce too low".into() });
+        r.on_acks(&txs, &[ok.clone(), ok.clone(), ok.clone(), rej, ok], S + 250_000_000);
+        r.on_event(&block(S + 500_000_000, &[0, 1, 2]), S + 500_000_000);
+        r.on_event(&ChainEvent::Dropped { id: 4, reason: "excluded: gas".into() }, 2 * S);
+        assert_eq!(r.pending(), 0);
+        r.finish();
+        let a = r.accounting(6);
+        assert_eq!((a.sent, a.included, a.reverted, a.rejected, a.dropped, a.not_sent), (5, 3, 1, 1, 1, 1));
+        assert!(a.balanced);
+        let l = r.latencies();
+        assert_eq!(l.inclusion.count, 3);
+        assert!(l.inclusion.min_us >= 498_000 && l.inclusion.max_us <= 501_000, "{l:?}");
+        assert!(l.submit.min_us >= 246_000);
+        assert_eq!(r.load("open", 5, 2.0, None).late_sends, 5);
+        let f = r.fees();
+        assert_eq!(f.total_wei, Wei(3 * 21_000 * 10));
+        assert_eq!(f.base_fee_wei, Wei(3 * 21_000 * 7));
+        assert_eq!(f.priority_fee_wei, Wei(3 * 21_000 * 3));
+        assert_eq!(r.included(2), Some(Included { success: false, fee_wei: 210_000 }));
+    }
+
+    #[test]
+    fn pending_transactions_end_as_dropped_and_duplicates_are_anomalies() {
+        let mut r = recorder();
+        let txs = vec![tx(0, S), tx(1, S)];
+        r.on_sent(&txs, None, S);
+        r.on_acks(&txs, &[Ok(()), Ok(())], S);
+        r.on_event(&block(S, &[0]), S);
+        r.on_event(&block(S, &[0]), S);
+        r.finish();
+        let a = r.accounting(2);
+        assert_eq!((a.included, a.dropped, a.pending_at_end), (1, 1, 1));
+        assert!(a.balanced);
+        assert_eq!(r.failures().anomalies, 1);
+    }
+
+    #[test]
+    fn warmup_is_excluded_from_figures_but_not_from_accounting() {
+        let mut r = recorder();
+        let txs = vec![tx(0, S / 2), tx(1, S + 1)];
+        r.on_sent(&txs, None, S / 2);
+        r.on_event(&block(S + 10, &[0, 1]), S + 10);
+        r.finish();
+        assert_eq!(r.latencies().inclusion.count, 1);
+        assert_eq!(r.accounting(2).included, 2);
+    }
+}

@@ -1,0 +1,18 @@
+//! Reports: the versioned data of a run and its views.
+
+mod host;
+mod model;
+mod table;
+
+pub use host::{host_info, tool_info};
+pub use model::*;
+pub use table::summary_table;
+
+/// Writes the JSON report to `path` (pretty, with a trailing newline), atomically.
+pub fn write_json(report: &Report, path: &std::path::Path) -> std::io::Result<()> {
+    let mut text = serde_json::to_string_pretty(report).map_err(std::io::Error::other)?;
+    text.push('\n');
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}

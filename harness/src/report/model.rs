@@ -1,0 +1,276 @@
+//! The report's data: plain, serializable, versioned. Every figure has a stable path
+//! (e.g. `latency.inclusion.p99_us`) that gates and dashboards can address. Views
+//! (table, JSON file) are functions of it, in their own files.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{plan::SigningStats, target::TargetInfo};
+
+/// Bumped whenever a field changes meaning or is removed.
+pub const REPORT_VERSION: u32 = 1;
+
+/// Wei amounts: decimal strings in JSON (they overflow JSON numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Wei(pub u128);
+
+impl Serialize for Wei {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Wei {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map(Wei).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A whole run's report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub report_version: u32,
+    pub tool: ToolInfo,
+    pub host: HostInfo,
+    pub run: RunInfo,
+    /// The scenario exactly as run (after `--set` overrides).
+    pub scenario: serde_json::Value,
+    pub target: TargetReport,
+    pub signing: SigningStats,
+    pub load: LoadFigures,
+    pub throughput: Throughput,
+    pub latency: Latencies,
+    pub fees: Fees,
+    pub workloads: BTreeMap<String, WorkloadFigures>,
+    pub accounting: Accounting,
+    pub failures: Failures,
+    pub effects: Effects,
+    /// One sample per second of the run (warmup, window and drain).
+    pub series: Vec<SecondSample>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+    pub git_sha: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostInfo {
+    pub cpu_model: String,
+    pub cores: usize,
+    pub memory_gib: f64,
+    pub os: String,
+    pub kernel: String,
+}
+
+/// How the run went, as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every planned transaction was sent and the drain finished.
+    Completed,
+    /// Stopped by a signal or a cancellation: the figures cover what was measured.
+    Interrupted,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub scenario_name: String,
+    pub seed: u64,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub outcome: Outcome,
+    /// True when the figures do not cover the whole planned run.
+    pub partial: bool,
+    pub warmup_seconds: f64,
+    pub window_seconds: f64,
+    /// From the start of the load to the end of the drain.
+    pub elapsed_seconds: f64,
+    pub drain_seconds: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetReport {
+    pub kind: String,
+    pub chain_id: u64,
+    pub block_gas_limit: u64,
+    pub executor: Option<String>,
+    pub notes: Vec<String>,
+}
+
+impl From<TargetInfo> for TargetReport {
+    fn from(t: TargetInfo) -> Self {
+        Self {
+            kind: t.kind.to_string(),
+            chain_id: t.chain_id,
+            block_gas_limit: t.block_gas_limit,
+            executor: t.executor.map(str::to_string),
+            notes: t.notes,
+        }
+    }
+}
+
+/// What was offered and what was sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadFigures {
+    /// `open` or `closed`.
+    pub model: String,
+    /// Planned sends per second over the window (open model).
+    pub offered_tps: f64,
+    /// Actual sends per second over the window.
+    pub achieved_send_tps: f64,
+    /// achieved / offered (1.0 for the closed model).
+    pub send_ratio: f64,
+    /// Sends more than `late_threshold_ms` after their intended time.
+    pub late_sends: u64,
+    pub late_threshold_ms: f64,
+    /// Send time minus intended time, over the window.
+    pub send_lag: LatencySummary,
+    /// Closed model: transactions kept in flight.
+    pub in_flight: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Throughput {
+    /// Our transactions included per second of the window (by when the block was seen).
+    pub included_tps: f64,
+    pub gas_per_second: f64,
+    pub mgas_per_second: f64,
+    /// Blocks seen during the window.
+    pub blocks: u64,
+    /// Mean gas used / gas limit of those blocks.
+    pub mean_block_fill: f64,
+    pub mean_block_interval_ms: f64,
+    pub max_block_interval_ms: f64,
+    pub mean_txs_per_block: f64,
+}
+
+/// Percentiles of one latency, in microseconds, with the histogram itself (HDR V2,
+/// deflated, base64) so that reports of several workers merge exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct LatencySummary {
+    pub count: u64,
+    pub min_us: u64,
+    pub mean_us: f64,
+    pub p50_us: u64,
+    pub p90_us: u64,
+    pub p99_us: u64,
+    pub p999_us: u64,
+    pub max_us: u64,
+    pub hdr: String,
+}
+
+/// Latencies measured from each transaction's intended send time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Latencies {
+    /// Intended send time to accepted by the target.
+    pub submit: LatencySummary,
+    /// Intended send time to seen in a block.
+    pub inclusion: LatencySummary,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Fees {
+    /// Everything senders paid for included transactions of the window.
+    pub total_wei: Wei,
+    /// Base fee x gas used: burned.
+    pub base_fee_wei: Wei,
+    /// (effective price - base fee) x gas used: to the block producer.
+    pub priority_fee_wei: Wei,
+    /// L1 data fee (rollups).
+    pub l1_fee_wei: Wei,
+    pub mean_fee_per_tx_wei: Wei,
+    pub mean_effective_gas_price_wei: Wei,
+    pub base_fee_min_wei: Wei,
+    pub base_fee_max_wei: Wei,
+    pub base_fee_last_wei: Wei,
+}
+
+/// Gas used per operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct GasSummary {
+    pub count: u64,
+    pub mean: f64,
+    pub min: u64,
+    pub p50: u64,
+    pub p99: u64,
+    pub max: u64,
+    pub hdr: String,
+}
+
+/// One workload's figures (same window as the totals).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct WorkloadFigures {
+    pub accounting: Accounting,
+    pub latency: Latencies,
+    pub gas_per_op: GasSummary,
+    pub fees: Fees,
+    /// Reverted / included.
+    pub revert_rate: f64,
+}
+
+/// Where every sent transaction ended up (whole run, warmup included).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Accounting {
+    pub planned: u64,
+    pub sent: u64,
+    /// Planned but never sent (the run was stopped, or its time ran out).
+    pub not_sent: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub included: u64,
+    pub succeeded: u64,
+    pub reverted: u64,
+    /// Accepted but not included (dropped by the target, or still pending after the drain).
+    pub dropped: u64,
+    /// Of `dropped`: still pending when the drain ended.
+    pub pending_at_end: u64,
+    /// `sent == included + rejected + dropped`.
+    pub balanced: bool,
+}
+
+/// Failures by kind, with an example message each.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Failures {
+    pub rejected: BTreeMap<String, KindCount>,
+    pub dropped: BTreeMap<String, KindCount>,
+    pub reverted: u64,
+    /// Events that did not match the plan (a duplicate inclusion, an unknown id): 0.
+    pub anomalies: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct KindCount {
+    pub count: u64,
+    pub example: String,
+}
+
+/// The post-run check of effects on chain state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Effects {
+    /// `pass`, `fail` or `skipped`.
+    pub verdict: String,
+    pub accounts_checked: u64,
+    pub mismatches: u64,
+    /// The first mismatches, in words.
+    pub details: Vec<String>,
+}
+
+/// One second of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SecondSample {
+    /// Seconds since the start of the load.
+    pub t: u64,
+    pub sent: u64,
+    pub included: u64,
+    pub failed: u64,
+    pub gas_used: u64,
+    pub blocks: u64,
+    /// Base fee of the last block seen in this second.
+    pub base_fee_wei: Wei,
+    pub inclusion_p99_us: u64,
+}

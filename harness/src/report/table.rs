@@ -1,0 +1,128 @@
+//! The summary printed at the end of a run: headline figures, latency percentiles per
+//! workload, accounting and checks.
+
+use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_BORDERS_ONLY};
+
+use super::{LatencySummary, Report, Wei};
+
+fn ms(us: u64) -> String {
+    format!("{:.2}", us as f64 / 1e3)
+}
+
+fn gwei(w: Wei) -> String {
+    format!("{:.4}", w.0 as f64 / 1e9)
+}
+
+fn eth(w: Wei) -> String {
+    format!("{:.6}", w.0 as f64 / 1e18)
+}
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_BORDERS_ONLY).set_header(header.to_vec());
+    t
+}
+
+fn latency_row(name: &str, what: &str, l: &LatencySummary) -> Vec<Cell> {
+    let mut row = vec![Cell::new(name), Cell::new(what), Cell::new(l.count).set_alignment(CellAlignment::Right)];
+    for v in [l.p50_us, l.p90_us, l.p99_us, l.p999_us, l.max_us] {
+        row.push(Cell::new(ms(v)).set_alignment(CellAlignment::Right));
+    }
+    row
+}
+
+/// Renders the report's headline figures as text tables.
+pub fn summary_table(r: &Report) -> String {
+    let mut out = String::new();
+    let outcome = match r.run.outcome {
+        super::Outcome::Completed => "completed",
+        super::Outcome::Interrupted => "INTERRUPTED (figures cover what was measured)",
+    };
+    out.push_str(&format!(
+        "\n{} on {} ({}{}), seed {}: {outcome}\nwindow {:.1}s after {:.1}s warmup; drain {:.1}s\n\n",
+        r.run.scenario_name,
+        r.target.kind,
+        r.target.executor.as_deref().unwrap_or("-"),
+        format_args!(", chain id {}", r.target.chain_id),
+        r.run.seed,
+        r.run.window_seconds,
+        r.run.warmup_seconds,
+        r.run.drain_seconds,
+    ));
+
+    let mut t = table(&["throughput", "value"]);
+    let l = &r.load;
+    let tp = &r.throughput;
+    for (k, v) in [
+        ("offered (tx/s)", format!("{:.1}", l.offered_tps)),
+        ("sent (tx/s)", format!("{:.1}  ({:.3} of offered)", l.achieved_send_tps, l.send_ratio)),
+        ("late sends", format!("{} (> {} ms), send lag p99 {} ms", l.late_sends, l.late_threshold_ms, ms(l.send_lag.p99_us))),
+        ("included (tx/s)", format!("{:.1}", tp.included_tps)),
+        ("gas (Mgas/s)", format!("{:.2}", tp.mgas_per_second)),
+        ("blocks", format!("{}, {:.1} tx each, {:.1}% full, interval mean {:.0} ms / max {:.0} ms", tp.blocks, tp.mean_txs_per_block, tp.mean_block_fill * 100.0, tp.mean_block_interval_ms, tp.max_block_interval_ms)),
+        ("fees (ETH)", format!("{} total = {} base (burned) + {} priority", eth(r.fees.total_wei), eth(r.fees.base_fee_wei), eth(r.fees.priority_fee_wei))),
+        ("fee per tx (gwei)", format!("{} at {} gwei/gas; base fee {}..{} gwei", gwei(r.fees.mean_fee_per_tx_wei), gwei(r.fees.mean_effective_gas_price_wei), gwei(r.fees.base_fee_min_wei), gwei(r.fees.base_fee_max_wei))),
+    ] {
+        t.add_row(vec![Cell::new(k), Cell::new(v)]);
+    }
+    out.push_str(&format!("{t}\n\n"));
+
+    let mut t = table(&["workload", "latency (ms, from intended send)", "count", "p50", "p90", "p99", "p99.9", "max"]);
+    t.add_row(latency_row("all", "submit", &r.latency.submit));
+    t.add_row(latency_row("all", "inclusion", &r.latency.inclusion));
+    if r.workloads.len() > 1 {
+        for (name, w) in &r.workloads {
+            t.add_row(latency_row(name, "inclusion", &w.latency.inclusion));
+        }
+    }
+    out.push_str(&format!("{t}\n\n"));
+
+    let mut t = table(&["workload", "included", "reverted", "gas/op p50", "gas/op p99", "fee/op (gwei)"]);
+    for (name, w) in &r.workloads {
+        t.add_row(vec![
+            Cell::new(name),
+            Cell::new(w.accounting.included),
+            Cell::new(format!("{} ({:.2}%)", w.accounting.reverted, w.revert_rate * 100.0)),
+            Cell::new(w.gas_per_op.p50),
+            Cell::new(w.gas_per_op.p99),
+            Cell::new(gwei(w.fees.mean_fee_per_tx_wei)),
+        ]);
+    }
+    out.push_str(&format!("{t}\n\n"));
+
+    let a = &r.accounting;
+    out.push_str(&format!(
+        "accounting: planned {} | sent {} = included {} ({} ok, {} reverted) + rejected {} + dropped {} ({} pending at end) | not sent {} => {}\n",
+        a.planned,
+        a.sent,
+        a.included,
+        a.succeeded,
+        a.reverted,
+        a.rejected,
+        a.dropped,
+        a.pending_at_end,
+        a.not_sent,
+        if a.balanced { "balanced" } else { "UNBALANCED" },
+    ));
+    for (kind, k) in &r.failures.rejected {
+        out.push_str(&format!("  rejected {kind}: {} (e.g. \"{}\")\n", k.count, k.example));
+    }
+    for (kind, k) in &r.failures.dropped {
+        out.push_str(&format!("  dropped {kind}: {} (e.g. \"{}\")\n", k.count, k.example));
+    }
+    if r.failures.anomalies > 0 {
+        out.push_str(&format!("  ANOMALIES: {} events did not match the plan\n", r.failures.anomalies));
+    }
+    out.push_str(&format!(
+        "effects check: {} ({} accounts, {} mismatches)\n",
+        r.effects.verdict, r.effects.accounts_checked, r.effects.mismatches
+    ));
+    for d in &r.effects.details {
+        out.push_str(&format!("  {d}\n"));
+    }
+    out.push_str(&format!(
+        "signing: {} txs in {:.2}s on {} threads ({:.1} us/tx), before the load\n",
+        r.signing.txs, r.signing.wall_seconds, r.signing.threads, r.signing.per_tx_us
+    ));
+    out
+}

@@ -1,0 +1,68 @@
+//! The effects check: after a run, every generated account's nonce and balance on chain
+//! must equal what the plan and the recorded outcomes imply.
+
+use std::sync::Arc;
+
+use alloy::primitives::{Address, U256};
+
+use crate::{metrics::Recorder, plan::PlannedTx, report::Effects, target::Target};
+
+/// Most mismatches described in the report.
+const MAX_DETAILS: usize = 10;
+
+/// Compares the target's account state with the expectation.
+pub async fn check(
+    target: &dyn Target,
+    accounts: &[Address],
+    initial_balance: U256,
+    initial_nonces: &[u64],
+    txs: &[Arc<PlannedTx>],
+    recorder: &Recorder,
+) -> Effects {
+    let mut nonces = initial_nonces.to_vec();
+    // Balances as signed deltas from the initial balance: no underflow mid-way.
+    let mut spent = vec![U256::ZERO; accounts.len()];
+    let mut received = vec![U256::ZERO; accounts.len()];
+    for tx in txs {
+        let Some(inc) = recorder.included(tx.id) else { continue };
+        let s = tx.sender as usize;
+        nonces[s] = nonces[s].max(tx.nonce + 1);
+        spent[s] += U256::from(inc.fee_wei);
+        if inc.success {
+            spent[s] += tx.tx.value;
+            if let Some(r) = tx.recipient {
+                received[r as usize] += tx.tx.value;
+            }
+        }
+    }
+    let actual = match target.accounts(accounts).await {
+        Ok(a) => a,
+        Err(e) => {
+            return Effects { verdict: "skipped".into(), details: vec![format!("cannot read account state: {e}")], ..Default::default() };
+        }
+    };
+    let mut details = Vec::new();
+    let mut mismatches = 0u64;
+    for (i, a) in actual.iter().enumerate() {
+        let expected_balance = initial_balance + received[i] - spent[i];
+        let mut bad = Vec::new();
+        if a.nonce != nonces[i] {
+            bad.push(format!("nonce {} (expected {})", a.nonce, nonces[i]));
+        }
+        if a.balance != expected_balance {
+            bad.push(format!("balance {} wei (expected {expected_balance})", a.balance));
+        }
+        if !bad.is_empty() {
+            mismatches += 1;
+            if details.len() < MAX_DETAILS {
+                details.push(format!("account #{i} {}: {}", accounts[i], bad.join(", ")));
+            }
+        }
+    }
+    Effects {
+        verdict: if mismatches == 0 { "pass" } else { "fail" }.into(),
+        accounts_checked: actual.len() as u64,
+        mismatches,
+        details,
+    }
+}

@@ -1,0 +1,220 @@
+//! The runner: plans and signs the run, starts the target, drives the load (open or
+//! closed) under one cancellation token, drains, checks effects, and assembles the
+//! report. Stopping (Ctrl-C, SIGTERM, a cancelled token) still drains for a bounded
+//! time and returns a report marked interrupted.
+
+mod closed;
+mod effects;
+mod open;
+mod progress;
+mod submit;
+
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use alloy::primitives::U256;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    clock::Clock,
+    lock,
+    metrics::{Recorder, RecorderConfig},
+    plan::{Keyring, PlannedTx, Planner, SigningStats, intended_times},
+    report::{self, Outcome, Report, RunInfo},
+    scenario::Scenario,
+    target::{self, EventSink, Target, TargetError},
+};
+
+/// How a run is carried out (what to run is the scenario).
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Print a progress line every second to stderr.
+    pub progress: bool,
+    /// Concurrent `submit` calls towards the target.
+    pub max_batches_in_flight: u32,
+    /// A send later than this after its intended time counts as late.
+    pub late_threshold: Duration,
+    /// After a cancellation, the drain waits at most this long.
+    pub cancelled_drain: Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            progress: false,
+            max_batches_in_flight: 64,
+            late_threshold: Duration::from_millis(10),
+            cancelled_drain: Duration::from_secs(3),
+        }
+    }
+}
+
+/// Why a run could not produce a report.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    #[error("cannot build the workloads: {0}")]
+    Workload(#[from] workloads::WorkloadError),
+}
+
+/// Runs `scenario` to the end (or until `cancel`), and returns its report.
+pub async fn run(scenario: &Scenario, opts: &RunOptions, cancel: CancellationToken) -> Result<Report, RunError> {
+    let target = target::build(&scenario.target)?;
+    run_on(scenario, target, opts, cancel).await
+}
+
+/// As [`run`], on a target built by the caller (tests, several targets side by side).
+pub async fn run_on(
+    scenario: &Scenario,
+    target: Arc<dyn Target>,
+    opts: &RunOptions,
+    cancel: CancellationToken,
+) -> Result<Report, RunError> {
+    let keys = Arc::new(Keyring::derive(scenario.seed, scenario.accounts.count as usize));
+    let balance = U256::from(scenario.accounts.balance_eth) * U256::from(10u64).pow(U256::from(18));
+    let nonces = target.prepare(keys.addresses(), balance).await?;
+    let info = target.info();
+    let mut planner = Planner::new(scenario, keys.clone(), info.chain_id, nonces.clone())?;
+    let names = planner.workload_names();
+
+    let warmup_ns = scenario.measure.warmup.get().as_nanos() as u64;
+    let run_ns = scenario.run_length().as_nanos() as u64;
+    let (presigned, mut signing) = plan(scenario, &mut planner);
+    if opts.progress && signing.txs > 0 {
+        eprintln!(
+            "signed {} transactions in {:.2}s on {} threads ({:.1} us/tx); starting the load",
+            signing.txs, signing.wall_seconds, signing.threads, signing.per_tx_us
+        );
+    }
+
+    let clock = Clock::start();
+    let cfg = RecorderConfig {
+        workloads: names.clone(),
+        window_start_ns: warmup_ns,
+        window_end_ns: run_ns,
+        late_threshold_ns: opts.late_threshold.as_nanos() as u64,
+    };
+    let recorder = Arc::new(Mutex::new(Recorder::new(cfg, presigned.len())));
+    let (sink, mut events) = EventSink::new(clock);
+    target.start(sink).await?;
+
+    let progress_stop = CancellationToken::new();
+    let offered_tps = scenario.load.open.as_ref().and_then(|o| o.rate);
+    if opts.progress {
+        tokio::spawn(progress::run(recorder.clone(), clock, offered_tps, progress_stop.clone()));
+    }
+
+    let submitter = submit::Submitter::new(target.clone(), recorder.clone(), clock, opts.max_batches_in_flight);
+    let load = async {
+        match &scenario.load.closed {
+            Some(c) => {
+                let source = if c.count.is_some() {
+                    closed::Source::Presigned(&presigned)
+                } else {
+                    closed::Source::Lazy(&mut planner)
+                };
+                let (sent, signing_s) = closed::run(source, c.in_flight, &submitter, &recorder, clock, run_ns, &cancel).await;
+                (sent, signing_s)
+            }
+            None => {
+                let n = open::run(&presigned, &submitter, clock, run_ns, &cancel).await;
+                (presigned[..n].to_vec(), 0.0)
+            }
+        }
+    };
+    tokio::pin!(load);
+
+    // Feed chain events to the recorder while the load runs, then drain.
+    let mut load_result = None;
+    let mut drain_until = None;
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    loop {
+        tokio::select! {
+            Some(ev) = events.recv() => lock(&recorder).on_event(&ev, clock.now_ns()),
+            res = &mut load, if load_result.is_none() => {
+                load_result = Some(res);
+                drain_until = Some(clock.now_ns() + scenario.measure.drain_timeout.get().as_nanos() as u64);
+            }
+            _ = tick.tick() => {}
+        }
+        if let Some(until) = drain_until.as_mut() {
+            if cancel.is_cancelled() {
+                *until = (*until).min(clock.now_ns() + opts.cancelled_drain.as_nanos() as u64);
+            }
+            if lock(&recorder).pending() == 0 || clock.now_ns() >= *until {
+                break;
+            }
+        }
+    }
+    let load_end_ns = clock.now_ns();
+    target.stop().await;
+    while let Ok(ev) = events.try_recv() {
+        lock(&recorder).on_event(&ev, clock.now_ns());
+    }
+    progress_stop.cancel();
+    let (sent_txs, signing_during) = load_result.expect("the loop ends after the load");
+    let mut rec = lock(&recorder);
+    rec.finish();
+
+    // What was planned: the presigned plan, or what the lazy planner produced.
+    let planned_txs: &[Arc<PlannedTx>] = if presigned.is_empty() { &sent_txs } else { &presigned };
+    let mut planned_per_workload = vec![0u64; names.len()];
+    planned_txs.iter().for_each(|t| planned_per_workload[t.workload as usize] += 1);
+    if presigned.is_empty() {
+        signing.txs = sent_txs.len() as u64;
+        signing.signed_during_run = sent_txs.len() as u64;
+        signing.wall_seconds = signing_during;
+        signing.per_tx_us = if sent_txs.is_empty() { 0.0 } else { signing_during * 1e6 / sent_txs.len() as f64 };
+    }
+
+    let effects = effects::check(target.as_ref(), keys.addresses(), balance, &nonces, planned_txs, &rec).await;
+    let interrupted = cancel.is_cancelled();
+    let window_end = run_ns.min(load_end_ns).max(warmup_ns);
+    let window_s = (window_end - warmup_ns) as f64 / 1e9;
+    let offered_in_window = planned_txs.iter().filter(|t| (warmup_ns..run_ns).contains(&t.intended_ns)).count() as u64;
+    let model = if scenario.load.closed.is_some() { "closed" } else { "open" };
+    let accounting = rec.accounting(planned_txs.len() as u64);
+
+    Ok(Report {
+        report_version: report::REPORT_VERSION,
+        tool: report::tool_info(),
+        host: report::host_info(),
+        run: RunInfo {
+            scenario_name: scenario.name.clone(),
+            seed: scenario.seed,
+            started_at: humantime::format_rfc3339_millis(clock.wall_start()).to_string(),
+            outcome: if interrupted { Outcome::Interrupted } else { Outcome::Completed },
+            partial: interrupted || accounting.not_sent > 0,
+            warmup_seconds: warmup_ns as f64 / 1e9,
+            window_seconds: window_s,
+            elapsed_seconds: load_end_ns as f64 / 1e9,
+            drain_seconds: load_end_ns.saturating_sub(run_ns) as f64 / 1e9,
+        },
+        scenario: serde_json::to_value(scenario).unwrap_or_default(),
+        target: info.into(),
+        signing,
+        load: rec.load(model, offered_in_window, window_s, scenario.load.closed.as_ref().map(|c| c.in_flight)),
+        throughput: rec.throughput(window_s),
+        latency: rec.latencies(),
+        fees: rec.fees(),
+        workloads: rec.workloads(&planned_per_workload),
+        accounting,
+        failures: rec.failures(),
+        effects,
+        series: rec.series(),
+    })
+}
+
+/// Pre-signs the run's transactions (none for a closed run without a count).
+fn plan(scenario: &Scenario, planner: &mut Planner) -> (Vec<Arc<PlannedTx>>, SigningStats) {
+    match &scenario.load.closed {
+        Some(c) => match c.count {
+            Some(n) => planner.presign(&vec![0; n as usize]),
+            None => (Vec::new(), SigningStats::default()),
+        },
+        None => planner.presign(&intended_times(&scenario.load.profile(scenario.run_length()))),
+    }
+}

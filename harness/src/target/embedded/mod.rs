@@ -1,0 +1,203 @@
+//! The embedded target: an in-process chain on revm, running in real time. A mempool,
+//! a block builder thread that seals every `block_time` (or as soon as a full block is
+//! queued), EIP-1559 base fee, receipts and block history.
+
+mod basefee;
+mod builder;
+mod mempool;
+
+use std::{
+    sync::{Arc, Condvar, Mutex, atomic::AtomicBool},
+    thread::JoinHandle,
+};
+
+use alloy::{
+    consensus::{SignableTransaction, TxEnvelope},
+    eips::Decodable2718,
+    primitives::{Address, B256, U256},
+};
+use revm::{DatabaseRef, state::AccountInfo};
+
+pub use basefee::next_base_fee;
+pub use builder::BlockSummary;
+use mempool::Mempool;
+
+use super::{AccountState, EventSink, RejectKind, Rejection, Target, TargetError, TargetInfo};
+use crate::{
+    lock,
+    exec::{ChainState, Executor, Sequential},
+    plan::{PlannedTx, recover_sender},
+    scenario::{EmbeddedSpec, ExecutorKind, SenderRecovery},
+};
+
+/// The block producer's address (not a precompile, not a generated account).
+pub const COINBASE: Address = Address::new([0xc0, 0xff, 0xee, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xcb, 0x01]);
+
+/// The pool and the head, guarded together: the builder reads both when it seals.
+#[derive(Debug)]
+struct Pooled {
+    pool: Mempool,
+    base_fee: u64,
+    number: u64,
+}
+
+#[derive(Debug)]
+struct Shared {
+    spec: EmbeddedSpec,
+    pooled: Mutex<Pooled>,
+    wake: Condvar,
+    state: Mutex<ChainState>,
+    history: Mutex<Vec<BlockSummary>>,
+    stop: AtomicBool,
+}
+
+/// The embedded chain target.
+#[derive(Debug)]
+pub struct Embedded {
+    shared: Arc<Shared>,
+    builder: Mutex<Option<JoinHandle<()>>>,
+    sink: Mutex<Option<EventSink>>,
+}
+
+
+impl Embedded {
+    pub fn new(spec: EmbeddedSpec) -> Self {
+        let base_fee = (spec.base_fee.initial_gwei * 1e9).round() as u64;
+        let pool = Mempool::new(spec.mempool_limit, spec.chain_id, spec.gas_limit);
+        Self {
+            shared: Arc::new(Shared {
+                pooled: Mutex::new(Pooled { pool, base_fee, number: 0 }),
+                wake: Condvar::new(),
+                state: Mutex::new(ChainState::default()),
+                history: Mutex::new(Vec::new()),
+                stop: AtomicBool::new(false),
+                spec,
+            }),
+            builder: Mutex::new(None),
+            sink: Mutex::new(None),
+        }
+    }
+
+    /// Sealed blocks so far.
+    pub fn history(&self) -> Vec<BlockSummary> {
+        lock(&self.shared.history).clone()
+    }
+
+    fn executor(&self) -> Box<dyn Executor> {
+        match self.shared.spec.executor {
+            ExecutorKind::Sequential => Box::new(Sequential),
+        }
+    }
+
+    /// When the injected stall covering `now_ns` ends, if one does.
+    fn stalled_until(&self, now_ns: u64) -> Option<u64> {
+        builder::stall_end(&self.shared.spec, now_ns)
+    }
+
+    fn verify(tx: &PlannedTx) -> Result<(), Rejection> {
+        let bad = |m: &str| Rejection { kind: RejectKind::InvalidSignature, message: m.into() };
+        let env = TxEnvelope::decode_2718(&mut tx.raw.as_ref()).map_err(|_| bad("undecodable transaction"))?;
+        let TxEnvelope::Eip1559(signed) = env else { return Err(bad("not an EIP-1559 transaction")) };
+        let hash: B256 = signed.tx().signature_hash();
+        match recover_sender(&hash, signed.signature()) {
+            Some(from) if from == tx.from => Ok(()),
+            _ => Err(bad("invalid sender")),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Target for Embedded {
+    fn info(&self) -> TargetInfo {
+        let spec = &self.shared.spec;
+        let mut notes = vec![format!("block_time={} (wall clock)", spec.block_time)];
+        notes.push(match spec.sender_recovery {
+            SenderRecovery::Trusted => "sender_recovery=trusted: senders taken from the plan, signatures not re-verified".into(),
+            SenderRecovery::Verify => "sender_recovery=verify: every sender recovered with libsecp256k1 at submission".into(),
+        });
+        if !spec.faults.is_empty() {
+            notes.push(format!("{} injected stall(s)", spec.faults.len()));
+        }
+        TargetInfo {
+            kind: "embedded",
+            chain_id: spec.chain_id,
+            block_gas_limit: spec.gas_limit,
+            executor: Some(self.executor().name()),
+            notes,
+        }
+    }
+
+    async fn prepare(&self, accounts: &[Address], balance: U256) -> Result<Vec<u64>, TargetError> {
+        {
+            let mut state = lock(&self.shared.state);
+            for a in accounts {
+                state.insert_account_info(*a, AccountInfo { balance, ..Default::default() });
+            }
+        }
+        let mut pooled = lock(&self.shared.pooled);
+        for a in accounts {
+            pooled.pool.set_account(*a, 0, balance);
+        }
+        Ok(vec![0; accounts.len()])
+    }
+
+    async fn start(&self, sink: EventSink) -> Result<(), TargetError> {
+        let shared = self.shared.clone();
+        let executor = self.executor();
+        *lock(&self.sink) = Some(sink.clone());
+        let handle = std::thread::Builder::new()
+            .name("gasbench-builder".into())
+            .spawn(move || builder::run(&shared, executor, &sink))
+            .map_err(|e| TargetError::Failed(format!("cannot start the block builder: {e}")))?;
+        *lock(&self.builder) = Some(handle);
+        Ok(())
+    }
+
+    async fn submit(&self, batch: &[Arc<PlannedTx>]) -> Vec<Result<(), Rejection>> {
+        let now = lock(&self.sink).as_ref().map(EventSink::clock);
+        if let Some(end) = now.and_then(|c| self.stalled_until(c.now_ns()).map(|e| (c, e))) {
+            let (clock, end) = end;
+            tokio::time::sleep_until(clock.instant_at(end).into()).await;
+        }
+        let verify = self.shared.spec.sender_recovery == SenderRecovery::Verify;
+        let checked: Vec<Result<(), Rejection>> =
+            batch.iter().map(|tx| if verify { Self::verify(tx) } else { Ok(()) }).collect();
+        let mut pooled = lock(&self.shared.pooled);
+        let results = batch
+            .iter()
+            .zip(checked)
+            .map(|(tx, ok)| {
+                ok?;
+                if !pooled.pool.knows(&tx.from) {
+                    let info = lock(&self.shared.state).basic_ref(tx.from).ok().flatten().unwrap_or_default();
+                    pooled.pool.set_account(tx.from, info.nonce, info.balance);
+                }
+                pooled.pool.add(tx.clone())
+            })
+            .collect();
+        if pooled.pool.queued_gas >= self.shared.spec.gas_limit {
+            self.shared.wake.notify_one();
+        }
+        results
+    }
+
+    async fn accounts(&self, addresses: &[Address]) -> Result<Vec<AccountState>, TargetError> {
+        let state = lock(&self.shared.state);
+        addresses
+            .iter()
+            .map(|a| {
+                let info = state.basic_ref(*a).map_err(|e| TargetError::Failed(e.to_string()))?.unwrap_or_default();
+                Ok(AccountState { balance: info.balance, nonce: info.nonce })
+            })
+            .collect()
+    }
+
+    async fn stop(&self) {
+        self.shared.stop.store(true, core::sync::atomic::Ordering::SeqCst);
+        self.shared.wake.notify_all();
+        let handle = lock(&self.builder).take();
+        if let Some(handle) = handle {
+            let _ = tokio::task::spawn_blocking(move || handle.join()).await;
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! Chain events: what a target tells the recorder about inclusion, joined on `TxId`.
+
+use tokio::sync::mpsc;
+
+use crate::{clock::Clock, plan::TxId};
+
+/// A transaction included in a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IncludedTx {
+    pub id: TxId,
+    pub success: bool,
+    pub gas_used: u64,
+    pub effective_gas_price_wei: u128,
+    /// L1 data fee, on rollups.
+    pub l1_fee_wei: Option<u128>,
+}
+
+/// A block, as observed by gasbench.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockEvent {
+    pub number: u64,
+    /// When gasbench saw the block (run clock), never the header's timestamp.
+    pub observed_ns: u64,
+    pub base_fee_wei: u128,
+    pub gas_used: u64,
+    pub gas_limit: u64,
+    /// Our transactions in it, in block order.
+    pub txs: Vec<IncludedTx>,
+    /// Transactions in the block that are not ours.
+    pub foreign_txs: u64,
+}
+
+/// Everything a target reports while a run goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainEvent {
+    Block(BlockEvent),
+    /// The target knows this accepted transaction will never be included.
+    Dropped { id: TxId, reason: String },
+}
+
+/// Where a target sends its events, stamped with the run's clock.
+#[derive(Debug, Clone)]
+pub struct EventSink {
+    tx: mpsc::UnboundedSender<ChainEvent>,
+    clock: Clock,
+}
+
+impl EventSink {
+    pub fn new(clock: Clock) -> (Self, mpsc::UnboundedReceiver<ChainEvent>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (Self { tx, clock }, rx)
+    }
+
+    /// Now, on the run's clock.
+    pub fn now_ns(&self) -> u64 {
+        self.clock.now_ns()
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// Sends an event; after the run ended nobody listens, which is fine.
+    pub fn emit(&self, event: ChainEvent) {
+        let _ = self.tx.send(event);
+    }
+}

@@ -1,0 +1,120 @@
+//! Targets: where transactions go. A target accepts batches of signed transactions
+//! (an ack or a rejection each), reports what the chain did as a stream of events, and
+//! reads account state for the post-run checks. One file (or folder) per kind.
+
+pub mod embedded;
+mod events;
+
+use std::sync::Arc;
+
+use alloy::primitives::{Address, U256};
+use serde::Serialize;
+
+pub use events::{BlockEvent, ChainEvent, EventSink, IncludedTx};
+
+use crate::{plan::PlannedTx, scenario::TargetSpec};
+
+/// Why a target refused a transaction at submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectKind {
+    NonceTooLow,
+    AlreadyKnown,
+    InsufficientFunds,
+    PoolFull,
+    Underpriced,
+    InvalidSignature,
+    WrongChainId,
+    GasLimit,
+    Transport,
+    Other,
+}
+
+impl RejectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NonceTooLow => "nonce_too_low",
+            Self::AlreadyKnown => "already_known",
+            Self::InsufficientFunds => "insufficient_funds",
+            Self::PoolFull => "pool_full",
+            Self::Underpriced => "underpriced",
+            Self::InvalidSignature => "invalid_signature",
+            Self::WrongChainId => "wrong_chain_id",
+            Self::GasLimit => "gas_limit",
+            Self::Transport => "transport",
+            Self::Other => "other",
+        }
+    }
+
+    /// Whether sending the same transaction again may succeed.
+    pub fn is_retryable(self) -> bool {
+        matches!(self, Self::PoolFull | Self::Transport)
+    }
+}
+
+/// A refused transaction: the kind, and the target's own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub kind: RejectKind,
+    pub message: String,
+}
+
+/// Balance and nonce of an account, as the target sees it now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AccountState {
+    pub balance: U256,
+    pub nonce: u64,
+}
+
+/// What the report says about the target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetInfo {
+    pub kind: &'static str,
+    pub chain_id: u64,
+    pub block_gas_limit: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub executor: Option<&'static str>,
+    /// Facts a reader must know to interpret the figures.
+    pub notes: Vec<String>,
+}
+
+/// Errors of a target as a whole (not of one transaction).
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error("the target is unreachable: {0}")]
+    Unreachable(String),
+    #[error("the target refused the set-up: {0}")]
+    Setup(String),
+    #[error("the target failed: {0}")]
+    Failed(String),
+}
+
+/// A place to send load.
+#[async_trait::async_trait]
+pub trait Target: Send + Sync + core::fmt::Debug {
+    /// Chain facts for the report.
+    fn info(&self) -> TargetInfo;
+
+    /// Makes `accounts` exist with `balance` each (genesis for the embedded chain,
+    /// funding for a real node); returns their current nonces.
+    async fn prepare(&self, accounts: &[Address], balance: U256) -> Result<Vec<u64>, TargetError>;
+
+    /// Starts producing chain events into `sink` (the run's clock starts here).
+    async fn start(&self, sink: EventSink) -> Result<(), TargetError>;
+
+    /// Submits a batch; one result per transaction, in order.
+    async fn submit(&self, batch: &[Arc<PlannedTx>]) -> Vec<Result<(), Rejection>>;
+
+    /// Reads accounts' current state (after the run, for the effects check).
+    async fn accounts(&self, addresses: &[Address]) -> Result<Vec<AccountState>, TargetError>;
+
+    /// Stops producing blocks and events.
+    async fn stop(&self);
+}
+
+/// Builds the target a scenario names.
+pub fn build(spec: &TargetSpec) -> Result<Arc<dyn Target>, TargetError> {
+    match spec {
+        TargetSpec::Embedded(e) => Ok(Arc::new(embedded::Embedded::new(e.clone()))),
+    }
+}

@@ -1,1 +1,27 @@
-fn main(){}
+//! End-to-end tests of gasbench: one binary, one module per area.
+
+mod cli;
+mod embedded_run;
+mod report_schema;
+mod scenario_errors;
+mod scenarios_dir;
+mod stall;
+
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the repo").to_path_buf()
+}
+
+/// Loads a scenario from YAML text, with the default limits.
+pub fn scenario(yaml: &str) -> gasbench::scenario::Scenario {
+    gasbench::scenario::load_str("test.yaml", yaml, &[], &Default::default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A small transfer scenario on the embedded chain; `extra` is appended verbatim.
+pub fn small(rate: u32, duration: &str, extra: &str) -> String {
+    format!(
+        "name: small\nseed: 3\naccounts: {{count: 50}}\nworkloads: [{{kind: transfer}}]\nload: {{open: {{rate: {rate}}}}}\nmeasure: {{warmup: 0s, duration: {duration}, drain_timeout: 5s}}\n{extra}"
+    )
+}

@@ -600,8 +600,8 @@ mod tests {
         assert!(a.balanced);
         let l = r.latencies();
         assert_eq!(l.inclusion.count, 3);
-        assert!(l.inclusion.min_us >= 498_000 && l.inclusion.max_us <= 501_000, "{l:?}");
-        assert!(l.submit.min_us >= 246_000);
+        assert!(l.inclusion.min_us >= 497_000 && l.inclusion.max_us <= 501_000, "{l:?}");
+        assert!(l.submit.min_us >= 245_000);
         assert_eq!(r.load("open", 5, 2.0, None).late_sends, 5);
         let f = r.fees();
         assert_eq!(f.total_wei, Wei(3 * 21_000 * 10));

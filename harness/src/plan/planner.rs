@@ -149,7 +149,10 @@ fn sign(keys: &Keyring, tx: &mut PlannedTx) {
 
 #[cfg(test)]
 mod tests {
-    use alloy::{consensus::Transaction, eips::Decodable2718};
+    use alloy::{
+        consensus::Transaction,
+        eips::Decodable2718,
+    };
 
     use super::*;
 
@@ -173,7 +176,10 @@ mod tests {
         for tx in &txs {
             let env = TxEnvelope::decode_2718(&mut tx.raw.as_ref()).unwrap();
             assert_eq!(*env.tx_hash(), tx.hash);
-            assert_eq!(env.recover_signer().unwrap(), tx.from);
+            let signed = env.as_eip1559().unwrap();
+            // Recovered with alloy's k256 path, independent of our libsecp256k1 signing.
+            let from = signed.signature().recover_address_from_prehash(&signed.signature_hash()).unwrap();
+            assert_eq!(from, tx.from);
             assert_eq!(env.chain_id(), Some(1337));
             assert_eq!(env.nonce(), tx.nonce);
         }

@@ -71,9 +71,14 @@ fn key_of(text: &str) -> Option<&str> {
     Some(key.trim().trim_matches(|c| c == '"' || c == '\''))
 }
 
-/// The 1-based (line, column) of the deepest part of `path` that exists in `text`.
-pub fn locate(text: &str, path: &[Seg]) -> Option<(usize, usize)> {
+/// The 1-based (line, column) of the deepest part of `path` that exists in `text`: of
+/// its inline value when `at_value` and there is one, else of its key. The empty path is
+/// the document's first line.
+pub fn locate(text: &str, path: &[Seg], at_value: bool) -> Option<(usize, usize)> {
     let all = entries(text);
+    if path.is_empty() {
+        return all.first().map(|e| (e.line, e.indent + 1));
+    }
     let (mut lo, mut hi) = (0, all.len());
     let mut found = None;
     for seg in path {
@@ -89,7 +94,7 @@ pub fn locate(text: &str, path: &[Seg]) -> Option<(usize, usize)> {
         // The node's children: following entries deeper than this one (for a dash, its
         // item's entries start right after it on the same line).
         let end = (i + 1..hi).find(|&j| all[j].indent <= e.indent).unwrap_or(hi);
-        if let Seg::Key(_) = seg {
+        if let (Seg::Key(_), true) = (seg, at_value) {
             // An inline value (`rate: 5`) has no children; keep the key's position.
             if let Some((_, v)) = e.text.split_once(':') {
                 if !v.trim().is_empty() {
@@ -114,16 +119,18 @@ mod tests {
 
     #[test]
     fn finds_nested_keys_and_list_items() {
-        assert_eq!(locate(Y, &parse_path("name")), Some((1, 7)));
-        assert_eq!(locate(Y, &parse_path("load.open.stages[1].rate")), Some((7, 15)));
-        assert_eq!(locate(Y, &parse_path("load.open.stages[1].duration")), Some((8, 19)));
-        assert_eq!(locate(Y, &parse_path("workloads[0].recipients")), Some((11, 17)));
-        assert_eq!(locate(Y, &parse_path("workloads[0]")), Some((10, 3)));
+        assert_eq!(locate(Y, &parse_path("name"), true), Some((1, 7)));
+        assert_eq!(locate(Y, &parse_path("load.open.stages[1].rate"), true), Some((7, 15)));
+        assert_eq!(locate(Y, &parse_path("load.open.stages[1].duration"), true), Some((8, 19)));
+        assert_eq!(locate(Y, &parse_path("workloads[0].recipients"), true), Some((11, 17)));
+        assert_eq!(locate(Y, &parse_path("workloads[0]"), true), Some((10, 3)));
     }
 
     #[test]
     fn falls_back_to_the_deepest_existing_parent() {
-        assert_eq!(locate(Y, &parse_path("load.open.rate")), Some((3, 3)));
-        assert_eq!(locate(Y, &parse_path("nothing")), None);
+        assert_eq!(locate(Y, &parse_path("load.open.rate"), true), Some((3, 3)));
+        assert_eq!(locate(Y, &parse_path("nothing"), true), None);
+        assert_eq!(locate(Y, &parse_path("load.open.stages[1].rate"), false), Some((7, 9)));
+        assert_eq!(locate(Y, &[], true), Some((1, 1)));
     }
 }

@@ -129,14 +129,19 @@ fn located(
     hint: Option<String>,
 ) -> ScenarioError {
     let mut segs = parse_path(path);
+    // The message's own key (an unknown field) is where to point, unless the path
+    // already ends with it.
+    let at_key = message.starts_with("unknown field");
     if let Some(extra) = extra {
-        segs.push(Seg::Key(extra.to_string()));
+        if segs.last() != Some(&Seg::Key(extra.to_string())) {
+            segs.push(Seg::Key(extra.to_string()));
+        }
     }
     let full = render(&segs);
     let overridden = overrides.iter().find(|o| full == o.path || full.starts_with(&format!("{}.", o.path)));
     let (line, column) = match overridden {
         Some(_) => (None, None),
-        None => locate(text, &segs).map_or((None, None), |(l, c)| (Some(l), Some(c))),
+        None => locate(text, &segs, !at_key).map_or((None, None), |(l, c)| (Some(l), Some(c))),
     };
     let message = match overridden {
         Some(o) => format!("{message} (set on the command line: --set {}={})", o.path, o.value),

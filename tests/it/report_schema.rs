@@ -1,0 +1,50 @@
+//! The JSON report matches the JSON Schema in the repo, round-trips, and its serialized
+//! histograms hold the same figures as its percentiles.
+
+use gasbench::{
+    metrics::decode,
+    report::Report,
+    runner::{RunOptions, run},
+};
+use tokio_util::sync::CancellationToken;
+
+use crate::{root, scenario, small};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_report_matches_the_schema_and_merges_exactly() {
+    let r = run(&scenario(&small(300, "1s", "target: {kind: embedded, block_time: 100ms}\n")), &RunOptions::default(), CancellationToken::new())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.json");
+    gasbench::report::write_json(&r, &path).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+
+    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root().join("harness/report.schema.json")).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema is valid");
+    let errors: Vec<String> = validator.iter_errors(&json).map(|e| format!("{}: {e}", e.instance_path)).collect();
+    assert!(errors.is_empty(), "report does not match harness/report.schema.json:\n{}", errors.join("\n"));
+
+    // Provenance is there.
+    assert_eq!(json["report_version"], 1);
+    assert_eq!(json["tool"]["name"], "gasbench");
+    assert!(json["host"]["cores"].as_u64().unwrap() >= 1);
+    assert_eq!(json["run"]["seed"], 3);
+    assert_eq!(json["scenario"]["name"], "small");
+
+    // An unknown field is caught by the schema (it is strict).
+    let mut extra = json.clone();
+    extra["surprise"] = 1.into();
+    assert!(!validator.is_valid(&extra));
+
+    // Round trip, and the histogram behind the percentiles.
+    let back: Report = serde_json::from_value(json).unwrap();
+    assert_eq!(back, r);
+    let h = decode(&r.latency.inclusion.hdr).unwrap();
+    assert_eq!(h.len(), r.latency.inclusion.count);
+    assert_eq!(h.value_at_quantile(0.99), r.latency.inclusion.p99_us);
+    let mut twice = h.clone();
+    twice.add(&h).unwrap();
+    assert_eq!(twice.len(), 2 * h.len(), "two workers' histograms add exactly");
+    assert_eq!(twice.value_at_quantile(0.99), h.value_at_quantile(0.99));
+}

@@ -1,0 +1,134 @@
+//! Bad scenarios are refused before anything runs: file:line:column, field path, hint,
+//! exit code 2.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use gasbench::{
+    cli::{Cli, EXIT_BAD_INPUT},
+    scenario::{Limits, ScenarioError, load_file},
+};
+
+const GOOD: &str = "\
+name: t
+accounts:
+  count: 10
+workloads:
+  - kind: transfer
+load:
+  open:
+    rate: 100
+measure:
+  duration: 1s
+target:
+  kind: embedded
+";
+
+/// Writes `yaml` to a temp file, checks it fails with one located error, and that the
+/// CLI (`validate` and `run`) exits 2 on it.
+fn refused(yaml: &str) -> ScenarioError {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let errs = load_file(&path, &[], &Limits::default()).expect_err("the scenario must be refused");
+    for cmd in ["validate", "run"] {
+        let cli = Cli::try_parse_from(["gasbench", cmd, path.to_str().unwrap()]).unwrap();
+        assert_eq!(gasbench::cli::run(cli), ExitCode::from(EXIT_BAD_INPUT), "{cmd} exits 2");
+    }
+    let e = errs.0.into_iter().next().unwrap();
+    assert!(e.file.ends_with("bad.yaml"));
+    assert!(e.to_string().contains("bad.yaml:"), "the message names the file: {e}");
+    e
+}
+
+#[test]
+fn the_good_scenario_is_accepted() {
+    gasbench::scenario::load_str("good.yaml", GOOD, &[], &Limits::default()).unwrap();
+}
+
+#[test]
+fn unknown_field_points_at_it_and_suggests_the_right_name() {
+    let e = refused(&GOOD.replace("    rate: 100", "    rat: 100"));
+    assert_eq!((e.line, e.column), (Some(8), Some(5)), "{e}");
+    assert_eq!(e.path, "load.open.rat");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `rate`?"));
+    let shown = e.to_string();
+    assert!(shown.contains(":8:5: load.open.rat: unknown field `rat`"), "{shown}");
+    assert!(shown.contains("8 |     rat: 100"), "the line is quoted: {shown}");
+}
+
+#[test]
+fn unknown_field_inside_a_workload_is_located() {
+    let e = refused(&GOOD.replace("  - kind: transfer", "  - kind: transfer\n    recipents: uniform"));
+    assert_eq!(e.line, Some(6), "{e}");
+    assert_eq!(e.path, "workloads[0].recipents");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `recipients`?"));
+}
+
+#[test]
+fn wrong_type_names_the_field_and_line() {
+    let e = refused(&GOOD.replace("  count: 10", "  count: many"));
+    assert_eq!(e.path, "accounts.count");
+    assert_eq!(e.line, Some(3), "{e}");
+    assert!(e.message.contains("invalid type"), "{e}");
+}
+
+#[test]
+fn negative_rate_is_refused_with_its_location() {
+    let e = refused(&GOOD.replace("rate: 100", "rate: -5"));
+    assert_eq!(e.path, "load.open.rate");
+    assert_eq!(e.line, Some(8), "{e}");
+    assert!(e.message.contains("above 0"), "{e}");
+}
+
+#[test]
+fn missing_target_is_refused() {
+    let e = refused(&GOOD.replace("target:\n  kind: embedded\n", ""));
+    assert!(e.message.contains("missing field `target`"), "{e}");
+    assert!(e.hint.unwrap().contains("target"));
+    assert!(e.line.is_some(), "even a missing field points into the file");
+}
+
+#[test]
+fn unknown_target_kind_suggests_the_known_ones() {
+    let e = refused(&GOOD.replace("kind: embedded", "kind: embeded"));
+    assert_eq!(e.path, "target.kind");
+    assert_eq!(e.line, Some(12), "{e}");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `embedded`?"));
+}
+
+#[test]
+fn oversized_run_is_refused_before_signing_anything() {
+    let e = refused(&GOOD.replace("rate: 100", "rate: 50000000").replace("duration: 1s", "duration: 60s"));
+    assert_eq!(e.path, "load.open.rate");
+    assert!(e.message.contains("3050000000 transactions"), "1 s default warmup + 60 s at 50M tx/s: {e}");
+    assert!(e.message.contains("GiB"), "{e}");
+    assert!(e.hint.unwrap().contains("--max-txs"));
+}
+
+#[test]
+fn invalid_yaml_is_located() {
+    let e = refused("name: t\naccounts: {count: 10\nload: x\n");
+    assert!(e.line.is_some(), "{e}");
+    assert!(e.message.contains("not valid YAML"));
+}
+
+#[test]
+fn contradicting_sections_are_all_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("two.yaml");
+    let yaml = GOOD.replace("  open:\n    rate: 100", "  closed:\n    in_flight: 0").replace("  count: 10", "  count: 0");
+    std::fs::write(&path, yaml).unwrap();
+    let errs = load_file(&path, &[], &Limits::default()).unwrap_err();
+    let paths: Vec<&str> = errs.0.iter().map(|e| e.path.as_str()).collect();
+    assert!(paths.contains(&"accounts.count") && paths.contains(&"load.closed.in_flight"), "{paths:?}");
+}
+
+#[test]
+fn overrides_apply_and_their_errors_name_the_flag() {
+    let ov = |s: &str| s.parse().unwrap();
+    let s = gasbench::scenario::load_str("good.yaml", GOOD, &[ov("load.open.rate=250"), ov("workloads[0].recipients=zipf(1.2)")], &Limits::default()).unwrap();
+    assert_eq!(s.load.open.unwrap().rate, Some(250.0));
+    let e = gasbench::scenario::load_str("good.yaml", GOOD, &[ov("load.open.rate=-1")], &Limits::default()).unwrap_err();
+    assert!(e.to_string().contains("--set load.open.rate=-1"), "{e}");
+}

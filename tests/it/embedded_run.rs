@@ -30,7 +30,9 @@ fn quickstart_runs_from_the_cli_and_accounts_for_every_transaction() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report.json");
     let scenario = root().join("scenarios/quickstart.yaml");
-    let cli = Cli::try_parse_from(["gasbench", "run", scenario.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()]).unwrap();
+    let cli =
+        Cli::try_parse_from(["gasbench", "run", scenario.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()])
+            .unwrap();
     assert_eq!(gasbench::cli::run(cli), ExitCode::from(EXIT_OK));
     let r: Report = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_all_accounted(&r);
@@ -49,7 +51,8 @@ fn quickstart_runs_from_the_cli_and_accounts_for_every_transaction() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closed_model_with_a_count_sends_exactly_that_many() {
-    let yaml = small(0, "30s", "target: {kind: embedded, block_time: 100ms}\n").replace("load: {open: {rate: 0}}", "load: {closed: {in_flight: 16, count: 300}}");
+    let yaml = small(0, "30s", "target: {kind: embedded, block_time: 100ms}\n")
+        .replace("load: {open: {rate: 0}}", "load: {closed: {in_flight: 16, count: 300}}");
     let r = run_yaml(&yaml).await;
     assert_all_accounted(&r);
     assert_eq!((r.accounting.planned, r.accounting.sent, r.accounting.included), (300, 300, 300));
@@ -60,7 +63,8 @@ async fn closed_model_with_a_count_sends_exactly_that_many() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closed_model_without_a_count_is_bounded_by_time_and_signs_as_it_goes() {
-    let yaml = small(0, "1500ms", "target: {kind: embedded, block_time: 100ms}\n").replace("load: {open: {rate: 0}}", "load: {closed: {in_flight: 8}}");
+    let yaml = small(0, "1500ms", "target: {kind: embedded, block_time: 100ms}\n")
+        .replace("load: {open: {rate: 0}}", "load: {closed: {in_flight: 8}}");
     let r = run_yaml(&yaml).await;
     assert_all_accounted(&r);
     assert!(r.accounting.sent > 8, "several rounds of 8 in 1.5 s: {}", r.accounting.sent);
@@ -88,7 +92,8 @@ async fn verified_senders_are_recovered_and_included() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unaffordable_transactions_are_rejected_and_counted() {
-    let yaml = small(100, "1s", "target: {kind: embedded, block_time: 100ms}\n").replace("accounts: {count: 50}", "accounts: {count: 50, balance_eth: 0}");
+    let yaml = small(100, "1s", "target: {kind: embedded, block_time: 100ms}\n")
+        .replace("accounts: {count: 50}", "accounts: {count: 50, balance_eth: 0}");
     let r = run_yaml(&yaml).await;
     assert_all_accounted(&r);
     assert_eq!(r.accounting.rejected, 100);
@@ -98,11 +103,11 @@ async fn unaffordable_transactions_are_rejected_and_counted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_run_drains_and_still_reports() {
-    let s = scenario(&small(500, "20s", "target: {kind: embedded, block_time: 200ms}\n"));
+    let s = scenario(&small(200, "20s", "target: {kind: embedded, block_time: 200ms}\n"));
     let cancel = CancellationToken::new();
     let stopper = cancel.clone();
     tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        tokio::time::sleep(Duration::from_millis(2500)).await;
         stopper.cancel();
     });
     let r = run(&s, &RunOptions::default(), cancel).await.unwrap();

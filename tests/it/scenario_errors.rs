@@ -117,7 +117,8 @@ fn invalid_yaml_is_located() {
 fn contradicting_sections_are_all_reported() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("two.yaml");
-    let yaml = GOOD.replace("  open:\n    rate: 100", "  closed:\n    in_flight: 0").replace("  count: 10", "  count: 0");
+    let yaml =
+        GOOD.replace("  open:\n    rate: 100", "  closed:\n    in_flight: 0").replace("  count: 10", "  count: 0");
     std::fs::write(&path, yaml).unwrap();
     let errs = load_file(&path, &[], &Limits::default()).unwrap_err();
     let paths: Vec<&str> = errs.0.iter().map(|e| e.path.as_str()).collect();
@@ -127,8 +128,29 @@ fn contradicting_sections_are_all_reported() {
 #[test]
 fn overrides_apply_and_their_errors_name_the_flag() {
     let ov = |s: &str| s.parse().unwrap();
-    let s = gasbench::scenario::load_str("good.yaml", GOOD, &[ov("load.open.rate=250"), ov("workloads[0].recipients=zipf(1.2)")], &Limits::default()).unwrap();
+    let s = gasbench::scenario::load_str(
+        "good.yaml",
+        GOOD,
+        &[ov("load.open.rate=250"), ov("workloads[0].recipients=zipf(1.2)")],
+        &Limits::default(),
+    )
+    .unwrap();
     assert_eq!(s.load.open.unwrap().rate, Some(250.0));
-    let e = gasbench::scenario::load_str("good.yaml", GOOD, &[ov("load.open.rate=-1")], &Limits::default()).unwrap_err();
+    let e =
+        gasbench::scenario::load_str("good.yaml", GOOD, &[ov("load.open.rate=-1")], &Limits::default()).unwrap_err();
     assert!(e.to_string().contains("--set load.open.rate=-1"), "{e}");
+}
+
+#[test]
+fn errors_inside_tagged_sections_keep_their_field_path() {
+    let e = refused(&GOOD.replace("  kind: embedded", "  kind: embedded\n  block_time: 5"));
+    assert_eq!(e.path, "target.block_time", "{e}");
+    assert_eq!(e.line, Some(13), "{e}");
+    assert!(e.message.contains("5s"), "the hint is in the message: {e}");
+    let e = refused(&GOOD.replace("  kind: embedded", "  kind: embedded\n  sender_recovery: verfy"));
+    assert_eq!(e.path, "target.sender_recovery", "{e}");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `verify`?"));
+    let e = refused(&GOOD.replace("  - kind: transfer", "  - kind: transfer\n    recipients: zipf(0)"));
+    assert_eq!(e.path, "workloads[0].recipients", "{e}");
+    assert_eq!(e.line, Some(6), "{e}");
 }

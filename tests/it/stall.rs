@@ -8,7 +8,8 @@ use crate::{scenario, small};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_500ms_stall_shows_in_p99_inclusion_latency() {
-    let yaml = small(1000, "4s", "target:\n  kind: embedded\n  block_time: 250ms\n  faults: [{at: 2s, stall: 500ms}]\n");
+    let yaml =
+        small(1000, "4s", "target:\n  kind: embedded\n  block_time: 250ms\n  faults: [{at: 2s, stall: 500ms}]\n");
     let r = run(&scenario(&yaml), &RunOptions::default(), CancellationToken::new()).await.unwrap();
     assert!(r.accounting.balanced && r.effects.verdict == "pass");
     assert_eq!(r.accounting.included, 4000, "nothing is lost to the stall");

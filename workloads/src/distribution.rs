@@ -34,15 +34,12 @@ impl Pick {
         Ok(match self {
             Self::Uniform => Picker::Uniform(n),
             Self::Zipf(s) => {
-                let zipf = Zipf::new(n as f64, s)
-                    .map_err(|e| invalid(format!("zipf({s}) over {n} items: {e}")))?;
+                let zipf = Zipf::new(n as f64, s).map_err(|e| invalid(format!("zipf({s}) over {n} items: {e}")))?;
                 Picker::Zipf(n, zipf)
             }
             Self::Hot { ratio, set_size } => {
                 if set_size > n {
-                    return Err(invalid(format!(
-                        "hot set of {set_size} is larger than the {n} items to pick from"
-                    )));
+                    return Err(invalid(format!("hot set of {set_size} is larger than the {n} items to pick from")));
                 }
                 Picker::Hot { n, ratio, set_size }
             }
@@ -64,15 +61,14 @@ impl FromStr for Pick {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        const HINT: &str = "expected `uniform`, `zipf(S)` with S > 0, `hot(RATIO)` or `hot(RATIO, SET_SIZE)` with RATIO in [0, 1]";
+        const HINT: &str =
+            "expected `uniform`, `zipf(S)` with S > 0, `hot(RATIO)` or `hot(RATIO, SET_SIZE)` with RATIO in [0, 1]";
         let s = s.trim();
         if s == "uniform" {
             return Ok(Self::Uniform);
         }
-        let (name, args) = s
-            .strip_suffix(')')
-            .and_then(|rest| rest.split_once('('))
-            .ok_or_else(|| format!("`{s}`: {HINT}"))?;
+        let (name, args) =
+            s.strip_suffix(')').and_then(|rest| rest.split_once('(')).ok_or_else(|| format!("`{s}`: {HINT}"))?;
         let args: Vec<&str> = args.split(',').map(str::trim).collect();
         let num = |a: &str| a.parse::<f64>().map_err(|_| format!("`{s}`: `{a}` is not a number; {HINT}"));
         match (name.trim(), args.as_slice()) {
@@ -176,7 +172,10 @@ mod tests {
         for bad in ["zipf(0)", "hot(1.5)", "hot(0.5, 0)", "normal(1)", "zipf", "zipf(x)"] {
             assert!(bad.parse::<Pick>().is_err(), "{bad} should not parse");
         }
-        assert_eq!(Pick::Hot { ratio: 0.5, set_size: 3 }.to_string().parse::<Pick>().unwrap().to_string(), "hot(0.5, 3)");
+        assert_eq!(
+            Pick::Hot { ratio: 0.5, set_size: 3 }.to_string().parse::<Pick>().unwrap().to_string(),
+            "hot(0.5, 3)"
+        );
     }
 
     #[test]

@@ -15,7 +15,10 @@ pub struct ValidateArgs {
 pub fn run(args: &ValidateArgs) -> ExitCode {
     match args.scenario.load() {
         Ok(s) => {
-            let count = s.load.planned_count(s.run_length()).map_or("bounded by time".to_string(), |n| format!("{n:.0} transactions"));
+            let count = s
+                .load
+                .planned_count(s.run_length())
+                .map_or("bounded by time".to_string(), |n| format!("{n:.0} transactions"));
             println!(
                 "{}: ok: `{}`, {} workload(s), {} accounts, {} load, {} target, {} warmup + {} measured ({count})",
                 args.scenario.scenario.display(),

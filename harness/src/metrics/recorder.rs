@@ -9,7 +9,9 @@ use tokio::sync::Semaphore;
 use super::hist::{Hist, gas_summary, latency_summary, new_exact_hist, new_hist, record};
 use crate::{
     plan::{PlannedTx, TxId},
-    report::{Accounting, Failures, Fees, KindCount, Latencies, LoadFigures, SecondSample, Throughput, Wei, WorkloadFigures},
+    report::{
+        Accounting, Failures, Fees, KindCount, Latencies, LoadFigures, SecondSample, Throughput, Wei, WorkloadFigures,
+    },
     target::{BlockEvent, ChainEvent, Rejection},
 };
 
@@ -71,7 +73,13 @@ struct Figures {
 
 impl Figures {
     fn new() -> Self {
-        Self { counts: Accounting::default(), submit: new_hist(), inclusion: new_hist(), gas: new_exact_hist(), fees: FeeSums::default() }
+        Self {
+            counts: Accounting::default(),
+            submit: new_hist(),
+            inclusion: new_hist(),
+            gas: new_exact_hist(),
+            fees: FeeSums::default(),
+        }
     }
 }
 
@@ -208,7 +216,8 @@ impl Recorder {
                 self.anomalies += 1;
                 continue;
             }
-            self.slots[id] = Slot { state: State::Sent, workload: tx.workload, intended_ns: intended, gas_used: 0, price_wei: 0 };
+            self.slots[id] =
+                Slot { state: State::Sent, workload: tx.workload, intended_ns: intended, gas_used: 0, price_wei: 0 };
             self.per[tx.workload as usize].counts.sent += 1;
             self.total.counts.sent += 1;
             self.pending += 1;
@@ -238,11 +247,12 @@ impl Recorder {
             let in_window = (self.cfg.window_start_ns..self.cfg.window_end_ns).contains(&intended);
             match result {
                 Ok(()) => {
+                    // A block may have included it before the ack arrived: counted then.
                     if state == State::Sent {
                         slot.state = State::Accepted;
+                        self.per[w].counts.accepted += 1;
+                        self.total.counts.accepted += 1;
                     }
-                    self.per[w].counts.accepted += 1;
-                    self.total.counts.accepted += 1;
                     if in_window {
                         let us = ack_ns.saturating_sub(intended) / 1_000;
                         record(&mut self.per[w].submit, us);
@@ -283,7 +293,7 @@ impl Recorder {
                 let w = slot.workload as usize;
                 self.per[w].counts.dropped += 1;
                 self.total.counts.dropped += 1;
-                let key = reason.split(':').next().unwrap_or(reason).trim().to_string();
+                let key = reason.split(':').next().unwrap_or(reason).trim().replace(' ', "_");
                 bump(&mut self.dropped, &key, reason);
                 self.second(now_ns).failed += 1;
                 self.resolved(1);
@@ -300,13 +310,13 @@ impl Recorder {
             self.second_of_hist = second;
         }
         let in_window = self.in_window(at);
-        if let Some(prev) = self.last_block_ns.replace(at) {
-            if in_window {
-                let d = at.saturating_sub(prev);
-                self.interval_sum_ns += d;
-                self.intervals += 1;
-                self.interval_max_ns = self.interval_max_ns.max(d);
-            }
+        if let Some(prev) = self.last_block_ns.replace(at)
+            && in_window
+        {
+            let d = at.saturating_sub(prev);
+            self.interval_sum_ns += d;
+            self.intervals += 1;
+            self.interval_max_ns = self.interval_max_ns.max(d);
         }
         if in_window {
             self.window_blocks += 1;
@@ -402,14 +412,19 @@ impl Recorder {
             failed: c.rejected + c.dropped + c.reverted,
             pending: self.pending,
             blocks: self.blocks_seen,
-            inclusion_p99_us: if self.total.inclusion.is_empty() { 0 } else { self.total.inclusion.value_at_quantile(0.99) },
+            inclusion_p99_us: if self.total.inclusion.is_empty() {
+                0
+            } else {
+                self.total.inclusion.value_at_quantile(0.99)
+            },
         }
     }
 
     /// Ends the run: whatever is still pending is counted as dropped ("not included
     /// after the drain").
-    pub fn finish(&mut self) {
+    pub fn finish(&mut self, now_ns: u64) {
         self.flush_second_p99();
+        let mut dropped_now = 0;
         for slot in &mut self.slots {
             if matches!(slot.state, State::Sent | State::Accepted) {
                 slot.state = State::Dropped;
@@ -418,9 +433,15 @@ impl Recorder {
                     f.counts.dropped += 1;
                     f.counts.pending_at_end += 1;
                 }
-                bump(&mut self.dropped, "not_included_after_drain", "accepted, still not in a block when the drain ended");
+                bump(
+                    &mut self.dropped,
+                    "not_included_after_drain",
+                    "accepted, still not in a block when the drain ended",
+                );
+                dropped_now += 1;
             }
         }
+        self.second(now_ns).failed += dropped_now;
         self.pending = 0;
     }
 
@@ -445,11 +466,15 @@ impl Recorder {
             let mut accounting = f.counts.clone();
             finish_accounting(&mut accounting, planned_per_workload.get(i).copied().unwrap_or(0));
             let figures = WorkloadFigures {
-                revert_rate: if accounting.included == 0 { 0.0 } else { accounting.reverted as f64 / accounting.included as f64 },
+                revert_rate: if accounting.included == 0 {
+                    0.0
+                } else {
+                    accounting.reverted as f64 / accounting.included as f64
+                },
                 accounting,
                 latency: Latencies { submit: latency_summary(&f.submit), inclusion: latency_summary(&f.inclusion) },
                 gas_per_op: gas_summary(&f.gas),
-                fees: fees(&f.fees, None),
+                fees: fees(&f.fees, Some(self.base_fee_range())),
             };
             // Two mix entries of one kind share the name: keep both, numbered.
             let name = self.cfg.workloads[i];
@@ -466,7 +491,12 @@ impl Recorder {
 
     /// Fees over the window, all workloads.
     pub fn fees(&self) -> Fees {
-        fees(&self.total.fees, Some((self.base_fee_min.unwrap_or(self.base_fee_last), self.base_fee_max, self.base_fee_last)))
+        fees(&self.total.fees, Some(self.base_fee_range()))
+    }
+
+    /// Base fee (min, max, last) over the window's blocks.
+    fn base_fee_range(&self) -> (u128, u128, u128) {
+        (self.base_fee_min.unwrap_or(self.base_fee_last), self.base_fee_max, self.base_fee_last)
     }
 
     /// Throughput over a window of `window_s` seconds (shorter than planned if the run
@@ -479,10 +509,22 @@ impl Recorder {
             gas_per_second,
             mgas_per_second: gas_per_second / 1e6,
             blocks: self.window_blocks,
-            mean_block_fill: if self.window_blocks == 0 { 0.0 } else { self.window_fill_sum / self.window_blocks as f64 },
-            mean_block_interval_ms: if self.intervals == 0 { 0.0 } else { self.interval_sum_ns as f64 / self.intervals as f64 / 1e6 },
+            mean_block_fill: if self.window_blocks == 0 {
+                0.0
+            } else {
+                self.window_fill_sum / self.window_blocks as f64
+            },
+            mean_block_interval_ms: if self.intervals == 0 {
+                0.0
+            } else {
+                self.interval_sum_ns as f64 / self.intervals as f64 / 1e6
+            },
             max_block_interval_ms: self.interval_max_ns as f64 / 1e6,
-            mean_txs_per_block: if self.window_blocks == 0 { 0.0 } else { self.window_txs as f64 / self.window_blocks as f64 },
+            mean_txs_per_block: if self.window_blocks == 0 {
+                0.0
+            } else {
+                self.window_txs as f64 / self.window_blocks as f64
+            },
         }
     }
 
@@ -565,7 +607,12 @@ mod tests {
 
     fn recorder() -> Recorder {
         Recorder::new(
-            RecorderConfig { workloads: vec!["transfer"], window_start_ns: S, window_end_ns: 3 * S, late_threshold_ns: 10_000_000 },
+            RecorderConfig {
+                workloads: vec!["transfer"],
+                window_start_ns: S,
+                window_end_ns: 3 * S,
+                late_threshold_ns: 10_000_000,
+            },
             8,
         )
     }
@@ -577,7 +624,16 @@ mod tests {
             base_fee_wei: 7,
             gas_used: 21_000 * ids.len() as u64,
             gas_limit: 42_000,
-            txs: ids.iter().map(|&id| IncludedTx { id, success: id != 2, gas_used: 21_000, effective_gas_price_wei: 10, l1_fee_wei: None }).collect(),
+            txs: ids
+                .iter()
+                .map(|&id| IncludedTx {
+                    id,
+                    success: id != 2,
+                    gas_used: 21_000,
+                    effective_gas_price_wei: 10,
+                    l1_fee_wei: None,
+                })
+                .collect(),
             foreign_txs: 0,
         })
     }
@@ -594,7 +650,7 @@ mod tests {
         r.on_event(&block(S + 500_000_000, &[0, 1, 2]), S + 500_000_000);
         r.on_event(&ChainEvent::Dropped { id: 4, reason: "excluded: gas".into() }, 2 * S);
         assert_eq!(r.pending(), 0);
-        r.finish();
+        r.finish(3 * S);
         let a = r.accounting(6);
         assert_eq!((a.sent, a.included, a.reverted, a.rejected, a.dropped, a.not_sent), (5, 3, 1, 1, 1, 1));
         assert!(a.balanced);
@@ -618,7 +674,7 @@ mod tests {
         r.on_acks(&txs, &[Ok(()), Ok(())], S);
         r.on_event(&block(S, &[0]), S);
         r.on_event(&block(S, &[0]), S);
-        r.finish();
+        r.finish(3 * S);
         let a = r.accounting(2);
         assert_eq!((a.included, a.dropped, a.pending_at_end), (1, 1, 1));
         assert!(a.balanced);
@@ -631,7 +687,7 @@ mod tests {
         let txs = vec![tx(0, S / 2), tx(1, S + 1)];
         r.on_sent(&txs, None, S / 2);
         r.on_event(&block(S + 10, &[0, 1]), S + 10);
-        r.finish();
+        r.finish(3 * S);
         assert_eq!(r.latencies().inclusion.count, 1);
         assert_eq!(r.accounting(2).included, 2);
     }

@@ -61,11 +61,7 @@ impl Keyring {
     pub fn sign(&self, i: usize, hash: &B256) -> Signature {
         let sig = SECP256K1.sign_ecdsa_recoverable(Message::from_digest(hash.0), &self.keys[i]);
         let (rec, rs) = sig.serialize_compact();
-        Signature::new(
-            U256::from_be_slice(&rs[..32]),
-            U256::from_be_slice(&rs[32..]),
-            i32::from(rec) == 1,
-        )
+        Signature::new(U256::from_be_slice(&rs[..32]), U256::from_be_slice(&rs[32..]), i32::from(rec) == 1)
     }
 }
 

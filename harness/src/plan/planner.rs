@@ -44,7 +44,12 @@ pub struct Planner {
 impl Planner {
     /// A planner for `scenario` on a chain with `chain_id`, whose accounts start at
     /// `nonces` (all zero on a fresh chain).
-    pub fn new(scenario: &Scenario, keys: Arc<Keyring>, chain_id: u64, nonces: Vec<u64>) -> Result<Self, WorkloadError> {
+    pub fn new(
+        scenario: &Scenario,
+        keys: Arc<Keyring>,
+        chain_id: u64,
+        nonces: Vec<u64>,
+    ) -> Result<Self, WorkloadError> {
         let mix = Mix::new(&scenario.workloads, keys.len())?;
         Ok(Self {
             mix,
@@ -149,10 +154,7 @@ fn sign(keys: &Keyring, tx: &mut PlannedTx) {
 
 #[cfg(test)]
 mod tests {
-    use alloy::{
-        consensus::Transaction,
-        eips::Decodable2718,
-    };
+    use alloy::{consensus::Transaction, eips::Decodable2718};
 
     use super::*;
 

@@ -71,7 +71,7 @@ pub struct HostInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
-    /// Every planned transaction was sent and the drain finished.
+    /// The run went to its planned end (see `partial` for transactions left unsent).
     Completed,
     /// Stopped by a signal or a cancellation: the figures cover what was measured.
     Interrupted,
@@ -90,6 +90,7 @@ pub struct RunInfo {
     pub window_seconds: f64,
     /// From the start of the load to the end of the drain.
     pub elapsed_seconds: f64,
+    /// How long the drain (waiting for in-flight transactions after the load) lasted.
     pub drain_seconds: f64,
 }
 
@@ -229,7 +230,7 @@ pub struct Accounting {
     pub dropped: u64,
     /// Of `dropped`: still pending when the drain ended.
     pub pending_at_end: u64,
-    /// `sent == included + rejected + dropped`.
+    /// `sent == included + rejected + dropped` and `included == succeeded + reverted`.
     pub balanced: bool,
 }
 

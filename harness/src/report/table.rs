@@ -56,12 +56,42 @@ pub fn summary_table(r: &Report) -> String {
     for (k, v) in [
         ("offered (tx/s)", format!("{:.1}", l.offered_tps)),
         ("sent (tx/s)", format!("{:.1}  ({:.3} of offered)", l.achieved_send_tps, l.send_ratio)),
-        ("late sends", format!("{} (> {} ms), send lag p99 {} ms", l.late_sends, l.late_threshold_ms, ms(l.send_lag.p99_us))),
+        (
+            "late sends",
+            format!("{} (> {} ms), send lag p99 {} ms", l.late_sends, l.late_threshold_ms, ms(l.send_lag.p99_us)),
+        ),
         ("included (tx/s)", format!("{:.1}", tp.included_tps)),
         ("gas (Mgas/s)", format!("{:.2}", tp.mgas_per_second)),
-        ("blocks", format!("{}, {:.1} tx each, {:.1}% full, interval mean {:.0} ms / max {:.0} ms", tp.blocks, tp.mean_txs_per_block, tp.mean_block_fill * 100.0, tp.mean_block_interval_ms, tp.max_block_interval_ms)),
-        ("fees (ETH)", format!("{} total = {} base (burned) + {} priority", eth(r.fees.total_wei), eth(r.fees.base_fee_wei), eth(r.fees.priority_fee_wei))),
-        ("fee per tx (gwei)", format!("{} at {} gwei/gas; base fee {}..{} gwei", gwei(r.fees.mean_fee_per_tx_wei), gwei(r.fees.mean_effective_gas_price_wei), gwei(r.fees.base_fee_min_wei), gwei(r.fees.base_fee_max_wei))),
+        (
+            "blocks",
+            format!(
+                "{}, {:.1} tx each, {:.1}% full, interval mean {:.0} ms / max {:.0} ms",
+                tp.blocks,
+                tp.mean_txs_per_block,
+                tp.mean_block_fill * 100.0,
+                tp.mean_block_interval_ms,
+                tp.max_block_interval_ms
+            ),
+        ),
+        (
+            "fees (ETH)",
+            format!(
+                "{} total = {} base (burned) + {} priority",
+                eth(r.fees.total_wei),
+                eth(r.fees.base_fee_wei),
+                eth(r.fees.priority_fee_wei)
+            ),
+        ),
+        (
+            "fee per tx (gwei)",
+            format!(
+                "{} at {} gwei/gas; base fee {}..{} gwei",
+                gwei(r.fees.mean_fee_per_tx_wei),
+                gwei(r.fees.mean_effective_gas_price_wei),
+                gwei(r.fees.base_fee_min_wei),
+                gwei(r.fees.base_fee_max_wei)
+            ),
+        ),
     ] {
         t.add_row(vec![Cell::new(k), Cell::new(v)]);
     }

@@ -5,14 +5,20 @@ use std::sync::Arc;
 
 use alloy::primitives::{Address, U256};
 
-use crate::{metrics::Recorder, plan::PlannedTx, report::Effects, target::Target};
+use crate::{
+    metrics::Recorder,
+    plan::PlannedTx,
+    report::Effects,
+    target::{AccountState, TargetError},
+};
 
 /// Most mismatches described in the report.
 const MAX_DETAILS: usize = 10;
 
-/// Compares the target's account state with the expectation.
-pub async fn check(
-    target: &dyn Target,
+/// Compares the target's account state (`actual`, read after the run) with the
+/// expectation from the plan and the recorded outcomes.
+pub fn check(
+    actual: Result<Vec<AccountState>, TargetError>,
     accounts: &[Address],
     initial_balance: U256,
     initial_nonces: &[u64],
@@ -35,10 +41,14 @@ pub async fn check(
             }
         }
     }
-    let actual = match target.accounts(accounts).await {
+    let actual = match actual {
         Ok(a) => a,
         Err(e) => {
-            return Effects { verdict: "skipped".into(), details: vec![format!("cannot read account state: {e}")], ..Default::default() };
+            return Effects {
+                verdict: "skipped".into(),
+                details: vec![format!("cannot read account state: {e}")],
+                ..Default::default()
+            };
         }
     };
     let mut details = Vec::new();

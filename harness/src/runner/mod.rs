@@ -116,7 +116,8 @@ pub async fn run_on(
                 } else {
                     closed::Source::Lazy(&mut planner)
                 };
-                let (sent, signing_s) = closed::run(source, c.in_flight, &submitter, &recorder, clock, run_ns, &cancel).await;
+                let (sent, signing_s) =
+                    closed::run(source, c.in_flight, &submitter, &recorder, clock, run_ns, &cancel).await;
                 (sent, signing_s)
             }
             None => {
@@ -135,7 +136,7 @@ pub async fn run_on(
         tokio::select! {
             Some(ev) = events.recv() => lock(&recorder).on_event(&ev, clock.now_ns()),
             res = &mut load, if load_result.is_none() => {
-                load_result = Some(res);
+                load_result = Some((res, clock.now_ns()));
                 drain_until = Some(clock.now_ns() + scenario.measure.drain_timeout.get().as_nanos() as u64);
             }
             _ = tick.tick() => {}
@@ -155,9 +156,10 @@ pub async fn run_on(
         lock(&recorder).on_event(&ev, clock.now_ns());
     }
     progress_stop.cancel();
-    let (sent_txs, signing_during) = load_result.expect("the loop ends after the load");
+    let ((sent_txs, signing_during), load_done_ns) = load_result.expect("the loop ends after the load");
+    let actual_accounts = target.accounts(keys.addresses()).await;
     let mut rec = lock(&recorder);
-    rec.finish();
+    rec.finish(load_end_ns);
 
     // What was planned: the presigned plan, or what the lazy planner produced.
     let planned_txs: &[Arc<PlannedTx>] = if presigned.is_empty() { &sent_txs } else { &presigned };
@@ -170,7 +172,7 @@ pub async fn run_on(
         signing.per_tx_us = if sent_txs.is_empty() { 0.0 } else { signing_during * 1e6 / sent_txs.len() as f64 };
     }
 
-    let effects = effects::check(target.as_ref(), keys.addresses(), balance, &nonces, planned_txs, &rec).await;
+    let effects = effects::check(actual_accounts, keys.addresses(), balance, &nonces, planned_txs, &rec);
     let interrupted = cancel.is_cancelled();
     let window_end = run_ns.min(load_end_ns).max(warmup_ns);
     let window_s = (window_end - warmup_ns) as f64 / 1e9;
@@ -191,9 +193,9 @@ pub async fn run_on(
             warmup_seconds: warmup_ns as f64 / 1e9,
             window_seconds: window_s,
             elapsed_seconds: load_end_ns as f64 / 1e9,
-            drain_seconds: load_end_ns.saturating_sub(run_ns) as f64 / 1e9,
+            drain_seconds: load_end_ns.saturating_sub(load_done_ns) as f64 / 1e9,
         },
-        scenario: serde_json::to_value(scenario).unwrap_or_default(),
+        scenario: serde_json::to_value(scenario).expect("a scenario always serializes"),
         target: info.into(),
         signing,
         load: rec.load(model, offered_in_window, window_s, scenario.load.closed.as_ref().map(|c| c.in_flight)),

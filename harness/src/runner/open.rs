@@ -14,7 +14,13 @@ pub const GRACE_NS: u64 = 1_000_000_000;
 
 /// Sends `txs` (sorted by intended time) until done, cancelled, or past `end_ns + GRACE_NS`.
 /// Returns how many were sent.
-pub async fn run(txs: &[Arc<PlannedTx>], submitter: &Submitter, clock: Clock, end_ns: u64, cancel: &CancellationToken) -> usize {
+pub async fn run(
+    txs: &[Arc<PlannedTx>],
+    submitter: &Submitter,
+    clock: Clock,
+    end_ns: u64,
+    cancel: &CancellationToken,
+) -> usize {
     let mut i = 0;
     while i < txs.len() && !cancel.is_cancelled() {
         let now = clock.now_ns();

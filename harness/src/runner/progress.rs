@@ -36,10 +36,11 @@ pub async fn run(recorder: Arc<Mutex<Recorder>>, clock: Clock, offered_tps: Opti
             s.inclusion_p99_us as f64 / 1e3,
             s.blocks,
         );
-        if let Some(offered) = offered_tps {
-            if (sent_rate as f64) < offered * 0.95 && s.sent > 0 {
-                line.push_str(&format!(" | BEHIND: offered {offered:.0}/s, sent {sent_rate}/s"));
-            }
+        if let Some(offered) = offered_tps
+            && (sent_rate as f64) < offered * 0.95
+            && s.sent > 0
+        {
+            line.push_str(&format!(" | BEHIND: offered {offered:.0}/s, sent {sent_rate}/s"));
         }
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{line}");

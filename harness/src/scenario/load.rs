@@ -52,7 +52,10 @@ pub struct ClosedSpec {
 impl LoadSpec {
     /// The total length of the stages (zero when there are none).
     pub fn stages_total(&self) -> Duration {
-        self.open.as_ref().and_then(|o| o.stages.as_ref()).map_or(Duration::ZERO, |s| s.iter().map(|s| s.duration.get()).sum())
+        self.open
+            .as_ref()
+            .and_then(|o| o.stages.as_ref())
+            .map_or(Duration::ZERO, |s| s.iter().map(|s| s.duration.get()).sum())
     }
 
     /// The rate profile over `run`: (start offset, rate) segments, in order.

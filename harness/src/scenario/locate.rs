@@ -85,7 +85,9 @@ pub fn locate(text: &str, path: &[Seg], at_value: bool) -> Option<(usize, usize)
         let Some(base) = all[lo..hi].first().map(|e| e.indent) else { break };
         let at_base = |e: &&Entry<'_>| e.indent == base;
         let hit = match seg {
-            Seg::Key(k) => (lo..hi).find(|&i| at_base(&&all[i]) && !all[i].dash && key_of(all[i].text) == Some(k.as_str())),
+            Seg::Key(k) => {
+                (lo..hi).find(|&i| at_base(&&all[i]) && !all[i].dash && key_of(all[i].text) == Some(k.as_str()))
+            }
             Seg::Index(n) => (lo..hi).filter(|&i| at_base(&&all[i]) && all[i].dash).nth(*n),
         };
         let Some(i) = hit else { break };
@@ -96,13 +98,11 @@ pub fn locate(text: &str, path: &[Seg], at_value: bool) -> Option<(usize, usize)
         let end = (i + 1..hi).find(|&j| all[j].indent <= e.indent).unwrap_or(hi);
         if let (Seg::Key(_), true) = (seg, at_value) {
             // An inline value (`rate: 5`) has no children; keep the key's position.
-            if let Some((_, v)) = e.text.split_once(':') {
-                if !v.trim().is_empty() {
-                    if let Some(col) = e.text.find(':') {
-                        let vcol = col + 1 + (v.len() - v.trim_start().len());
-                        found = Some((e.line, e.indent + 1 + vcol));
-                    }
-                }
+            if let Some((k, v)) = e.text.split_once(':')
+                && !v.trim().is_empty()
+            {
+                let vcol = k.len() + 1 + (v.len() - v.trim_start().len());
+                found = Some((e.line, e.indent + 1 + vcol));
             }
         }
         lo = i + 1;

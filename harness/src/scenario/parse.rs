@@ -67,16 +67,22 @@ pub fn load_str(file: &str, text: &str, overrides: &[Override], limits: &Limits)
         }])
     })?;
     for o in overrides {
-        apply_override(&mut value, o)
-            .map_err(|m| ScenarioErrors(vec![at(&o.path, m, Some("--set takes PATH=VALUE, e.g. load.open.rate=5000".into()), None)]))?;
+        apply_override(&mut value, o).map_err(|m| {
+            ScenarioErrors(vec![at(&o.path, m, Some("--set takes PATH=VALUE, e.g. load.open.rate=5000".into()), None)])
+        })?;
     }
-    let scenario: Scenario = serde_path_to_error::deserialize(value).map_err(|e| {
+    let scenario: Scenario = serde_path_to_error::deserialize(value.clone()).map_err(|e| {
         let path = match e.path().to_string() {
             p if p == "." => String::new(),
             p => p,
         };
-        let message = e.inner().to_string();
-        let (hint, extra) = hint_for(&message);
+        let (path, message) = refine_tagged(&value, &path).unwrap_or_else(|| (path, e.inner().to_string()));
+        let (hint, mut extra) = hint_for(&message);
+        // An unknown `kind` of a tagged section: point at the `kind:` line.
+        let tagged_section = path == "target" || (path.starts_with("workloads[") && path.ends_with(']'));
+        if extra.as_deref() == Some("kind") && !tagged_section {
+            extra = None;
+        }
         ScenarioErrors(vec![at(&path, message, hint, extra.as_deref())])
     })?;
     let problems = validate(&scenario, limits);
@@ -119,6 +125,33 @@ fn hint_for(message: &str) -> (Option<String>, Option<String>) {
     (None, None)
 }
 
+/// serde cannot see inside `kind`-tagged sections (`target`, `workloads[i]`): it
+/// reports their errors at the section. Deserializing the section's variant on its own
+/// recovers the field path.
+fn refine_tagged(root: &Value, path: &str) -> Option<(String, String)> {
+    fn inner<T: serde::de::DeserializeOwned>(v: Value) -> Option<(String, String)> {
+        serde_path_to_error::deserialize::<_, T>(v).err().map(|e| (e.path().to_string(), e.inner().to_string()))
+    }
+    let segs = parse_path(path);
+    let mut section = root;
+    for seg in &segs {
+        section = match seg {
+            Seg::Key(k) => section.get(k.as_str())?,
+            Seg::Index(i) => section.get(*i)?,
+        };
+    }
+    let mut fields = section.as_mapping()?.clone();
+    let kind = fields.remove("kind")?.as_str()?.to_string();
+    let fields = Value::Mapping(fields);
+    let (sub, message) = match (segs.first()?, kind.as_str()) {
+        (Seg::Key(k), "embedded") if k == "target" => inner::<super::EmbeddedSpec>(fields)?,
+        (Seg::Key(k), "transfer") if k == "workloads" => inner::<workloads::transfer::TransferSpec>(fields)?,
+        _ => return None,
+    };
+    let sub = if sub == "." { String::new() } else { format!(".{sub}") };
+    Some((format!("{path}{sub}"), message))
+}
+
 fn located(
     file: &str,
     text: &str,
@@ -132,10 +165,10 @@ fn located(
     // The message's own key (an unknown field) is where to point, unless the path
     // already ends with it.
     let at_key = message.starts_with("unknown field");
-    if let Some(extra) = extra {
-        if segs.last() != Some(&Seg::Key(extra.to_string())) {
-            segs.push(Seg::Key(extra.to_string()));
-        }
+    if let Some(extra) = extra
+        && segs.last() != Some(&Seg::Key(extra.to_string()))
+    {
+        segs.push(Seg::Key(extra.to_string()));
     }
     let full = render(&segs);
     let overridden = overrides.iter().find(|o| full == o.path || full.starts_with(&format!("{}.", o.path)));
@@ -175,7 +208,8 @@ fn render(segs: &[Seg]) -> String {
 }
 
 fn apply_override(root: &mut Value, o: &Override) -> Result<(), String> {
-    let new: Value = serde_yaml::from_str(&o.value).map_err(|e| format!("the value `{}` is not valid YAML: {e}", o.value))?;
+    let new: Value =
+        serde_yaml::from_str(&o.value).map_err(|e| format!("the value `{}` is not valid YAML: {e}", o.value))?;
     let segs = parse_path(&o.path);
     let mut cur = root;
     for seg in &segs {
@@ -184,7 +218,8 @@ fn apply_override(root: &mut Value, o: &Override) -> Result<(), String> {
                 if cur.is_null() {
                     *cur = Value::Mapping(Default::default());
                 }
-                let map = cur.as_mapping_mut().ok_or_else(|| format!("cannot set `{k}`: its parent is not a mapping"))?;
+                let map =
+                    cur.as_mapping_mut().ok_or_else(|| format!("cannot set `{k}`: its parent is not a mapping"))?;
                 map.entry(Value::String(k.clone())).or_insert(Value::Null)
             }
             Seg::Index(i) => {

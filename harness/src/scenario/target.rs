@@ -84,7 +84,11 @@ pub struct BaseFeeSpec {
 
 impl Default for BaseFeeSpec {
     fn default() -> Self {
-        Self { initial_gwei: default_initial_gwei(), elasticity: default_elasticity(), denominator: default_denominator() }
+        Self {
+            initial_gwei: default_initial_gwei(),
+            elasticity: default_elasticity(),
+            denominator: default_denominator(),
+        }
     }
 }
 

@@ -40,11 +40,17 @@ pub(super) fn validate(s: &Scenario, limits: &Limits) -> Vec<Problem> {
         out.push(problem("name", "the name is empty", "give the scenario a short name"));
     }
     if s.accounts.count == 0 || s.accounts.count > 1_000_000 {
-        out.push(problem("accounts.count", format!("{} accounts: must be between 1 and 1,000,000", s.accounts.count), None));
+        out.push(problem(
+            "accounts.count",
+            format!("{} accounts: must be between 1 and 1,000,000", s.accounts.count),
+            None,
+        ));
     }
     if s.workloads.is_empty() {
         out.push(problem("workloads", "the mix is empty", "add e.g. `- kind: transfer`"));
-    } else if let Err(WorkloadError::InvalidDial { field, message }) = Mix::new(&s.workloads, s.accounts.count.max(1) as usize) {
+    } else if let Err(WorkloadError::InvalidDial { field, message }) =
+        Mix::new(&s.workloads, s.accounts.count.max(1) as usize)
+    {
         let idx = s.workloads.iter().position(|w| w.build(s.accounts.count.max(1) as usize).is_err());
         let path = match (field, idx) {
             ("accounts.count", _) => "accounts.count".to_string(),
@@ -69,8 +75,14 @@ fn validate_load(s: &Scenario, out: &mut Vec<Problem>) {
         }
     };
     match (&s.load.open, &s.load.closed) {
-        (None, None) => out.push(problem("load", "neither `open` nor `closed` is set", "write `open: {rate: 1000}` or `closed: {in_flight: 64}`")),
-        (Some(_), Some(_)) => out.push(problem("load.closed", "`open` and `closed` are both set", "keep one load model")),
+        (None, None) => out.push(problem(
+            "load",
+            "neither `open` nor `closed` is set",
+            "write `open: {rate: 1000}` or `closed: {in_flight: 64}`",
+        )),
+        (Some(_), Some(_)) => {
+            out.push(problem("load.closed", "`open` and `closed` are both set", "keep one load model"))
+        }
         (Some(open), None) => match (&open.rate, &open.stages) {
             (Some(rate), None) => positive("load.open.rate", *rate, out),
             (None, Some(stages)) => {
@@ -79,14 +91,20 @@ fn validate_load(s: &Scenario, out: &mut Vec<Problem>) {
                 }
                 for (i, st) in stages.iter().enumerate() {
                     if !(st.rate.is_finite() && st.rate >= 0.0) {
-                        out.push(problem(&format!("load.open.stages[{i}].rate"), format!("rate {}: must be 0 or more", st.rate), None));
+                        out.push(problem(
+                            &format!("load.open.stages[{i}].rate"),
+                            format!("rate {}: must be 0 or more", st.rate),
+                            None,
+                        ));
                     }
                     if st.duration.get().is_zero() {
                         out.push(problem(&format!("load.open.stages[{i}].duration"), "the stage lasts 0s", None));
                     }
                 }
             }
-            (None, None) => out.push(problem("load.open", "neither `rate` nor `stages` is set", "write `rate: 1000` (tx/s)")),
+            (None, None) => {
+                out.push(problem("load.open", "neither `rate` nor `stages` is set", "write `rate: 1000` (tx/s)"))
+            }
             (Some(_), Some(_)) => out.push(problem("load.open.stages", "`rate` and `stages` are both set", "keep one")),
         },
         (None, Some(closed)) => {
@@ -101,10 +119,16 @@ fn validate_load(s: &Scenario, out: &mut Vec<Problem>) {
     let staged = s.load.open.as_ref().is_some_and(|o| o.stages.is_some());
     let total = s.load.stages_total();
     match s.measure.duration {
-        None if !staged => out.push(problem("measure.duration", "missing: how long to measure", "add `measure: {duration: 10s}`")),
+        None if !staged => {
+            out.push(problem("measure.duration", "missing: how long to measure", "add `measure: {duration: 10s}`"))
+        }
         None if total <= s.measure.warmup.get() => out.push(problem(
             "measure.warmup",
-            format!("the warmup ({}) is as long as all the stages ({})", s.measure.warmup, humantime::format_duration(total)),
+            format!(
+                "the warmup ({}) is as long as all the stages ({})",
+                s.measure.warmup,
+                humantime::format_duration(total)
+            ),
             "shorten the warmup or lengthen the stages",
         )),
         Some(d) if d.get().is_zero() => out.push(problem("measure.duration", "the measured window is 0s", None)),
@@ -135,7 +159,11 @@ fn validate_fees(s: &Scenario, out: &mut Vec<Problem>) {
     if !(f.priority_fee_gwei.is_finite() && f.priority_fee_gwei >= 0.0) {
         out.push(problem("fees.priority_fee_gwei", format!("{}: must be 0 or more", f.priority_fee_gwei), None));
     } else if f.priority_fee_gwei > f.max_fee_gwei {
-        out.push(problem("fees.priority_fee_gwei", "the priority fee is above the max fee", "EIP-1559 needs max_fee >= priority_fee"));
+        out.push(problem(
+            "fees.priority_fee_gwei",
+            "the priority fee is above the max fee",
+            "EIP-1559 needs max_fee >= priority_fee",
+        ));
     }
 }
 
@@ -160,7 +188,10 @@ fn validate_target(s: &Scenario, out: &mut Vec<Problem>) {
             } else if gwei_to_wei(s.fees.max_fee_gwei) < gwei_to_wei(e.base_fee.initial_gwei) {
                 out.push(problem(
                     "fees.max_fee_gwei",
-                    format!("{} gwei is below the chain's initial base fee ({} gwei): nothing could be included", s.fees.max_fee_gwei, e.base_fee.initial_gwei),
+                    format!(
+                        "{} gwei is below the chain's initial base fee ({} gwei): nothing could be included",
+                        s.fees.max_fee_gwei, e.base_fee.initial_gwei
+                    ),
                     "raise fees.max_fee_gwei or lower target.base_fee.initial_gwei",
                 ));
             }
@@ -194,7 +225,10 @@ fn validate_size(s: &Scenario, limits: &Limits, out: &mut Vec<Problem>) {
                 bytes / (1u64 << 30) as f64,
                 limits.max_txs
             ),
-            hint: Some("lower the rate or the duration, or raise the limit with --max-txs if the machine has the memory".into()),
+            hint: Some(
+                "lower the rate or the duration, or raise the limit with --max-txs if the machine has the memory"
+                    .into(),
+            ),
         });
     }
 }

@@ -35,7 +35,10 @@ pub struct BlockEvent {
 pub enum ChainEvent {
     Block(BlockEvent),
     /// The target knows this accepted transaction will never be included.
-    Dropped { id: TxId, reason: String },
+    Dropped {
+        id: TxId,
+        reason: String,
+    },
 }
 
 /// Where a target sends its events, stamped with the run's clock.

@@ -8,8 +8,8 @@ use revm::{DatabaseRef, context::TxEnv, primitives::TxKind};
 
 use super::{COINBASE, Shared, next_base_fee};
 use crate::{
-    lock,
     exec::{BlockCtx, Executor, TxOutcome},
+    lock,
     plan::PlannedTx,
     scenario::EmbeddedSpec,
     target::{BlockEvent, ChainEvent, EventSink, IncludedTx},
@@ -100,7 +100,13 @@ pub(super) fn run(shared: &Arc<Shared>, mut executor: Box<dyn Executor>, sink: &
             pooled.pool.set_account(addr, nonce, balance);
         }
         pooled.number = number;
-        pooled.base_fee = next_base_fee(base_fee, summary.gas_used, spec.gas_limit, spec.base_fee.elasticity, spec.base_fee.denominator);
+        pooled.base_fee = next_base_fee(
+            base_fee,
+            summary.gas_used,
+            spec.gas_limit,
+            spec.base_fee.elasticity,
+            spec.base_fee.denominator,
+        );
         drop(pooled);
 
         lock(&shared.history).push(summary);
@@ -118,9 +124,16 @@ pub(super) fn run(shared: &Arc<Shared>, mut executor: Box<dyn Executor>, sink: &
     }
 }
 
-type Sealed = (BlockEvent, Vec<(u32, String)>, BlockSummary, Vec<(alloy::primitives::Address, u64, alloy::primitives::U256)>);
+type Sealed =
+    (BlockEvent, Vec<(u32, String)>, BlockSummary, Vec<(alloy::primitives::Address, u64, alloy::primitives::U256)>);
 
-fn seal(shared: &Shared, executor: &mut dyn Executor, block: &BlockCtx, txs: &[Arc<PlannedTx>], sink: &EventSink) -> Sealed {
+fn seal(
+    shared: &Shared,
+    executor: &mut dyn Executor,
+    block: &BlockCtx,
+    txs: &[Arc<PlannedTx>],
+    sink: &EventSink,
+) -> Sealed {
     let envs: Vec<TxEnv> = txs.iter().map(|t| tx_env(t)).collect();
     let mut state = lock(&shared.state);
     let outcomes = executor.execute(&mut state, block, envs);

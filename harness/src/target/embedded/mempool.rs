@@ -99,14 +99,20 @@ impl Mempool {
         }
         let q = self.senders.entry(tx.from).or_default();
         if tx.nonce < q.nonce {
-            return Err(reject(RejectKind::NonceTooLow, format!("nonce too low: next nonce {}, tx nonce {}", q.nonce, tx.nonce)));
+            return Err(reject(
+                RejectKind::NonceTooLow,
+                format!("nonce too low: next nonce {}, tx nonce {}", q.nonce, tx.nonce),
+            ));
         }
         if q.txs.contains_key(&tx.nonce) {
             return Err(reject(RejectKind::Underpriced, "replacement transaction underpriced"));
         }
         let cost = U256::from(t.gas_limit) * U256::from(t.max_fee_per_gas) + t.value;
         if q.balance < cost {
-            return Err(reject(RejectKind::InsufficientFunds, format!("insufficient funds for gas * price + value: have {} want {cost}", q.balance)));
+            return Err(reject(
+                RejectKind::InsufficientFunds,
+                format!("insufficient funds for gas * price + value: have {} want {cost}", q.balance),
+            ));
         }
         self.seq += 1;
         self.queued_gas += t.gas_limit;
@@ -125,11 +131,8 @@ impl Mempool {
             let t = &head.tx.tx;
             (t.max_fee_per_gas >= base).then(|| ((t.max_fee_per_gas - base).min(t.max_priority_fee_per_gas), head.seq))
         };
-        let mut heap: BinaryHeap<(u128, Reverse<u64>, Address)> = self
-            .senders
-            .iter()
-            .filter_map(|(a, q)| ready(q).map(|(tip, seq)| (tip, Reverse(seq), *a)))
-            .collect();
+        let mut heap: BinaryHeap<(u128, Reverse<u64>, Address)> =
+            self.senders.iter().filter_map(|(a, q)| ready(q).map(|(tip, seq)| (tip, Reverse(seq), *a))).collect();
         let mut out = Vec::new();
         let mut gas = 0u64;
         while let Some((_, _, sender)) = heap.pop() {
@@ -169,7 +172,14 @@ mod tests {
             nonce,
             hash: B256::with_last_byte(id as u8),
             raw: Default::default(),
-            tx: TxEip1559 { chain_id: 1, nonce, gas_limit: 21_000, max_fee_per_gas: 100, max_priority_fee_per_gas: tip, ..Default::default() },
+            tx: TxEip1559 {
+                chain_id: 1,
+                nonce,
+                gas_limit: 21_000,
+                max_fee_per_gas: 100,
+                max_priority_fee_per_gas: tip,
+                ..Default::default()
+            },
             intended_ns: 0,
             recipient: None,
         })

@@ -24,8 +24,8 @@ use mempool::Mempool;
 
 use super::{AccountState, EventSink, RejectKind, Rejection, Target, TargetError, TargetInfo};
 use crate::{
-    lock,
     exec::{ChainState, Executor, Sequential},
+    lock,
     plan::{PlannedTx, recover_sender},
     scenario::{EmbeddedSpec, ExecutorKind, SenderRecovery},
 };
@@ -58,7 +58,6 @@ pub struct Embedded {
     builder: Mutex<Option<JoinHandle<()>>>,
     sink: Mutex<Option<EventSink>>,
 }
-
 
 impl Embedded {
     pub fn new(spec: EmbeddedSpec) -> Self {
@@ -112,8 +111,12 @@ impl Target for Embedded {
         let spec = &self.shared.spec;
         let mut notes = vec![format!("block_time={} (wall clock)", spec.block_time)];
         notes.push(match spec.sender_recovery {
-            SenderRecovery::Trusted => "sender_recovery=trusted: senders taken from the plan, signatures not re-verified".into(),
-            SenderRecovery::Verify => "sender_recovery=verify: every sender recovered with libsecp256k1 at submission".into(),
+            SenderRecovery::Trusted => {
+                "sender_recovery=trusted: senders taken from the plan, signatures not re-verified".into()
+            }
+            SenderRecovery::Verify => {
+                "sender_recovery=verify: every sender recovered with libsecp256k1 at submission".into()
+            }
         });
         if !spec.faults.is_empty() {
             notes.push(format!("{} injected stall(s)", spec.faults.len()));

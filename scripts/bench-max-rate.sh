@@ -34,6 +34,6 @@ print(f'{offered:10.0f} {r["load"]["achieved_send_tps"]:12.0f} {r["throughput"][
 PY
 )
   echo "$verdict"
-  case "$verdict" in *" sustained") best=$rate ;; *) break ;; esac
+  case "$verdict" in *"NOT sustained") break ;; *" sustained") best=$rate ;; *) break ;; esac
 done
 echo "highest sustained rate: $best tx/s (reports in $out)"

@@ -4,7 +4,7 @@
 use std::sync::{Arc, atomic::Ordering};
 
 use alloy::primitives::B256;
-use revm::{DatabaseRef, context::TxEnv, primitives::TxKind};
+use revm::{DatabaseRef, context::TxEnv};
 
 use super::{COINBASE, Shared, next_base_fee};
 use crate::{
@@ -42,10 +42,7 @@ fn tx_env(tx: &PlannedTx) -> TxEnv {
         caller: tx.from,
         gas_limit: t.gas_limit,
         gas_price: t.max_fee_per_gas,
-        kind: match t.to {
-            TxKind::Call(a) => TxKind::Call(a),
-            TxKind::Create => TxKind::Create,
-        },
+        kind: t.to,
         value: t.value,
         data: t.input.clone(),
         nonce: t.nonce,

@@ -7,7 +7,7 @@ mod sequential;
 use alloy::primitives::{Address, Bytes, Log};
 use revm::{context::TxEnv, database::InMemoryDB};
 
-pub use sequential::Sequential;
+pub use sequential::{Sequential, block_env, cfg_env, receipt};
 
 /// The world state the embedded chain keeps in memory.
 pub type ChainState = InMemoryDB;

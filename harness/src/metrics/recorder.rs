@@ -632,6 +632,7 @@ mod tests {
                     gas_used: 21_000,
                     effective_gas_price_wei: 10,
                     l1_fee_wei: None,
+                    revert_data: None,
                 })
                 .collect(),
             foreign_txs: 0,

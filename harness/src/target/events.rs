@@ -1,11 +1,12 @@
 //! Chain events: what a target tells the recorder about inclusion, joined on `TxId`.
 
+use alloy::primitives::Bytes;
 use tokio::sync::mpsc;
 
 use crate::{clock::Clock, plan::TxId};
 
 /// A transaction included in a block.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncludedTx {
     pub id: TxId,
     pub success: bool,
@@ -13,6 +14,9 @@ pub struct IncludedTx {
     pub effective_gas_price_wei: u128,
     /// L1 data fee, on rollups.
     pub l1_fee_wei: Option<u128>,
+    /// The revert data of a reverted call (empty for a halt or a bare `revert()`), for
+    /// decoding the revert reason. `None` when it succeeded or the target cannot tell.
+    pub revert_data: Option<Bytes>,
 }
 
 /// A block, as observed by gasbench.

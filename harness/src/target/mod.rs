@@ -7,7 +7,7 @@ mod events;
 
 use std::sync::Arc;
 
-use alloy::primitives::{Address, U256};
+use alloy::primitives::{Address, Bytes, U256};
 use serde::Serialize;
 
 pub use events::{BlockEvent, ChainEvent, EventSink, IncludedTx};
@@ -107,6 +107,11 @@ pub trait Target: Send + Sync + core::fmt::Debug {
 
     /// Reads accounts' current state (after the run, for the effects check).
     async fn accounts(&self, addresses: &[Address]) -> Result<Vec<AccountState>, TargetError>;
+
+    /// A read-only call against the latest state (`eth_call`): what workload checks use
+    /// to read contract state (supplies, reserves, counters) after a run. A revert is an
+    /// error carrying the revert data in its message.
+    async fn call(&self, to: Address, input: Bytes) -> Result<Bytes, TargetError>;
 
     /// Stops producing blocks and events.
     async fn stop(&self);

@@ -163,6 +163,7 @@ fn seal(
                     gas_used: r.gas_used,
                     effective_gas_price_wei: r.effective_gas_price_wei,
                     l1_fee_wei: None,
+                    revert_data: r.revert_data.clone().or_else(|| (!r.success).then(Default::default)),
                 });
             }
             TxOutcome::Excluded(reason) => dropped.push((tx.id, format!("excluded by the block builder: {reason}"))),

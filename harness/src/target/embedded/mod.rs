@@ -14,9 +14,14 @@ use std::{
 use alloy::{
     consensus::{SignableTransaction, TxEnvelope},
     eips::Decodable2718,
-    primitives::{Address, B256, U256},
+    primitives::{Address, B256, Bytes, TxKind, U256},
 };
-use revm::{DatabaseRef, state::AccountInfo};
+use revm::{
+    Context, DatabaseRef, ExecuteEvm, MainBuilder, MainContext,
+    context::{BlockEnv, TxEnv},
+    context_interface::result::ExecutionResult,
+    state::AccountInfo,
+};
 
 pub use basefee::next_base_fee;
 pub use builder::BlockSummary;
@@ -32,6 +37,9 @@ use crate::{
 
 /// The block producer's address (not a precompile, not a generated account).
 pub const COINBASE: Address = Address::new([0xc0, 0xff, 0xee, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xcb, 0x01]);
+
+/// Gas a read-only `call` may use.
+const CALL_GAS: u64 = 50_000_000;
 
 /// The pool and the head, guarded together: the builder reads both when it seals.
 #[derive(Debug)]
@@ -193,6 +201,34 @@ impl Target for Embedded {
                 Ok(AccountState { balance: info.balance, nonce: info.nonce })
             })
             .collect()
+    }
+
+    async fn call(&self, to: Address, input: Bytes) -> Result<Bytes, TargetError> {
+        let number = lock(&self.shared.pooled).number;
+        let mut state = lock(&self.shared.state);
+        // A zero-priced call from the zero address: no balance, nonce or base fee needed.
+        let block = BlockEnv { number: U256::from(number), gas_limit: u64::MAX, basefee: 0, ..Default::default() };
+        let mut cfg = crate::exec::cfg_env(self.shared.spec.chain_id);
+        cfg.disable_nonce_check = true;
+        let mut evm = Context::mainnet().with_db(&mut *state).with_block(block).with_cfg(cfg).build_mainnet();
+        let tx = TxEnv::builder()
+            .caller(Address::ZERO)
+            .kind(TxKind::Call(to))
+            .data(input)
+            .gas_limit(CALL_GAS)
+            .gas_price(0)
+            .chain_id(Some(self.shared.spec.chain_id))
+            .build()
+            .map_err(|e| TargetError::Failed(format!("cannot build the call: {e:?}")))?;
+        match evm.transact(tx).map_err(|e| TargetError::Failed(format!("call to {to}: {e}")))?.result {
+            ExecutionResult::Success { output, .. } => Ok(output.into_data()),
+            ExecutionResult::Revert { output, .. } => {
+                Err(TargetError::Failed(format!("call to {to} reverted: 0x{}", alloy::hex::encode(&output))))
+            }
+            ExecutionResult::Halt { reason, .. } => {
+                Err(TargetError::Failed(format!("call to {to} halted: {reason:?}")))
+            }
+        }
     }
 
     async fn stop(&self) {

@@ -1,8 +1,9 @@
-//! A weighted mix of generators: picks which workload each transaction comes from.
+//! A weighted mix of generators: picks which workload each transaction comes from, and
+//! runs every generator's set-up and checks.
 
 use rand::Rng as _;
 
-use crate::{GenCtx, Generator, Op, Rng, WorkloadError, WorkloadSpec};
+use crate::{Check, GenCtx, Generator, Op, Rng, Setup, WorkloadError, WorkloadSpec};
 
 /// The scenario's workloads with their cumulative weights.
 #[derive(Debug)]
@@ -33,12 +34,32 @@ impl Mix {
         self.generators.iter().map(|g| g.name()).collect()
     }
 
+    /// Every generator deploys its contracts, in mix order.
+    pub fn deploy(&mut self, setup: &mut Setup, ctx: &GenCtx<'_>) {
+        self.generators.iter_mut().for_each(|g| g.deploy(setup, ctx));
+    }
+
     /// Picks a workload by weight and returns its index and its next operation.
     pub fn next_op(&mut self, ctx: &GenCtx<'_>, sender: usize, rng: &mut Rng) -> (usize, Op) {
         let total = *self.cumulative.last().expect("a mix is never empty");
         let draw = rng.random_range(0..total);
         let idx = self.cumulative.partition_point(|&c| c <= draw);
         (idx, self.generators[idx].next_op(ctx, sender, rng))
+    }
+
+    /// Every generator provisions what the planned load consumes, in mix order.
+    pub fn provision(&mut self, setup: &mut Setup, ctx: &GenCtx<'_>) {
+        self.generators.iter_mut().for_each(|g| g.provision(setup, ctx));
+    }
+
+    /// Every generator's checks, with the index of its workload.
+    pub fn checks(&self, ctx: &GenCtx<'_>) -> Vec<(usize, Check)> {
+        self.generators.iter().enumerate().flat_map(|(i, g)| g.checks(ctx).into_iter().map(move |c| (i, c))).collect()
+    }
+
+    /// Every generator's warnings about the planned load.
+    pub fn warnings(&self) -> Vec<String> {
+        self.generators.iter().flat_map(|g| g.warnings()).collect()
     }
 
     /// See [`Generator::native_recipient`].

@@ -54,7 +54,13 @@ impl Generator for Transfer {
 
     fn next_op(&mut self, ctx: &GenCtx<'_>, sender: usize, rng: &mut Rng) -> Op {
         let to = self.recipients.pick_other(rng, sender);
-        Op { to: ctx.accounts[to], value_wei: self.value, input: Bytes::new(), gas_limit: TRANSFER_GAS }
+        Op {
+            to: ctx.accounts[to],
+            value_wei: self.value,
+            input: Bytes::new(),
+            gas_limit: TRANSFER_GAS,
+            kind: "transfer",
+        }
     }
 
     fn native_recipient(&self, op: &Op, ctx: &GenCtx<'_>) -> Option<usize> {

@@ -139,6 +139,26 @@ contract Nft {
         if (kind != 0) kindOf[id] = kind;
     }
 
+    /// Minter-only: mints ids `first..first+to.length-1` of `kind`, id `first+i` to `to[i]`,
+    /// so that a set-up hands out inventory allocated in advance, many items per transaction.
+    function mintMany(address[] calldata to, uint256 kind) external returns (uint256 first) {
+        if (!isMinter[msg.sender]) revert NotMinter();
+        uint256 n = to.length;
+        first = totalMinted + 1;
+        for (uint256 i = 0; i < n; ++i) {
+            address t = to[i];
+            if (t == address(0)) revert ZeroAddress();
+            uint256 id = first + i;
+            _owners[id] = t;
+            if (kind != 0) kindOf[id] = kind;
+            unchecked {
+                _balances[t]++;
+            }
+            emit Transfer(address(0), t, id);
+        }
+        totalMinted += n;
+    }
+
     function _mint(address to) private returns (uint256 id) {
         if (to == address(0)) revert ZeroAddress();
         id = ++totalMinted;

@@ -26,6 +26,12 @@ impl Clock {
         self.start + Duration::from_nanos(ns)
     }
 
+    /// The same clock re-anchored `ns` later: the load's clock, after the set-up.
+    pub fn shifted(&self, ns: u64) -> Self {
+        let by = Duration::from_nanos(ns);
+        Self { start: self.start + by, wall: self.wall + by }
+    }
+
     /// Wall-clock time of the anchor.
     pub fn wall_start(&self) -> SystemTime {
         self.wall

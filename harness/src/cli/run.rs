@@ -60,6 +60,13 @@ pub fn run(args: &RunArgs) -> ExitCode {
             let hint = match e {
                 RunError::Target(_) => "check the target settings in the scenario",
                 RunError::Workload(_) => "check the workloads' dials against accounts.count",
+                RunError::Setup(runner::setup::SetupError::Interrupted) => {
+                    return ExitCode::from(EXIT_INTERRUPTED);
+                }
+                RunError::Setup(_) => {
+                    "the set-up (deployments, provisioning) did not complete, so nothing was measured; \
+                     see measure.setup_timeout and the target's capacity"
+                }
             };
             eprintln!("  hint: {hint}");
             ExitCode::from(EXIT_BAD_INPUT)

@@ -65,6 +65,8 @@ struct FeeSums {
 #[derive(Debug)]
 struct Figures {
     counts: Accounting,
+    /// Reverts by decoded reason.
+    reverts: BTreeMap<String, KindCount>,
     submit: Hist,
     inclusion: Hist,
     gas: Hist,
@@ -75,6 +77,7 @@ impl Figures {
     fn new() -> Self {
         Self {
             counts: Accounting::default(),
+            reverts: BTreeMap::new(),
             submit: new_hist(),
             inclusion: new_hist(),
             gas: new_exact_hist(),
@@ -348,12 +351,18 @@ impl Recorder {
             slot.gas_used = t.gas_used;
             slot.price_wei = t.effective_gas_price_wei;
             let (w, intended) = (slot.workload as usize, slot.intended_ns);
+            let reason = (!t.success).then(|| match &t.revert_data {
+                Some(data) => workloads::revert::decode(data),
+                None => "no revert data (halted, e.g. out of gas, or the target cannot tell)".to_string(),
+            });
             for f in [&mut self.per[w], &mut self.total] {
                 f.counts.included += 1;
-                if t.success {
-                    f.counts.succeeded += 1;
-                } else {
-                    f.counts.reverted += 1;
+                match &reason {
+                    None => f.counts.succeeded += 1,
+                    Some(r) => {
+                        f.counts.reverted += 1;
+                        bump(&mut f.reverts, r.split('(').next().unwrap_or(r), r);
+                    }
                 }
             }
             resolved += 1;
@@ -475,6 +484,8 @@ impl Recorder {
                 latency: Latencies { submit: latency_summary(&f.submit), inclusion: latency_summary(&f.inclusion) },
                 gas_per_op: gas_summary(&f.gas),
                 fees: fees(&f.fees, Some(self.base_fee_range())),
+                revert_reasons: f.reverts.clone(),
+                ops: BTreeMap::new(),
             };
             // Two mix entries of one kind share the name: keep both, numbered.
             let name = self.cfg.workloads[i];
@@ -602,6 +613,7 @@ mod tests {
             tx: TxEip1559::default(),
             intended_ns,
             recipient: None,
+            op: "transfer",
         })
     }
 

@@ -9,9 +9,10 @@ use alloy::{
     consensus::TxEip1559,
     primitives::{Address, B256, Bytes},
 };
+use revm::context::TxEnv;
 
 pub use keys::{Keyring, recover_sender};
-pub use planner::{Planner, SigningStats};
+pub use planner::{Planner, Prepared, SETUP_WORKLOAD, SigningStats};
 pub use schedule::intended_times;
 
 /// Index of a transaction in the plan; every report figure joins on it.
@@ -36,4 +37,27 @@ pub struct PlannedTx {
     pub intended_ns: u64,
     /// The generated account that receives its value, for the effects check.
     pub recipient: Option<u32>,
+    /// What the operation does within its workload (`swap`, `borrow`, ...; `setup`).
+    pub op: &'static str,
+}
+
+impl PlannedTx {
+    /// The revm transaction of an in-process executor (the sender is trusted: the plan
+    /// signed it).
+    pub fn tx_env(&self) -> TxEnv {
+        let t = &self.tx;
+        TxEnv {
+            tx_type: 2,
+            caller: self.from,
+            gas_limit: t.gas_limit,
+            gas_price: t.max_fee_per_gas,
+            kind: t.to,
+            value: t.value,
+            data: t.input.clone(),
+            nonce: t.nonce,
+            chain_id: Some(t.chain_id),
+            gas_priority_fee: Some(t.max_priority_fee_per_gas),
+            ..TxEnv::default()
+        }
+    }
 }

@@ -1,19 +1,23 @@
-//! The planner: draws operations from the mix, assigns senders round-robin with their
-//! nonces, and signs (in parallel, with libsecp256k1).
+//! The planner: deploys the workloads' contracts (on paper), draws operations from the
+//! mix, assigns senders round-robin with their nonces, provisions what the plan uses,
+//! and signs the set-up and the load (in parallel, with libsecp256k1).
 
-use std::{sync::Arc, time::Instant};
+use std::{collections::BTreeMap, sync::Arc, time::Instant};
 
 use alloy::{
     consensus::{SignableTransaction, TxEip1559, TxEnvelope},
     eips::Encodable2718,
-    primitives::TxKind,
+    primitives::{Address, TxKind},
 };
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
-use workloads::{GenCtx, Mix, Rng, WorkloadError};
+use workloads::{Actor, Check, GenCtx, Mix, Rng, Setup, WorkloadError};
 
 use super::{Keyring, PlannedTx, TxId};
 use crate::scenario::{Scenario, gwei_to_wei};
+
+/// `PlannedTx::workload` of set-up transactions (they belong to no workload).
+pub const SETUP_WORKLOAD: u16 = u16::MAX;
 
 /// What signing cost, reported on its own (it happens before the measured window).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -27,10 +31,28 @@ pub struct SigningStats {
     pub signed_during_run: u64,
 }
 
+/// Everything a run sends, ready: the set-up by phase, the load, and what to check.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    /// Set-up transactions, by phase (each phase waits for the previous one's inclusion).
+    pub setup: Vec<Vec<Arc<PlannedTx>>>,
+    /// What each set-up transaction does, by id.
+    pub setup_labels: BTreeMap<TxId, String>,
+    /// The load, signed (empty when it is planned during the run).
+    pub txs: Vec<Arc<PlannedTx>>,
+    pub signing: SigningStats,
+    /// Workload checks, with the index of their workload.
+    pub checks: Vec<(usize, Check)>,
+    /// What the generators want the user to know about this plan.
+    pub warnings: Vec<String>,
+}
+
 /// Generates and signs the run's transactions.
 #[derive(Debug)]
 pub struct Planner {
     keys: Arc<Keyring>,
+    deployer: Arc<Keyring>,
+    deployer_nonce: u64,
     mix: Mix,
     rng: Rng,
     nonces: Vec<u64>,
@@ -43,12 +65,14 @@ pub struct Planner {
 
 impl Planner {
     /// A planner for `scenario` on a chain with `chain_id`, whose accounts start at
-    /// `nonces` (all zero on a fresh chain).
+    /// `nonces` and whose deployer (one key) at `deployer_nonce`.
     pub fn new(
         scenario: &Scenario,
         keys: Arc<Keyring>,
+        deployer: Arc<Keyring>,
         chain_id: u64,
         nonces: Vec<u64>,
+        deployer_nonce: u64,
     ) -> Result<Self, WorkloadError> {
         let mix = Mix::new(&scenario.workloads, keys.len())?;
         Ok(Self {
@@ -61,7 +85,14 @@ impl Planner {
             max_fee: gwei_to_wei(scenario.fees.max_fee_gwei),
             tip: gwei_to_wei(scenario.fees.priority_fee_gwei),
             keys,
+            deployer,
+            deployer_nonce,
         })
+    }
+
+    /// The deployer key of a run with `seed` (one key, derived apart from the accounts').
+    pub fn deployer_keys(seed: u64) -> Keyring {
+        Keyring::derive(seed ^ 0x6465_706c_6f79_6572, 1)
     }
 
     /// Workload labels by index (`PlannedTx::workload`).
@@ -74,30 +105,35 @@ impl Planner {
         &self.keys
     }
 
-    /// How many transactions were planned so far.
+    /// How many transactions were planned so far (set-up included).
     pub fn planned(&self) -> u64 {
         u64::from(self.next_id)
     }
 
-    fn next_unsigned(&mut self, intended_ns: u64) -> PlannedTx {
-        let sender = self.next_sender;
-        self.next_sender = (self.next_sender + 1) % self.keys.len();
-        let ctx = GenCtx { accounts: self.keys.addresses() };
-        let (workload, op) = self.mix.next_op(&ctx, sender, &mut self.rng);
-        let recipient = self.mix.native_recipient(workload, &op, &ctx).map(|r| r as u32);
-        let nonce = self.nonces[sender];
-        self.nonces[sender] += 1;
-        let tx = TxEip1559 {
+    fn tx(&self, nonce: u64, to: TxKind, op: &workloads::Op) -> TxEip1559 {
+        TxEip1559 {
             chain_id: self.chain_id,
             nonce,
             gas_limit: op.gas_limit,
             max_fee_per_gas: self.max_fee,
             max_priority_fee_per_gas: self.tip,
-            to: TxKind::Call(op.to),
+            to,
             value: op.value_wei,
             access_list: Default::default(),
-            input: op.input,
-        };
+            input: op.input.clone(),
+        }
+    }
+
+    fn next_unsigned(&mut self, intended_ns: u64) -> PlannedTx {
+        let sender = self.next_sender;
+        self.next_sender = (self.next_sender + 1) % self.keys.len();
+        let keys = self.keys.clone();
+        let ctx = GenCtx { accounts: keys.addresses() };
+        let (workload, op) = self.mix.next_op(&ctx, sender, &mut self.rng);
+        let recipient = self.mix.native_recipient(workload, &op, &ctx).map(|r| r as u32);
+        let nonce = self.nonces[sender];
+        self.nonces[sender] += 1;
+        let tx = self.tx(nonce, TxKind::Call(op.to), &op);
         let id = self.next_id;
         self.next_id += 1;
         PlannedTx {
@@ -111,42 +147,128 @@ impl Planner {
             tx,
             intended_ns,
             recipient,
+            op: op.kind,
         }
     }
 
-    /// Plans and signs one transaction now (closed model without a count).
+    /// Plans one transaction now and signs it (closed model without a count).
     pub fn next_signed(&mut self) -> PlannedTx {
         let mut tx = self.next_unsigned(0);
         sign(&self.keys, &mut tx);
         tx
     }
 
-    /// Plans one transaction per intended time and signs them all on every core.
-    pub fn presign(&mut self, intended: &[u64]) -> (Vec<Arc<PlannedTx>>, SigningStats) {
+    /// Plans the run: deployments, one load transaction per intended time (or none when
+    /// `intended` is `None`: the load is planned as it runs), the provisioning that load
+    /// needs, and signs it all on every core. Account nonces of the load come after the
+    /// accounts' own set-up transactions.
+    pub fn prepare(&mut self, intended: Option<&[u64]>) -> Prepared {
+        let keys = self.keys.clone();
+        let ctx = GenCtx { accounts: keys.addresses() };
+        let mut setup = Setup::new(self.deployer.addresses()[0], self.deployer_nonce);
+        self.mix.deploy(&mut setup, &ctx);
+        let started_nonces = self.nonces.clone();
+        let mut txs: Vec<PlannedTx> = intended.unwrap_or(&[]).iter().map(|&t| self.next_unsigned(t)).collect();
+        setup.open_ended = intended.is_none();
+        self.mix.provision(&mut setup, &ctx);
+
+        let per_account = setup.per_account(keys.len());
+        for tx in &mut txs {
+            tx.nonce += per_account[tx.sender as usize];
+            tx.tx.nonce = tx.nonce;
+        }
+        self.nonces.iter_mut().zip(&per_account).for_each(|(n, k)| *n += k);
+
+        let mut setup_nonces = started_nonces;
+        let mut deployer_nonce = self.deployer_nonce;
+        let mut labels = BTreeMap::new();
+        let mut phases: Vec<Vec<PlannedTx>> = Vec::new();
+        for phase in setup.phases() {
+            let mut out = Vec::with_capacity(phase.len());
+            for stx in phase {
+                let (sender, from, nonce) = match stx.from {
+                    Actor::Deployer => {
+                        deployer_nonce += 1;
+                        (u32::MAX, self.deployer.addresses()[0], deployer_nonce - 1)
+                    }
+                    Actor::Account(i) => {
+                        setup_nonces[i] += 1;
+                        (i as u32, ctx.accounts[i], setup_nonces[i] - 1)
+                    }
+                };
+                let op = workloads::Op {
+                    to: Address::ZERO,
+                    value_wei: stx.value_wei,
+                    input: stx.input.clone(),
+                    gas_limit: stx.gas_limit,
+                    kind: "setup",
+                };
+                let id = self.next_id;
+                self.next_id += 1;
+                labels.insert(id, stx.label.clone());
+                out.push(PlannedTx {
+                    id,
+                    workload: SETUP_WORKLOAD,
+                    sender,
+                    from,
+                    nonce,
+                    hash: Default::default(),
+                    raw: Default::default(),
+                    tx: self.tx(nonce, stx.to, &op),
+                    intended_ns: 0,
+                    recipient: None,
+                    op: "setup",
+                });
+            }
+            if !out.is_empty() {
+                phases.push(out);
+            }
+        }
+        self.deployer_nonce = deployer_nonce;
+
         let started = Instant::now();
-        let mut txs: Vec<PlannedTx> = intended.iter().map(|&t| self.next_unsigned(t)).collect();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(txs.len().max(1));
+        let count = txs.len() + phases.iter().map(Vec::len).sum::<usize>();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(count.max(1));
         let chunk = txs.len().div_ceil(threads).max(1);
-        let keys = &self.keys;
+        let (keys_ref, deployer) = (&*self.keys, &*self.deployer);
         std::thread::scope(|s| {
             for part in txs.chunks_mut(chunk) {
-                s.spawn(move || part.iter_mut().for_each(|tx| sign(keys, tx)));
+                s.spawn(move || part.iter_mut().for_each(|tx| sign(keys_ref, tx)));
+            }
+            for tx in phases.iter_mut().flatten() {
+                if tx.sender == u32::MAX {
+                    sign_with(deployer, 0, tx);
+                } else {
+                    sign(keys_ref, tx);
+                }
             }
         });
         let wall = started.elapsed().as_secs_f64();
-        let stats = SigningStats {
-            txs: txs.len() as u64,
+        let signing = SigningStats {
+            txs: count as u64,
             wall_seconds: wall,
             threads,
-            per_tx_us: if txs.is_empty() { 0.0 } else { wall * 1e6 / txs.len() as f64 },
+            per_tx_us: if count == 0 { 0.0 } else { wall * 1e6 / count as f64 },
             signed_during_run: 0,
         };
-        (txs.into_iter().map(Arc::new).collect(), stats)
+        Prepared {
+            setup: phases.into_iter().map(|p| p.into_iter().map(Arc::new).collect()).collect(),
+            setup_labels: labels,
+            txs: txs.into_iter().map(Arc::new).collect(),
+            signing,
+            checks: self.mix.checks(&ctx),
+            warnings: self.mix.warnings(),
+        }
     }
 }
 
 fn sign(keys: &Keyring, tx: &mut PlannedTx) {
-    let sig = keys.sign(tx.sender as usize, &tx.tx.signature_hash());
+    let i = tx.sender as usize;
+    sign_with(keys, i, tx);
+}
+
+fn sign_with(keys: &Keyring, i: usize, tx: &mut PlannedTx) {
+    let sig = keys.sign(i, &tx.tx.signature_hash());
     let envelope = TxEnvelope::from(tx.tx.clone().into_signed(sig));
     tx.hash = *envelope.tx_hash();
     tx.raw = envelope.encoded_2718().into();
@@ -158,24 +280,30 @@ mod tests {
 
     use super::*;
 
-    fn scenario() -> Scenario {
+    fn scenario(workload: &str) -> Scenario {
         crate::scenario::load_str(
             "t.yaml",
-            "name: t\nseed: 5\naccounts: {count: 4}\nworkloads: [{kind: transfer}]\nload: {open: {rate: 10}}\nmeasure: {duration: 1s}\ntarget: {kind: embedded}\n",
+            &format!("name: t\nseed: 5\naccounts: {{count: 4}}\nworkloads: [{{kind: {workload}}}]\nload: {{open: {{rate: 10}}}}\nmeasure: {{duration: 1s}}\ntarget: {{kind: embedded}}\n"),
             &[],
             &Default::default(),
         )
         .unwrap()
     }
 
+    fn planner(s: &Scenario) -> Planner {
+        let keys = Arc::new(Keyring::derive(s.seed, 4));
+        Planner::new(s, keys, Arc::new(Planner::deployer_keys(s.seed)), 1337, vec![0; 4], 0).unwrap()
+    }
+
     #[test]
     fn signed_transactions_decode_recover_and_chain_nonces() {
-        let s = scenario();
-        let keys = Arc::new(Keyring::derive(s.seed, 4));
-        let mut p = Planner::new(&s, keys.clone(), 1337, vec![0; 4]).unwrap();
-        let (txs, stats) = p.presign(&(0..10).map(|i| i * 100).collect::<Vec<_>>());
-        assert_eq!(stats.txs, 10);
-        for tx in &txs {
+        let s = scenario("transfer");
+        let mut p = planner(&s);
+        let prepared = p.prepare(Some(&(0..10).map(|i| i * 100).collect::<Vec<_>>()));
+        let txs = &prepared.txs;
+        assert_eq!(prepared.signing.txs, 10);
+        assert!(prepared.setup.is_empty(), "plain transfers need no set-up");
+        for tx in txs {
             let env = TxEnvelope::decode_2718(&mut tx.raw.as_ref()).unwrap();
             assert_eq!(*env.tx_hash(), tx.hash);
             let signed = env.as_eip1559().unwrap();
@@ -187,7 +315,28 @@ mod tests {
         }
         // Round-robin senders: the 5th transaction is sender 0's second.
         assert_eq!((txs[4].sender, txs[4].nonce), (0, 1));
-        let again = Planner::new(&s, keys, 1337, vec![0; 4]).unwrap().presign(&[0; 10]).0;
+        let again = planner(&s).prepare(Some(&[0; 10])).txs;
         assert_eq!(again.iter().map(|t| t.hash).collect::<Vec<_>>(), txs.iter().map(|t| t.hash).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn load_nonces_follow_each_accounts_setup_transactions() {
+        let s = scenario("amm_swap");
+        let mut p = planner(&s);
+        let prepared = p.prepare(Some(&[0; 8]));
+        assert_eq!(prepared.setup.len(), 2, "deployer phase, then accounts");
+        let deployer = Planner::deployer_keys(s.seed).addresses()[0];
+        assert!(prepared.setup[0].iter().all(|t| t.from == deployer));
+        for (i, t) in prepared.setup[0].iter().enumerate() {
+            assert_eq!(t.nonce, i as u64, "the deployer's chain of nonces");
+        }
+        // Each account approves two tokens in the set-up, then swaps from nonce 2.
+        for tx in &prepared.txs {
+            let approvals = prepared.setup[1].iter().filter(|t| t.sender == tx.sender).count() as u64;
+            assert_eq!(approvals, 2);
+            assert!(tx.nonce >= approvals);
+        }
+        assert_eq!(prepared.txs[0].nonce, 2);
+        assert!(!prepared.checks.is_empty());
     }
 }

@@ -39,6 +39,10 @@ pub struct Report {
     pub scenario: serde_json::Value,
     pub target: TargetReport,
     pub signing: SigningStats,
+    /// The set-up phase (deployments, provisioning), before the measured load.
+    pub setup: SetupReport,
+    /// What the plan's generators warned about (e.g. a game's energy running out).
+    pub warnings: Vec<String>,
     pub load: LoadFigures,
     pub throughput: Throughput,
     pub latency: Latencies,
@@ -212,6 +216,32 @@ pub struct WorkloadFigures {
     pub fees: Fees,
     /// Reverted / included.
     pub revert_rate: f64,
+    /// Reverts by decoded reason (error name; an example with its arguments).
+    pub revert_reasons: BTreeMap<String, KindCount>,
+    /// Successful operations by kind (`swap`, `borrow`, ...), whole run.
+    pub ops: BTreeMap<String, u64>,
+}
+
+/// What the set-up cost: excluded from every figure of the load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SetupReport {
+    pub txs: u64,
+    pub phases: u64,
+    /// Blocks that included set-up transactions.
+    pub blocks: u64,
+    pub gas_used: u64,
+    pub fee_wei: Wei,
+    pub seconds: f64,
+}
+
+/// The verdict of one workload check (an invariant read on chain).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct CheckResult {
+    pub workload: String,
+    pub name: String,
+    /// `pass` or `fail`.
+    pub verdict: String,
+    pub detail: String,
 }
 
 /// Where every sent transaction ended up (whole run, warmup included).
@@ -259,6 +289,8 @@ pub struct Effects {
     pub mismatches: u64,
     /// The first mismatches, in words.
     pub details: Vec<String>,
+    /// The workloads' own invariants (supplies, reserves, totals, counters).
+    pub checks: Vec<CheckResult>,
 }
 
 /// One second of the run.

@@ -1,5 +1,6 @@
 //! The effects check: after a run, every generated account's nonce and balance on chain
-//! must equal what the plan and the recorded outcomes imply.
+//! must equal its state after the set-up plus what the plan and the recorded outcomes
+//! imply.
 
 use std::sync::Arc;
 
@@ -20,12 +21,11 @@ const MAX_DETAILS: usize = 10;
 pub fn check(
     actual: Result<Vec<AccountState>, TargetError>,
     accounts: &[Address],
-    initial_balance: U256,
-    initial_nonces: &[u64],
+    baseline: &[AccountState],
     txs: &[Arc<PlannedTx>],
     recorder: &Recorder,
 ) -> Effects {
-    let mut nonces = initial_nonces.to_vec();
+    let mut nonces: Vec<u64> = baseline.iter().map(|a| a.nonce).collect();
     // Balances as signed deltas from the initial balance: no underflow mid-way.
     let mut spent = vec![U256::ZERO; accounts.len()];
     let mut received = vec![U256::ZERO; accounts.len()];
@@ -54,7 +54,7 @@ pub fn check(
     let mut details = Vec::new();
     let mut mismatches = 0u64;
     for (i, a) in actual.iter().enumerate() {
-        let expected_balance = initial_balance + received[i] - spent[i];
+        let expected_balance = baseline[i].balance + received[i] - spent[i];
         let mut bad = Vec::new();
         if a.nonce != nonces[i] {
             bad.push(format!("nonce {} (expected {})", a.nonce, nonces[i]));
@@ -74,5 +74,6 @@ pub fn check(
         accounts_checked: actual.len() as u64,
         mismatches,
         details,
+        checks: Vec::new(),
     }
 }

@@ -3,13 +3,16 @@
 //! report. Stopping (Ctrl-C, SIGTERM, a cancelled token) still drains for a bounded
 //! time and returns a report marked interrupted.
 
+mod checks;
 mod closed;
 mod effects;
 mod open;
 mod progress;
+pub mod setup;
 mod submit;
 
 use std::{
+    collections::BTreeMap,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -21,10 +24,10 @@ use crate::{
     clock::Clock,
     lock,
     metrics::{Recorder, RecorderConfig},
-    plan::{Keyring, PlannedTx, Planner, SigningStats, intended_times},
+    plan::{Keyring, PlannedTx, Planner, Prepared, intended_times},
     report::{self, Outcome, Report, RunInfo},
     scenario::Scenario,
-    target::{self, EventSink, Target, TargetError},
+    target::{self, ChainEvent, EventSink, Target, TargetError},
 };
 
 /// How a run is carried out (what to run is the scenario).
@@ -58,6 +61,8 @@ pub enum RunError {
     Target(#[from] TargetError),
     #[error("cannot build the workloads: {0}")]
     Workload(#[from] workloads::WorkloadError),
+    #[error(transparent)]
+    Setup(#[from] setup::SetupError),
 }
 
 /// Runs `scenario` to the end (or until `cancel`), and returns its report.
@@ -74,23 +79,62 @@ pub async fn run_on(
     cancel: CancellationToken,
 ) -> Result<Report, RunError> {
     let keys = Arc::new(Keyring::derive(scenario.seed, scenario.accounts.count as usize));
+    let deployer = Arc::new(Planner::deployer_keys(scenario.seed));
     let balance = U256::from(scenario.accounts.balance_eth) * U256::from(10u64).pow(U256::from(18));
-    let nonces = target.prepare(keys.addresses(), balance).await?;
+    let mut funded = keys.addresses().to_vec();
+    funded.push(deployer.addresses()[0]);
+    let mut nonces = target.prepare(&funded, balance).await?;
+    let deployer_nonce = nonces.pop().unwrap_or(0);
     let info = target.info();
-    let mut planner = Planner::new(scenario, keys.clone(), info.chain_id, nonces.clone())?;
+    let mut planner = Planner::new(scenario, keys.clone(), deployer, info.chain_id, nonces, deployer_nonce)?;
     let names = planner.workload_names();
 
     let warmup_ns = scenario.measure.warmup.get().as_nanos() as u64;
     let run_ns = scenario.run_length().as_nanos() as u64;
-    let (presigned, mut signing) = plan(scenario, &mut planner);
+    let prepared = plan(scenario, &mut planner);
+    let mut signing = prepared.signing.clone();
     if opts.progress && signing.txs > 0 {
         eprintln!(
-            "signed {} transactions in {:.2}s on {} threads ({:.1} us/tx); starting the load",
-            signing.txs, signing.wall_seconds, signing.threads, signing.per_tx_us
+            "signed {} transactions ({} for the set-up) in {:.2}s on {} threads ({:.1} us/tx)",
+            signing.txs,
+            prepared.setup.iter().map(Vec::len).sum::<usize>(),
+            signing.wall_seconds,
+            signing.threads,
+            signing.per_tx_us
         );
     }
+    for w in &prepared.warnings {
+        eprintln!("warning: {w}");
+    }
 
-    let clock = Clock::start();
+    let target_clock = Clock::start();
+    let (sink, mut events) = EventSink::new(target_clock);
+    target.start(sink).await?;
+    let setup_timeout = scenario.measure.setup_timeout.get();
+    let setup_report = match setup::run(&target, &prepared, &mut events, target_clock, setup_timeout, &cancel).await {
+        Ok(r) => r,
+        Err(e) => {
+            target.stop().await;
+            return Err(e.into());
+        }
+    };
+    if opts.progress && setup_report.txs > 0 {
+        eprintln!(
+            "set-up: {} transactions in {} blocks, {:.1} Mgas, {:.2}s; starting the load",
+            setup_report.txs,
+            setup_report.blocks,
+            setup_report.gas_used as f64 / 1e6,
+            setup_report.seconds
+        );
+    }
+    let baseline = target.accounts(keys.addresses()).await?;
+    let checks_before = checks::read_all(target.as_ref(), &prepared.checks).await;
+
+    // The load's clock starts now: intended times, the window and the series count from
+    // here; the target's events are re-based onto it.
+    let origin_ns = target_clock.now_ns();
+    let clock = target_clock.shifted(origin_ns);
+    let presigned = &prepared.txs;
     let cfg = RecorderConfig {
         workloads: names.clone(),
         window_start_ns: warmup_ns,
@@ -98,8 +142,6 @@ pub async fn run_on(
         late_threshold_ns: opts.late_threshold.as_nanos() as u64,
     };
     let recorder = Arc::new(Mutex::new(Recorder::new(cfg, presigned.len())));
-    let (sink, mut events) = EventSink::new(clock);
-    target.start(sink).await?;
 
     let progress_stop = CancellationToken::new();
     let offered_tps = scenario.load.open.as_ref().and_then(|o| o.rate);
@@ -112,7 +154,7 @@ pub async fn run_on(
         match &scenario.load.closed {
             Some(c) => {
                 let source = if c.count.is_some() {
-                    closed::Source::Presigned(&presigned)
+                    closed::Source::Presigned(presigned)
                 } else {
                     closed::Source::Lazy(&mut planner)
                 };
@@ -121,7 +163,7 @@ pub async fn run_on(
                 (sent, signing_s)
             }
             None => {
-                let n = open::run(&presigned, &submitter, clock, run_ns, &cancel).await;
+                let n = open::run(presigned, &submitter, clock, run_ns, &cancel).await;
                 (presigned[..n].to_vec(), 0.0)
             }
         }
@@ -129,12 +171,18 @@ pub async fn run_on(
     tokio::pin!(load);
 
     // Feed chain events to the recorder while the load runs, then drain.
+    let rebase = |mut ev: ChainEvent| {
+        if let ChainEvent::Block(b) = &mut ev {
+            b.observed_ns = b.observed_ns.saturating_sub(origin_ns);
+        }
+        ev
+    };
     let mut load_result = None;
     let mut drain_until = None;
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     loop {
         tokio::select! {
-            Some(ev) = events.recv() => lock(&recorder).on_event(&ev, clock.now_ns()),
+            Some(ev) = events.recv() => lock(&recorder).on_event(&rebase(ev), clock.now_ns()),
             res = &mut load, if load_result.is_none() => {
                 load_result = Some((res, clock.now_ns()));
                 drain_until = Some(clock.now_ns() + scenario.measure.drain_timeout.get().as_nanos() as u64);
@@ -153,32 +201,47 @@ pub async fn run_on(
     let load_end_ns = clock.now_ns();
     target.stop().await;
     while let Ok(ev) = events.try_recv() {
-        lock(&recorder).on_event(&ev, clock.now_ns());
+        lock(&recorder).on_event(&rebase(ev), clock.now_ns());
     }
     progress_stop.cancel();
     let ((sent_txs, signing_during), load_done_ns) = load_result.expect("the loop ends after the load");
     let actual_accounts = target.accounts(keys.addresses()).await;
+    let checks_after = checks::read_all(target.as_ref(), &prepared.checks).await;
     let mut rec = lock(&recorder);
     rec.finish(load_end_ns);
 
     // What was planned: the presigned plan, or what the lazy planner produced.
-    let planned_txs: &[Arc<PlannedTx>] = if presigned.is_empty() { &sent_txs } else { &presigned };
+    let planned_txs: &[Arc<PlannedTx>] = if presigned.is_empty() { &sent_txs } else { presigned };
     let mut planned_per_workload = vec![0u64; names.len()];
-    planned_txs.iter().for_each(|t| planned_per_workload[t.workload as usize] += 1);
+    let mut succeeded: Vec<BTreeMap<&'static str, u64>> = vec![BTreeMap::new(); names.len()];
+    for t in planned_txs {
+        planned_per_workload[t.workload as usize] += 1;
+        if rec.included(t.id).is_some_and(|i| i.success) {
+            *succeeded[t.workload as usize].entry(t.op).or_default() += 1;
+        }
+    }
     if presigned.is_empty() {
-        signing.txs = sent_txs.len() as u64;
         signing.signed_during_run = sent_txs.len() as u64;
-        signing.wall_seconds = signing_during;
-        signing.per_tx_us = if sent_txs.is_empty() { 0.0 } else { signing_during * 1e6 / sent_txs.len() as f64 };
+        signing.txs += sent_txs.len() as u64;
+        signing.wall_seconds += signing_during;
+        signing.per_tx_us = if signing.txs == 0 { 0.0 } else { signing.wall_seconds * 1e6 / signing.txs as f64 };
     }
 
-    let effects = effects::check(actual_accounts, keys.addresses(), balance, &nonces, planned_txs, &rec);
+    let mut effects = effects::check(actual_accounts, keys.addresses(), &baseline, planned_txs, &rec);
+    effects.checks = checks::verdicts(&prepared.checks, &checks_before, &checks_after, &names, &succeeded);
+    if effects.checks.iter().any(|c| c.verdict == "fail") {
+        effects.verdict = "fail".into();
+    }
     let interrupted = cancel.is_cancelled();
     let window_end = run_ns.min(load_end_ns).max(warmup_ns);
     let window_s = (window_end - warmup_ns) as f64 / 1e9;
     let offered_in_window = planned_txs.iter().filter(|t| (warmup_ns..run_ns).contains(&t.intended_ns)).count() as u64;
     let model = if scenario.load.closed.is_some() { "closed" } else { "open" };
     let accounting = rec.accounting(planned_txs.len() as u64);
+    let mut workloads = rec.workloads(&planned_per_workload);
+    for ((_, figures), ops) in workloads.iter_mut().zip(&succeeded) {
+        figures.ops = ops.iter().map(|(k, v)| ((*k).to_string(), *v)).collect();
+    }
 
     Ok(Report {
         report_version: report::REPORT_VERSION,
@@ -198,11 +261,13 @@ pub async fn run_on(
         scenario: serde_json::to_value(scenario).expect("a scenario always serializes"),
         target: info.into(),
         signing,
+        setup: setup_report,
+        warnings: prepared.warnings.clone(),
         load: rec.load(model, offered_in_window, window_s, scenario.load.closed.as_ref().map(|c| c.in_flight)),
         throughput: rec.throughput(window_s),
         latency: rec.latencies(),
         fees: rec.fees(),
-        workloads: rec.workloads(&planned_per_workload),
+        workloads,
         accounting,
         failures: rec.failures(),
         effects,
@@ -210,13 +275,14 @@ pub async fn run_on(
     })
 }
 
-/// Pre-signs the run's transactions (none for a closed run without a count).
-fn plan(scenario: &Scenario, planner: &mut Planner) -> (Vec<Arc<PlannedTx>>, SigningStats) {
+/// Plans and signs the run (the load is planned as it runs for a closed run without a
+/// count).
+fn plan(scenario: &Scenario, planner: &mut Planner) -> Prepared {
     match &scenario.load.closed {
         Some(c) => match c.count {
-            Some(n) => planner.presign(&vec![0; n as usize]),
-            None => (Vec::new(), SigningStats::default()),
+            Some(n) => planner.prepare(Some(&vec![0; n as usize])),
+            None => planner.prepare(None),
         },
-        None => planner.presign(&intended_times(&scenario.load.profile(scenario.run_length()))),
+        None => planner.prepare(Some(&intended_times(&scenario.load.profile(scenario.run_length())))),
     }
 }

@@ -72,11 +72,20 @@ pub struct MeasureSpec {
     /// counting them as not included.
     #[serde(default = "default_drain")]
     pub drain_timeout: Dur,
+    /// Longest wait for each phase of the set-up (deployments, provisioning) to be
+    /// included.
+    #[serde(default = "default_setup_timeout")]
+    pub setup_timeout: Dur,
 }
 
 impl Default for MeasureSpec {
     fn default() -> Self {
-        Self { warmup: default_warmup(), duration: None, drain_timeout: default_drain() }
+        Self {
+            warmup: default_warmup(),
+            duration: None,
+            drain_timeout: default_drain(),
+            setup_timeout: default_setup_timeout(),
+        }
     }
 }
 
@@ -85,6 +94,9 @@ fn default_warmup() -> Dur {
 }
 fn default_drain() -> Dur {
     Dur::from_secs(10)
+}
+fn default_setup_timeout() -> Dur {
+    Dur::from_secs(300)
 }
 
 /// EIP-1559 fee caps every transaction is signed with.

@@ -35,23 +35,6 @@ pub(super) fn stall_end(spec: &EmbeddedSpec, now_ns: u64) -> Option<u64> {
     })
 }
 
-fn tx_env(tx: &PlannedTx) -> TxEnv {
-    let t = &tx.tx;
-    TxEnv {
-        tx_type: 2,
-        caller: tx.from,
-        gas_limit: t.gas_limit,
-        gas_price: t.max_fee_per_gas,
-        kind: t.to,
-        value: t.value,
-        data: t.input.clone(),
-        nonce: t.nonce,
-        chain_id: Some(t.chain_id),
-        gas_priority_fee: Some(t.max_priority_fee_per_gas),
-        ..TxEnv::default()
-    }
-}
-
 /// The builder loop; returns when the chain is stopped.
 pub(super) fn run(shared: &Arc<Shared>, mut executor: Box<dyn Executor>, sink: &EventSink) {
     let spec = &shared.spec;
@@ -131,7 +114,7 @@ fn seal(
     txs: &[Arc<PlannedTx>],
     sink: &EventSink,
 ) -> Sealed {
-    let envs: Vec<TxEnv> = txs.iter().map(|t| tx_env(t)).collect();
+    let envs: Vec<TxEnv> = txs.iter().map(|t| t.tx_env()).collect();
     let mut state = lock(&shared.state);
     let outcomes = executor.execute(&mut state, block, envs);
     // Senders' head state for the pool's admission checks.
@@ -163,7 +146,7 @@ fn seal(
                     gas_used: r.gas_used,
                     effective_gas_price_wei: r.effective_gas_price_wei,
                     l1_fee_wei: None,
-                    revert_data: r.revert_data.clone().or_else(|| (!r.success).then(Default::default)),
+                    revert_data: r.revert_data.clone(),
                 });
             }
             TxOutcome::Excluded(reason) => dropped.push((tx.id, format!("excluded by the block builder: {reason}"))),

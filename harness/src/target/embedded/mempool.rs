@@ -182,6 +182,7 @@ mod tests {
             },
             intended_ns: 0,
             recipient: None,
+            op: "transfer",
         })
     }
 

@@ -1,0 +1,54 @@
+//! Workload checks: read each check's state through the target before and after the
+//! load, and ask the check for its verdict.
+
+use std::collections::BTreeMap;
+
+use alloy::primitives::Bytes;
+use workloads::{Check, CheckCtx};
+
+use crate::{report::CheckResult, target::Target};
+
+/// The reads of every check, in order; a failed read keeps its error.
+pub async fn read_all(target: &dyn Target, checks: &[(usize, Check)]) -> Vec<Result<Vec<Bytes>, String>> {
+    let mut out = Vec::with_capacity(checks.len());
+    for (_, check) in checks {
+        let mut values = Vec::with_capacity(check.reads.len());
+        let mut failed = None;
+        for read in &check.reads {
+            match target.call(read.to, read.input.clone()).await {
+                Ok(v) => values.push(v),
+                Err(e) => {
+                    failed = Some(format!("cannot read {}: {e}", read.to));
+                    break;
+                }
+            }
+        }
+        out.push(failed.map_or(Ok(values), Err));
+    }
+    out
+}
+
+/// Every check's verdict, given its reads and the successful operations by workload
+/// and kind.
+pub fn verdicts(
+    checks: &[(usize, Check)],
+    before: &[Result<Vec<Bytes>, String>],
+    after: &[Result<Vec<Bytes>, String>],
+    names: &[&'static str],
+    succeeded: &[BTreeMap<&'static str, u64>],
+) -> Vec<CheckResult> {
+    checks
+        .iter()
+        .zip(before.iter().zip(after))
+        .map(|((w, check), (b, a))| {
+            let (verdict, detail) = match (b, a) {
+                (Ok(b), Ok(a)) => match (check.verify)(&CheckCtx { before: b, after: a, succeeded: &succeeded[*w] }) {
+                    Ok(d) => ("pass", d),
+                    Err(d) => ("fail", d),
+                },
+                (Err(e), _) | (_, Err(e)) => ("fail", e.clone()),
+            };
+            CheckResult { workload: names[*w].to_string(), name: check.name.clone(), verdict: verdict.into(), detail }
+        })
+        .collect()
+}

@@ -1,0 +1,141 @@
+//! The set-up phase: sends each phase of set-up transactions through the target (the same
+//! path as the load, so it works on any target), waits until every one is included, and
+//! fails with the transaction's purpose and decoded revert reason when one is not.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    sync::Arc,
+    time::Duration,
+};
+
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    clock::Clock,
+    plan::{PlannedTx, Prepared, TxId},
+    report::SetupReport,
+    target::{ChainEvent, RejectKind, Target},
+};
+
+/// Transactions per `submit` call of the set-up.
+const BATCH: usize = 256;
+/// Attempts for a transaction the target refused with a retryable reason.
+const ATTEMPTS: u32 = 5;
+
+/// Why the set-up could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("set-up transaction `{label}` was refused by the target: {reason}")]
+    Rejected { label: String, reason: String },
+    #[error("set-up transaction `{label}` reverted: {reason}")]
+    Reverted { label: String, reason: String },
+    #[error("set-up transaction `{label}` was dropped: {reason}")]
+    Dropped { label: String, reason: String },
+    #[error(
+        "set-up phase {phase}: {missing} of {total} transactions not included after {timeout:?} (first: `{first}`); \
+         the target may be too slow for this set-up: raise measure.setup_timeout"
+    )]
+    Timeout { phase: usize, missing: usize, total: usize, timeout: Duration, first: String },
+    #[error("the run was stopped during the set-up")]
+    Interrupted,
+}
+
+/// Runs every phase of `prepared.setup`; `events` is the target's event stream.
+pub async fn run(
+    target: &Arc<dyn Target>,
+    prepared: &Prepared,
+    events: &mut UnboundedReceiver<ChainEvent>,
+    clock: Clock,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<SetupReport, SetupError> {
+    let started = clock.now_ns();
+    let label = |id: TxId| prepared.setup_labels.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
+    let mut report = SetupReport::default();
+    let mut blocks = BTreeSet::new();
+    for (phase, txs) in prepared.setup.iter().enumerate() {
+        let mut pending: BTreeMap<TxId, &Arc<PlannedTx>> = txs.iter().map(|t| (t.id, t)).collect();
+        submit_all(target, txs, &label, cancel).await?;
+        let deadline = tokio::time::Instant::now() + timeout;
+        while !pending.is_empty() {
+            let event = tokio::select! {
+                e = events.recv() => e,
+                () = tokio::time::sleep_until(deadline) => None,
+                () = cancel.cancelled() => return Err(SetupError::Interrupted),
+            };
+            let Some(event) = event else {
+                let first = pending.keys().next().map(|&id| label(id)).unwrap_or_default();
+                return Err(SetupError::Timeout { phase, missing: pending.len(), total: txs.len(), timeout, first });
+            };
+            match event {
+                ChainEvent::Block(b) => {
+                    for t in &b.txs {
+                        if pending.remove(&t.id).is_none() {
+                            continue;
+                        }
+                        blocks.insert(b.number);
+                        if !t.success {
+                            let reason = t
+                                .revert_data
+                                .as_ref()
+                                .map_or_else(|| "no revert data (halted?)".into(), |d| workloads::revert::decode(d));
+                            return Err(SetupError::Reverted { label: label(t.id), reason });
+                        }
+                        report.txs += 1;
+                        report.gas_used += t.gas_used;
+                        report.fee_wei.0 +=
+                            u128::from(t.gas_used) * t.effective_gas_price_wei + t.l1_fee_wei.unwrap_or(0);
+                    }
+                }
+                ChainEvent::Dropped { id, reason } => {
+                    if pending.contains_key(&id) {
+                        return Err(SetupError::Dropped { label: label(id), reason });
+                    }
+                }
+            }
+        }
+        report.phases += 1;
+    }
+    report.blocks = blocks.len() as u64;
+    report.seconds = (clock.now_ns() - started) as f64 / 1e9;
+    Ok(report)
+}
+
+async fn submit_all(
+    target: &Arc<dyn Target>,
+    txs: &[Arc<PlannedTx>],
+    label: &impl Fn(TxId) -> String,
+    cancel: &CancellationToken,
+) -> Result<(), SetupError> {
+    for batch in txs.chunks(BATCH) {
+        let mut todo: Vec<Arc<PlannedTx>> = batch.to_vec();
+        for attempt in 1..=ATTEMPTS {
+            if cancel.is_cancelled() {
+                return Err(SetupError::Interrupted);
+            }
+            let results = target.submit(&todo).await;
+            let mut retry = Vec::new();
+            for (tx, r) in todo.iter().zip(results) {
+                match r {
+                    Ok(()) => {}
+                    // Sent before (a retried batch): it is in the pool already.
+                    Err(rej) if rej.kind == RejectKind::AlreadyKnown => {}
+                    Err(rej) if rej.kind.is_retryable() && attempt < ATTEMPTS => retry.push(tx.clone()),
+                    Err(rej) => {
+                        return Err(SetupError::Rejected {
+                            label: label(tx.id),
+                            reason: format!("{}: {}", rej.kind.as_str(), rej.message),
+                        });
+                    }
+                }
+            }
+            if retry.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+            todo = retry;
+        }
+    }
+    Ok(())
+}

@@ -107,8 +107,10 @@ pub fn summary_table(r: &Report) -> String {
     }
     out.push_str(&format!("{t}\n\n"));
 
-    let mut t = table(&["workload", "included", "reverted", "gas/op p50", "gas/op p99", "fee/op (gwei)"]);
+    let mut t =
+        table(&["workload", "included", "reverted", "gas/op p50", "gas/op p99", "fee/op (gwei)", "operations ok"]);
     for (name, w) in &r.workloads {
+        let ops: Vec<String> = w.ops.iter().map(|(k, v)| format!("{k} {v}")).collect();
         t.add_row(vec![
             Cell::new(name),
             Cell::new(w.accounting.included),
@@ -116,6 +118,7 @@ pub fn summary_table(r: &Report) -> String {
             Cell::new(w.gas_per_op.p50),
             Cell::new(w.gas_per_op.p99),
             Cell::new(gwei(w.fees.mean_fee_per_tx_wei)),
+            Cell::new(ops.join(", ")),
         ]);
     }
     out.push_str(&format!("{t}\n\n"));
@@ -149,6 +152,37 @@ pub fn summary_table(r: &Report) -> String {
     ));
     for d in &r.effects.details {
         out.push_str(&format!("  {d}\n"));
+    }
+    let failed: Vec<_> = r.effects.checks.iter().filter(|c| c.verdict != "pass").collect();
+    if !r.effects.checks.is_empty() {
+        out.push_str(&format!(
+            "workload checks: {} of {} pass\n",
+            r.effects.checks.len() - failed.len(),
+            r.effects.checks.len()
+        ));
+    }
+    for c in failed {
+        out.push_str(&format!("  FAIL {}: {}\n", c.name, c.detail));
+    }
+    for (name, w) in &r.workloads {
+        let mut reasons: Vec<_> = w.revert_reasons.iter().collect();
+        reasons.sort_by(|a, b| b.1.count.cmp(&a.1.count));
+        for (_, k) in reasons.iter().take(5) {
+            out.push_str(&format!("  {name} reverted {}x: {}\n", k.count, k.example));
+        }
+    }
+    for w in &r.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    if r.setup.txs > 0 {
+        out.push_str(&format!(
+            "set-up: {} txs in {} blocks, {:.2} Mgas, {} ETH in fees, {:.2}s, before the load\n",
+            r.setup.txs,
+            r.setup.blocks,
+            r.setup.gas_used as f64 / 1e6,
+            eth(r.setup.fee_wei),
+            r.setup.seconds
+        ));
     }
     out.push_str(&format!(
         "signing: {} txs in {:.2}s on {} threads ({:.1} us/tx), before the load\n",

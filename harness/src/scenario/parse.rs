@@ -145,11 +145,39 @@ fn refine_tagged(root: &Value, path: &str) -> Option<(String, String)> {
     let fields = Value::Mapping(fields);
     let (sub, message) = match (segs.first()?, kind.as_str()) {
         (Seg::Key(k), "embedded") if k == "target" => inner::<super::EmbeddedSpec>(fields)?,
-        (Seg::Key(k), "transfer") if k == "workloads" => inner::<workloads::transfer::TransferSpec>(fields)?,
+        (Seg::Key(k), kind) if k == "workloads" => workload_fields(kind, fields)?,
         _ => return None,
     };
     let sub = if sub == "." { String::new() } else { format!(".{sub}") };
     Some((format!("{path}{sub}"), message))
+}
+
+/// The field path and message of an error inside a workload entry of kind `kind`.
+fn workload_fields(kind: &str, fields: Value) -> Option<(String, String)> {
+    fn inner<T: serde::de::DeserializeOwned>(v: Value) -> Option<(String, String)> {
+        serde_path_to_error::deserialize::<_, T>(v).err().map(|e| (e.path().to_string(), e.inner().to_string()))
+    }
+    use workloads::{
+        amm_liquidity::AmmLiquiditySpec, amm_swap::AmmSwapSpec, erc20_transfer::Erc20TransferSpec,
+        game_breed::GameBreedSpec, game_craft::GameCraftSpec, game_move::GameMoveSpec, game_quest::GameQuestSpec,
+        lending::LendingSpec, nft_mint::NftMintSpec, nft_trade::NftTradeSpec, staking::StakingSpec,
+        transfer::TransferSpec,
+    };
+    match kind {
+        "transfer" => inner::<TransferSpec>(fields),
+        "erc20_transfer" => inner::<Erc20TransferSpec>(fields),
+        "amm_swap" => inner::<AmmSwapSpec>(fields),
+        "amm_liquidity" => inner::<AmmLiquiditySpec>(fields),
+        "lending" => inner::<LendingSpec>(fields),
+        "staking" => inner::<StakingSpec>(fields),
+        "nft_mint" => inner::<NftMintSpec>(fields),
+        "nft_trade" => inner::<NftTradeSpec>(fields),
+        "game_move" => inner::<GameMoveSpec>(fields),
+        "game_quest" => inner::<GameQuestSpec>(fields),
+        "game_craft" => inner::<GameCraftSpec>(fields),
+        "game_breed" => inner::<GameBreedSpec>(fields),
+        _ => None,
+    }
 }
 
 fn located(

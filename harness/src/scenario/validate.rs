@@ -108,6 +108,18 @@ fn validate_load(s: &Scenario, out: &mut Vec<Problem>) {
             (Some(_), Some(_)) => out.push(problem("load.open.stages", "`rate` and `stages` are both set", "keep one")),
         },
         (None, Some(closed)) => {
+            if closed.count.is_none()
+                && let Some(i) = s.workloads.iter().position(workloads::WorkloadSpec::needs_planned_count)
+            {
+                out.push(problem(
+                    "load.closed.count",
+                    format!(
+                        "workloads[{i}] ({}) allocates its items and listings while planning, so the run needs a count",
+                        s.workloads[i].name()
+                    ),
+                    "add `count: N` to `closed`, or use the open model",
+                ));
+            }
             if closed.in_flight == 0 {
                 out.push(problem("load.closed.in_flight", "0 in flight sends nothing", "set 1 or more"));
             }
@@ -145,6 +157,9 @@ fn validate_load(s: &Scenario, out: &mut Vec<Problem>) {
     }
     if s.run_length() > Duration::from_secs(24 * 3600) {
         out.push(problem("measure.duration", "the run would last more than 24 hours", "split it into several runs"));
+    }
+    if s.measure.setup_timeout.get().is_zero() {
+        out.push(problem("measure.setup_timeout", "0s leaves no time for the set-up", "e.g. `setup_timeout: 5m`"));
     }
     if s.measure.drain_timeout.get() > Duration::from_secs(3600) {
         out.push(problem("measure.drain_timeout", "more than 1 hour", None));

@@ -6,6 +6,7 @@ mod report_schema;
 mod scenario_errors;
 mod scenarios_dir;
 mod stall;
+mod workloads;
 
 use std::path::{Path, PathBuf};
 

@@ -102,7 +102,7 @@ pub const CATALOG: &[WorkloadInfo] = &[
     },
     WorkloadInfo {
         name: "game_quest",
-        description: "quests paying experience and minted reward tokens",
+        description: "quests paying experience and minted reward tokens (each world's token supply is shared)",
         dials: "games: N; game_pick; leaderboard: true (one shared slot)",
     },
     WorkloadInfo {

@@ -1,6 +1,7 @@
 //! `game_quest`: players completing quests for experience and reward tokens (minted by
-//! the game). With `leaderboard: true` every quest also compares against, and often
-//! writes, one shared leader slot: the dial between independent and fully contended.
+//! the game). Every quest of a world mints its reward token, so the token's supply slot
+//! is shared by all of them: `games: N` spreads quests over N worlds. With
+//! `leaderboard: true` quests also compare against, and often write, one leader slot.
 
 use alloy::{primitives::U256, sol_types::SolCall};
 use rand::Rng as _;

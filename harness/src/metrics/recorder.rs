@@ -469,7 +469,13 @@ impl Recorder {
     }
 
     /// Per-workload figures, keyed by workload name.
-    pub fn workloads(&self, planned_per_workload: &[u64]) -> BTreeMap<String, WorkloadFigures> {
+    /// Per workload figures; `ops` gives each workload's successful operations by kind
+    /// (by mix index, like `planned_per_workload`).
+    pub fn workloads(
+        &self,
+        planned_per_workload: &[u64],
+        ops: &[BTreeMap<&'static str, u64>],
+    ) -> BTreeMap<String, WorkloadFigures> {
         let mut out = BTreeMap::new();
         for (i, f) in self.per.iter().enumerate() {
             let mut accounting = f.counts.clone();
@@ -485,7 +491,7 @@ impl Recorder {
                 gas_per_op: gas_summary(&f.gas),
                 fees: fees(&f.fees, Some(self.base_fee_range())),
                 revert_reasons: f.reverts.clone(),
-                ops: BTreeMap::new(),
+                ops: ops.get(i).map(|o| o.iter().map(|(k, v)| ((*k).to_string(), *v)).collect()).unwrap_or_default(),
             };
             // Two mix entries of one kind share the name: keep both, numbered.
             let name = self.cfg.workloads[i];

@@ -166,7 +166,7 @@ pub fn summary_table(r: &Report) -> String {
     }
     for (name, w) in &r.workloads {
         let mut reasons: Vec<_> = w.revert_reasons.iter().collect();
-        reasons.sort_by(|a, b| b.1.count.cmp(&a.1.count));
+        reasons.sort_by_key(|(_, k)| core::cmp::Reverse(k.count));
         for (_, k) in reasons.iter().take(5) {
             out.push_str(&format!("  {name} reverted {}x: {}\n", k.count, k.example));
         }

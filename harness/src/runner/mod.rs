@@ -6,6 +6,7 @@
 mod checks;
 mod closed;
 mod effects;
+pub mod offline;
 mod open;
 mod progress;
 pub mod setup;
@@ -238,10 +239,7 @@ pub async fn run_on(
     let offered_in_window = planned_txs.iter().filter(|t| (warmup_ns..run_ns).contains(&t.intended_ns)).count() as u64;
     let model = if scenario.load.closed.is_some() { "closed" } else { "open" };
     let accounting = rec.accounting(planned_txs.len() as u64);
-    let mut workloads = rec.workloads(&planned_per_workload);
-    for ((_, figures), ops) in workloads.iter_mut().zip(&succeeded) {
-        figures.ops = ops.iter().map(|(k, v)| ((*k).to_string(), *v)).collect();
-    }
+    let workloads = rec.workloads(&planned_per_workload, &succeeded);
 
     Ok(Report {
         report_version: report::REPORT_VERSION,

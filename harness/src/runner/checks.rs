@@ -3,29 +3,31 @@
 
 use std::collections::BTreeMap;
 
-use alloy::primitives::Bytes;
+use alloy::primitives::{Address, Bytes};
 use workloads::{Check, CheckCtx};
 
 use crate::{report::CheckResult, target::Target};
 
-/// The reads of every check, in order; a failed read keeps its error.
+/// The reads of every check, in order (all in one `call_many`); a check whose read
+/// failed keeps the error.
 pub async fn read_all(target: &dyn Target, checks: &[(usize, Check)]) -> Vec<Result<Vec<Bytes>, String>> {
-    let mut out = Vec::with_capacity(checks.len());
-    for (_, check) in checks {
-        let mut values = Vec::with_capacity(check.reads.len());
-        let mut failed = None;
-        for read in &check.reads {
-            match target.call(read.to, read.input.clone()).await {
-                Ok(v) => values.push(v),
-                Err(e) => {
-                    failed = Some(format!("cannot read {}: {e}", read.to));
-                    break;
+    let calls: Vec<(Address, Bytes)> =
+        checks.iter().flat_map(|(_, c)| c.reads.iter().map(|r| (r.to, r.input.clone()))).collect();
+    let mut results = target.call_many(&calls).await.into_iter().zip(calls);
+    checks
+        .iter()
+        .map(|(_, check)| {
+            let mut values = Vec::with_capacity(check.reads.len());
+            let mut failed = None;
+            for (result, (to, _)) in results.by_ref().take(check.reads.len()) {
+                match result {
+                    Ok(v) => values.push(v),
+                    Err(e) => failed = failed.or_else(|| Some(format!("cannot read {to}: {e}"))),
                 }
             }
-        }
-        out.push(failed.map_or(Ok(values), Err));
-    }
-    out
+            failed.map_or(Ok(values), Err)
+        })
+        .collect()
 }
 
 /// Every check's verdict, given its reads and the successful operations by workload

@@ -113,6 +113,16 @@ pub trait Target: Send + Sync + core::fmt::Debug {
     /// error carrying the revert data in its message.
     async fn call(&self, to: Address, input: Bytes) -> Result<Bytes, TargetError>;
 
+    /// Many read-only calls against one state, in order: the workload checks read
+    /// thousands of balances at once. Targets that can batch (JSON-RPC) override it.
+    async fn call_many(&self, calls: &[(Address, Bytes)]) -> Vec<Result<Bytes, TargetError>> {
+        let mut out = Vec::with_capacity(calls.len());
+        for (to, input) in calls {
+            out.push(self.call(*to, input.clone()).await);
+        }
+        out
+    }
+
     /// Stops producing blocks and events.
     async fn stop(&self);
 }

@@ -78,6 +78,26 @@ pub const ARTIFACT_JSON: &[(&str, &str)] = &[
 mod tests {
     use super::*;
 
+    /// Each artifact names the SHA-256 of the source it was compiled from: a source edited
+    /// without regenerating the artifacts fails here too, not only in
+    /// `node tools/compile-contracts.js --check`.
+    #[test]
+    fn artifacts_were_compiled_from_the_committed_sources() {
+        use sha2::Digest;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for (name, json) in ARTIFACT_JSON {
+            let artifact: serde_json::Value = serde_json::from_str(json).unwrap();
+            let source = artifact["sourceFile"].as_str().unwrap().trim_start_matches("workloads/");
+            let bytes = std::fs::read(dir.join(source)).unwrap();
+            let sha = alloy::hex::encode(sha2::Sha256::digest(&bytes));
+            assert_eq!(
+                artifact["sourceSha256"].as_str(),
+                Some(sha.as_str()),
+                "{name}: {source} changed since its artifact was compiled; run `node tools/compile-contracts.js`"
+            );
+        }
+    }
+
     #[test]
     fn bytecode_comes_from_the_artifacts() {
         assert!(Token::BYTECODE.len() > 1000);

@@ -154,3 +154,10 @@ fn errors_inside_tagged_sections_keep_their_field_path() {
     assert_eq!(e.path, "workloads[0].recipients", "{e}");
     assert_eq!(e.line, Some(6), "{e}");
 }
+
+#[test]
+fn a_workload_count_dial_of_zero_names_its_field() {
+    let yaml = "name: b\naccounts: {count: 5}\nworkloads:\n  - kind: lending\n    pools: 0\nload: {open: {rate: 10}}\nmeasure: {duration: 1s}\ntarget: {kind: embedded}\n";
+    let err = gasbench::scenario::load_str("b.yaml", yaml, &[], &Default::default()).unwrap_err().to_string();
+    assert!(err.contains("b.yaml:5:") && err.contains("workloads[0].pools: must be at least 1"), "{err}");
+}

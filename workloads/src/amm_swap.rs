@@ -44,7 +44,7 @@ impl AmmSwap {
     pub fn new(spec: &AmmSwapSpec, accounts: usize) -> Result<Self, WorkloadError> {
         crate::catalog::need_accounts(accounts, 1)?;
         Ok(Self {
-            pick: spec.pool_pick.picker(spec.pools as usize, "pool_pick")?,
+            pick: spec.pool_pick.picker(crate::catalog::at_least_one(spec.pools, "pools")?, "pool_pick")?,
             spec: spec.clone(),
             dex: Dex::default(),
             users: Users::default(),

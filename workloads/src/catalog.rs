@@ -43,6 +43,14 @@ pub(crate) fn need_accounts(accounts: usize, n: usize) -> Result<(), WorkloadErr
     Ok(())
 }
 
+/// A count dial (`pools`, `tokens`, `collections`, `games`) must be at least 1.
+pub(crate) fn at_least_one(n: u32, field: &'static str) -> Result<usize, WorkloadError> {
+    if n == 0 {
+        return Err(WorkloadError::InvalidDial { field, message: "must be at least 1".into() });
+    }
+    Ok(n as usize)
+}
+
 /// One entry of the catalog, as `gasbench workloads` lists it.
 #[derive(Debug, Clone, Copy)]
 pub struct WorkloadInfo {

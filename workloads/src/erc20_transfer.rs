@@ -51,7 +51,7 @@ impl Erc20Transfer {
     pub fn new(spec: &Erc20TransferSpec, accounts: usize) -> Result<Self, WorkloadError> {
         crate::catalog::need_accounts(accounts, 2)?;
         Ok(Self {
-            token_pick: spec.token_pick.picker(spec.tokens as usize, "token_pick")?,
+            token_pick: spec.token_pick.picker(crate::catalog::at_least_one(spec.tokens, "tokens")?, "token_pick")?,
             recipients: spec.recipients.picker(accounts, "recipients")?,
             spec: spec.clone(),
             tokens: Vec::new(),

@@ -40,7 +40,7 @@ impl GameBreed {
     pub fn new(spec: &GameBreedSpec, accounts: usize) -> Result<Self, WorkloadError> {
         crate::catalog::need_accounts(accounts, 1)?;
         Ok(Self {
-            pick: spec.game_pick.picker(spec.games as usize, "game_pick")?,
+            pick: spec.game_pick.picker(crate::catalog::at_least_one(spec.games, "games")?, "game_pick")?,
             spec: spec.clone(),
             worlds: Vec::new(),
             users: Users::default(),

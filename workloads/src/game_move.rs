@@ -49,7 +49,7 @@ impl GameMove {
     pub fn new(spec: &GameMoveSpec, accounts: usize) -> Result<Self, WorkloadError> {
         crate::catalog::need_accounts(accounts, 1)?;
         Ok(Self {
-            pick: spec.game_pick.picker(spec.games as usize, "game_pick")?,
+            pick: spec.game_pick.picker(crate::catalog::at_least_one(spec.games, "games")?, "game_pick")?,
             spec: spec.clone(),
             worlds: Vec::new(),
             users: Users::default(),

@@ -59,7 +59,7 @@ impl Lending {
     pub fn new(spec: &LendingSpec, accounts: usize) -> Result<Self, WorkloadError> {
         crate::catalog::need_accounts(accounts, 1)?;
         Ok(Self {
-            pick: spec.pool_pick.picker(spec.pools as usize, "pool_pick")?,
+            pick: spec.pool_pick.picker(crate::catalog::at_least_one(spec.pools, "pools")?, "pool_pick")?,
             spec: spec.clone(),
             asset: Address::ZERO,
             collateral: Address::ZERO,

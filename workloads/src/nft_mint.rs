@@ -43,7 +43,9 @@ impl NftMint {
     pub fn new(spec: &NftMintSpec, accounts: usize) -> Result<Self, WorkloadError> {
         crate::catalog::need_accounts(accounts, 1)?;
         Ok(Self {
-            pick: spec.collection_pick.picker(spec.collections as usize, "collection_pick")?,
+            pick: spec
+                .collection_pick
+                .picker(crate::catalog::at_least_one(spec.collections, "collections")?, "collection_pick")?,
             spec: spec.clone(),
             collections: Vec::new(),
             users: Users::default(),

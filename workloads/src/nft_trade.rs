@@ -70,7 +70,9 @@ impl NftTrade {
     pub fn new(spec: &NftTradeSpec, accounts: usize) -> Result<Self, WorkloadError> {
         crate::catalog::need_accounts(accounts, 2)?;
         Ok(Self {
-            pick: spec.collection_pick.picker(spec.collections as usize, "collection_pick")?,
+            pick: spec
+                .collection_pick
+                .picker(crate::catalog::at_least_one(spec.collections, "collections")?, "collection_pick")?,
             recipients: spec.recipients.picker(accounts, "recipients")?,
             spec: spec.clone(),
             deployer: Address::ZERO,

@@ -55,7 +55,7 @@ impl Staking {
     pub fn new(spec: &StakingSpec, accounts: usize) -> Result<Self, WorkloadError> {
         crate::catalog::need_accounts(accounts, 1)?;
         Ok(Self {
-            pick: spec.pool_pick.picker(spec.pools as usize, "pool_pick")?,
+            pick: spec.pool_pick.picker(crate::catalog::at_least_one(spec.pools, "pools")?, "pool_pick")?,
             spec: spec.clone(),
             stake_token: Address::ZERO,
             reward_token: Address::ZERO,

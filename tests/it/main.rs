@@ -2,6 +2,7 @@
 
 mod cli;
 mod embedded_run;
+mod parallel;
 mod report_schema;
 mod scenario_errors;
 mod scenarios_dir;

@@ -2,6 +2,7 @@
 
 mod cli;
 mod embedded_run;
+mod exec_bench;
 mod parallel;
 mod report_schema;
 mod scenario_errors;

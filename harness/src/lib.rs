@@ -3,6 +3,7 @@
 //! A run is a pipeline: scenario -> plan (workload generators, signing, schedule) ->
 //! runner (open or closed load, cancellation) -> target -> recorder -> report.
 
+pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod exec;

@@ -2,6 +2,9 @@
 
 mod cli;
 mod embedded_run;
+mod exec_bench;
+mod parallel;
+mod parallel_props;
 mod report_schema;
 mod scenario_errors;
 mod scenarios_dir;

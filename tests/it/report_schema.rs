@@ -10,6 +10,19 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{root, scenario, small};
 
+/// The report schema, compiled.
+pub fn validator() -> jsonschema::Validator {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("harness/report.schema.json")).unwrap()).unwrap();
+    jsonschema::validator_for(&schema).expect("the schema is valid")
+}
+
+/// Fails with every schema error of `json`.
+pub fn assert_valid(json: &serde_json::Value) {
+    let errors: Vec<String> = validator().iter_errors(json).map(|e| format!("{}: {e}", e.instance_path)).collect();
+    assert!(errors.is_empty(), "report does not match harness/report.schema.json:\n{}", errors.join("\n"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_report_matches_the_schema_and_merges_exactly() {
     let r = run(
@@ -24,11 +37,8 @@ async fn a_real_report_matches_the_schema_and_merges_exactly() {
     gasbench::report::write_json(&r, &path).unwrap();
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
 
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join("harness/report.schema.json")).unwrap()).unwrap();
-    let validator = jsonschema::validator_for(&schema).expect("the schema is valid");
-    let errors: Vec<String> = validator.iter_errors(&json).map(|e| format!("{}: {e}", e.instance_path)).collect();
-    assert!(errors.is_empty(), "report does not match harness/report.schema.json:\n{}", errors.join("\n"));
+    let validator = validator();
+    assert_valid(&json);
 
     // Provenance is there.
     assert_eq!(json["report_version"], 1);

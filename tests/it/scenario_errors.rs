@@ -161,3 +161,24 @@ fn a_workload_count_dial_of_zero_names_its_field() {
     let err = gasbench::scenario::load_str("b.yaml", yaml, &[], &Default::default()).unwrap_err().to_string();
     assert!(err.contains("b.yaml:5:") && err.contains("workloads[0].pools: must be at least 1"), "{err}");
 }
+
+#[test]
+fn parallel_executor_settings_are_checked_where_they_are_written() {
+    let e = refused(&format!("{GOOD}  threads: 2\n"));
+    assert_eq!((e.path.as_str(), e.line), ("target.threads", Some(13)), "{e}");
+    assert!(e.hint.unwrap().contains("executor: parallel"));
+    let e = refused(&format!("{GOOD}  executor: parallel\n  threads: 0\n"));
+    assert_eq!((e.path.as_str(), e.line), ("target.threads", Some(14)), "{e}");
+    let e = refused(&format!("{GOOD}  state_read_latency_us: 2000000\n"));
+    assert_eq!(e.path, "target.state_read_latency_us", "{e}");
+    assert!(e.message.contains("at most 100,000"), "{e}");
+    let e = refused(&format!("{GOOD}  executor: paralel\n"));
+    assert_eq!(e.path, "target.executor", "{e}");
+    gasbench::scenario::load_str(
+        "ok.yaml",
+        &format!("{GOOD}  executor: parallel\n  threads: 4\n  state_read_latency_us: 20\n"),
+        &[],
+        &Limits::default(),
+    )
+    .unwrap();
+}

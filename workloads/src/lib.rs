@@ -9,6 +9,7 @@
 
 pub mod catalog;
 pub mod check;
+mod contention;
 pub mod contracts;
 pub mod distribution;
 pub mod mix;

@@ -2,6 +2,7 @@
 //! but a check failed (effects, accounting), 2 bad input or unreachable target, 130
 //! interrupted (the report is still written).
 
+mod exec_bench;
 mod run;
 mod validate;
 mod workloads;
@@ -37,6 +38,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// List the workload generators with their contention dials.
     Workloads,
+    /// Compare the sequential and parallel block executors on the same blocks.
+    ExecBench(exec_bench::ExecBenchArgs),
 }
 
 /// Flags shared by every command that reads a scenario.
@@ -68,5 +71,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Workloads => workloads::run(),
+        Command::ExecBench(args) => exec_bench::run(&args),
     }
 }

@@ -2,11 +2,21 @@
 //! receipt (or a reason for leaving it out) per transaction. Sequential and parallel
 //! implement one trait and know nothing of targets or load.
 
+mod compare;
+mod counters;
+mod latency;
+mod loc;
+mod parallel;
 mod sequential;
 
 use alloy::primitives::{Address, Bytes, Log};
 use revm::{context::TxEnv, database::InMemoryDB};
 
+pub use compare::{outcome_diff, state_diff};
+pub use counters::{ExecCounters, SharedCounters};
+pub use latency::LatentState;
+pub use loc::Loc;
+pub use parallel::{Parallel, ParallelConfig};
 pub use sequential::{Sequential, block_env, cfg_env, receipt};
 
 /// The world state the embedded chain keeps in memory.
@@ -53,6 +63,11 @@ pub trait Executor: Send + core::fmt::Debug {
     fn name(&self) -> &'static str;
 
     fn execute(&mut self, state: &mut ChainState, block: &BlockCtx, txs: Vec<TxEnv>) -> Vec<TxOutcome>;
+
+    /// Work counters, for executors that keep them (the parallel one).
+    fn counters(&self) -> Option<ExecCounters> {
+        None
+    }
 }
 
 /// `min(max_fee, base_fee + tip)`: the price an EIP-1559 transaction pays per gas.

@@ -1,17 +1,42 @@
 //! The sequential executor: one revm instance, transactions in block order.
 
+use core::time::Duration;
+
 use revm::{
-    Context, ExecuteCommitEvm, MainBuilder, MainContext,
+    Context, Database, DatabaseCommit, ExecuteCommitEvm, MainBuilder, MainContext,
     context::{BlockEnv, CfgEnv, TxEnv},
     context_interface::result::ExecutionResult,
     primitives::{U256, hardfork::SpecId},
 };
 
-use super::{BlockCtx, ChainState, Executor, Receipt, TxOutcome, effective_gas_price};
+use super::{BlockCtx, ChainState, Executor, LatentState, Receipt, TxOutcome, effective_gas_price};
 
 /// Executes a block's transactions one after another.
-#[derive(Debug, Default)]
-pub struct Sequential;
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Sequential {
+    /// Modelled latency of a first read of a location in a block.
+    read_latency: Duration,
+}
+
+impl Sequential {
+    pub fn new(read_latency: Duration) -> Self {
+        Self { read_latency }
+    }
+}
+
+fn run<DB: Database + DatabaseCommit>(db: DB, block: &BlockCtx, txs: Vec<TxEnv>) -> Vec<TxOutcome> {
+    let mut evm =
+        Context::mainnet().with_db(db).with_block(block_env(block)).with_cfg(cfg_env(block.chain_id)).build_mainnet();
+    txs.into_iter()
+        .map(|tx| {
+            let price = effective_gas_price(&tx, block.base_fee_wei);
+            match evm.transact_commit(tx) {
+                Ok(result) => TxOutcome::Included(receipt(result, price)),
+                Err(e) => TxOutcome::Excluded(e.to_string()),
+            }
+        })
+        .collect()
+}
 
 /// The revm block environment for `block`.
 pub fn block_env(block: &BlockCtx) -> BlockEnv {
@@ -69,19 +94,10 @@ impl Executor for Sequential {
     }
 
     fn execute(&mut self, state: &mut ChainState, block: &BlockCtx, txs: Vec<TxEnv>) -> Vec<TxOutcome> {
-        let mut evm = Context::mainnet()
-            .with_db(state)
-            .with_block(block_env(block))
-            .with_cfg(cfg_env(block.chain_id))
-            .build_mainnet();
-        txs.into_iter()
-            .map(|tx| {
-                let price = effective_gas_price(&tx, block.base_fee_wei);
-                match evm.transact_commit(tx) {
-                    Ok(result) => TxOutcome::Included(receipt(result, price)),
-                    Err(e) => TxOutcome::Excluded(e.to_string()),
-                }
-            })
-            .collect()
+        if self.read_latency.is_zero() {
+            run(state, block, txs)
+        } else {
+            run(LatentState::new(state, self.read_latency), block, txs)
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{plan::SigningStats, target::TargetInfo};
+use crate::{exec::ExecCounters, plan::SigningStats, target::TargetInfo};
 
 /// Bumped whenever a field changes meaning or is removed.
 pub const REPORT_VERSION: u32 = 1;
@@ -105,6 +105,9 @@ pub struct TargetReport {
     pub block_gas_limit: u64,
     pub executor: Option<String>,
     pub notes: Vec<String>,
+    /// The parallel executor's work counters (null for other executors and targets).
+    #[serde(default)]
+    pub exec: Option<ExecCounters>,
 }
 
 impl From<TargetInfo> for TargetReport {
@@ -115,6 +118,7 @@ impl From<TargetInfo> for TargetReport {
             block_gas_limit: t.block_gas_limit,
             executor: t.executor.map(str::to_string),
             notes: t.notes,
+            exec: None,
         }
     }
 }

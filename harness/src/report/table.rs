@@ -95,6 +95,22 @@ pub fn summary_table(r: &Report) -> String {
     ] {
         t.add_row(vec![Cell::new(k), Cell::new(v)]);
     }
+    if let Some(e) = &r.target.exec {
+        let per_tx = |n: u64| if e.txs == 0 { 0.0 } else { n as f64 / e.txs as f64 };
+        t.add_row(vec![
+            Cell::new("parallel executor"),
+            Cell::new(format!(
+                "{} blocks, {} tx: {} executions ({:.3} re-executions/tx), {} validation aborts, {} suspended reads, {} sequential fallbacks",
+                e.blocks,
+                e.txs,
+                e.executions,
+                per_tx(e.re_executions),
+                e.validation_aborts,
+                e.suspended_reads,
+                e.fallbacks
+            )),
+        ]);
+    }
     out.push_str(&format!("{t}\n\n"));
 
     let mut t = table(&["workload", "latency (ms, from intended send)", "count", "p50", "p90", "p99", "p99.9", "max"]);

@@ -26,7 +26,7 @@ use crate::{
     lock,
     metrics::{Recorder, RecorderConfig},
     plan::{Keyring, PlannedTx, Planner, Prepared, intended_times},
-    report::{self, Outcome, Report, RunInfo},
+    report::{self, Outcome, Report, RunInfo, TargetReport},
     scenario::Scenario,
     target::{self, ChainEvent, EventSink, Target, TargetError},
 };
@@ -257,7 +257,7 @@ pub async fn run_on(
             drain_seconds: load_end_ns.saturating_sub(load_done_ns) as f64 / 1e9,
         },
         scenario: serde_json::to_value(scenario).expect("a scenario always serializes"),
-        target: info.into(),
+        target: TargetReport { exec: target.exec_counters(), ..info.into() },
         signing,
         setup: setup_report,
         warnings: prepared.warnings.clone(),

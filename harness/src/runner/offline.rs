@@ -57,7 +57,7 @@ pub fn world(scenario: &Scenario, txs: usize) -> Result<World, RunError> {
     };
     for phase in &prepared.setup {
         let envs = phase.iter().map(|t| t.tx_env()).collect();
-        let outcomes = Sequential.execute(&mut state, &block, envs);
+        let outcomes = Sequential::default().execute(&mut state, &block, envs);
         for (tx, outcome) in phase.iter().zip(outcomes) {
             let label = prepared.setup_labels.get(&tx.id).cloned().unwrap_or_default();
             match outcome {

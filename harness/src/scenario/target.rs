@@ -37,6 +37,13 @@ pub struct EmbeddedSpec {
     pub base_fee: BaseFeeSpec,
     #[serde(default)]
     pub executor: ExecutorKind,
+    /// Worker threads of the parallel executor (default: the machine's cores).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<usize>,
+    /// Modelled latency of reading a location from the state for the first time in a
+    /// block (a node whose state lives on disk); 0 = in memory.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub state_read_latency_us: u64,
     /// How the chain learns each transaction's sender.
     #[serde(default)]
     pub sender_recovery: SenderRecovery,
@@ -54,6 +61,9 @@ impl Default for EmbeddedSpec {
     }
 }
 
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
 fn default_block_time() -> Dur {
     Dur::from_secs(1)
 }
@@ -108,6 +118,8 @@ fn default_denominator() -> u64 {
 pub enum ExecutorKind {
     #[default]
     Sequential,
+    /// Block-STM over `threads` workers; equal results, see docs/scenario.md.
+    Parallel,
 }
 
 /// How the embedded chain learns a transaction's sender.

@@ -5,7 +5,7 @@ use core::time::Duration;
 
 use workloads::{Mix, WorkloadError};
 
-use super::{Scenario, TargetSpec, gwei_to_wei};
+use super::{ExecutorKind, Scenario, TargetSpec, gwei_to_wei};
 
 /// Bounds that protect the machine; the CLI can raise them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,6 +208,24 @@ fn validate_target(s: &Scenario, out: &mut Vec<Problem>) {
                         s.fees.max_fee_gwei, e.base_fee.initial_gwei
                     ),
                     "raise fees.max_fee_gwei or lower target.base_fee.initial_gwei",
+                ));
+            }
+            match (e.executor, e.threads) {
+                (ExecutorKind::Sequential, Some(_)) => out.push(problem(
+                    "target.threads",
+                    "threads only apply to the parallel executor",
+                    "add `executor: parallel`, or remove `threads`",
+                )),
+                (_, Some(t)) if t == 0 || t > 256 => {
+                    out.push(problem("target.threads", format!("{t} threads: must be between 1 and 256"), None))
+                }
+                _ => {}
+            }
+            if e.state_read_latency_us > 100_000 {
+                out.push(problem(
+                    "target.state_read_latency_us",
+                    format!("{} us: must be at most 100,000 (100 ms)", e.state_read_latency_us),
+                    "a disk read takes ~20-100 us; an SSD-backed node is a few tens of us",
                 ));
             }
             if e.mempool_limit == 0 {

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 pub use events::{BlockEvent, ChainEvent, EventSink, IncludedTx};
 
-use crate::{plan::PlannedTx, scenario::TargetSpec};
+use crate::{exec::ExecCounters, plan::PlannedTx, scenario::TargetSpec};
 
 /// Why a target refused a transaction at submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -121,6 +121,11 @@ pub trait Target: Send + Sync + core::fmt::Debug {
             out.push(self.call(*to, input.clone()).await);
         }
         out
+    }
+
+    /// What the block executor counted (parallel executors), for the report.
+    fn exec_counters(&self) -> Option<ExecCounters> {
+        None
     }
 
     /// Stops producing blocks and events.

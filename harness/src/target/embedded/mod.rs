@@ -29,7 +29,7 @@ use mempool::Mempool;
 
 use super::{AccountState, EventSink, RejectKind, Rejection, Target, TargetError, TargetInfo};
 use crate::{
-    exec::{ChainState, Executor, Sequential},
+    exec::{ChainState, ExecCounters, Executor, Parallel, ParallelConfig, Sequential, SharedCounters},
     lock,
     plan::{PlannedTx, recover_sender},
     scenario::{EmbeddedSpec, ExecutorKind, SenderRecovery},
@@ -37,6 +37,11 @@ use crate::{
 
 /// The block producer's address (not a precompile, not a generated account).
 pub const COINBASE: Address = Address::new([0xc0, 0xff, 0xee, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xcb, 0x01]);
+
+/// The machine's cores: the parallel executor's default thread count.
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
 
 /// Gas a read-only `call` may use.
 const CALL_GAS: u64 = 50_000_000;
@@ -65,6 +70,7 @@ pub struct Embedded {
     shared: Arc<Shared>,
     builder: Mutex<Option<JoinHandle<()>>>,
     sink: Mutex<Option<EventSink>>,
+    counters: Arc<SharedCounters>,
 }
 
 impl Embedded {
@@ -82,6 +88,7 @@ impl Embedded {
             }),
             builder: Mutex::new(None),
             sink: Mutex::new(None),
+            counters: Arc::default(),
         }
     }
 
@@ -91,8 +98,14 @@ impl Embedded {
     }
 
     fn executor(&self) -> Box<dyn Executor> {
-        match self.shared.spec.executor {
-            ExecutorKind::Sequential => Box::new(Sequential),
+        let spec = &self.shared.spec;
+        let latency = core::time::Duration::from_micros(spec.state_read_latency_us);
+        match spec.executor {
+            ExecutorKind::Sequential => Box::new(Sequential::new(latency)),
+            ExecutorKind::Parallel => {
+                let threads = spec.threads.unwrap_or_else(default_threads);
+                Box::new(Parallel::new(ParallelConfig::new(threads, latency)).with_counters(self.counters.clone()))
+            }
         }
     }
 
@@ -126,6 +139,18 @@ impl Target for Embedded {
                 "sender_recovery=verify: every sender recovered with libsecp256k1 at submission".into()
             }
         });
+        if spec.executor == ExecutorKind::Parallel {
+            notes.push(format!(
+                "executor=parallel: Block-STM on {} threads; blocks under 4 transactions per thread run sequentially",
+                spec.threads.unwrap_or_else(default_threads)
+            ));
+        }
+        if spec.state_read_latency_us > 0 {
+            notes.push(format!(
+                "state_read_latency_us={}: each location's first read in a block waits that long",
+                spec.state_read_latency_us
+            ));
+        }
         if !spec.faults.is_empty() {
             notes.push(format!("{} injected stall(s)", spec.faults.len()));
         }
@@ -229,6 +254,10 @@ impl Target for Embedded {
                 Err(TargetError::Failed(format!("call to {to} halted: {reason:?}")))
             }
         }
+    }
+
+    fn exec_counters(&self) -> Option<ExecCounters> {
+        (self.shared.spec.executor == ExecutorKind::Parallel).then(|| self.counters.get())
     }
 
     async fn stop(&self) {

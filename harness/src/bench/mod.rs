@@ -1,0 +1,162 @@
+//! The executor bench (`gasbench exec-bench`): a scenario's load cut into blocks, run by
+//! the sequential executor and the parallel one at several thread counts on the same
+//! blocks, interleaved, with figures per executor and a verdict on whether every run
+//! produced identical outcomes and state. `--sweep` repeats it over hot ratios.
+
+mod blocks;
+mod measure;
+mod view;
+
+use core::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use workloads::Pick;
+
+pub use blocks::Blocks;
+pub use view::table;
+
+use crate::{
+    exec::{Executor, Parallel, ParallelConfig, Sequential},
+    report::{HostInfo, ToolInfo, host_info, tool_info},
+    runner::RunError,
+    scenario::{Scenario, TargetSpec},
+};
+
+/// Hot ratios of the sweep.
+pub const SWEEP_RATIOS: [f64; 4] = [0.0, 0.1, 0.5, 1.0];
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    pub threads: Vec<usize>,
+    pub blocks: usize,
+    pub block_gas: u64,
+    pub reps: usize,
+    /// `None`: the scenario's `target.state_read_latency_us`.
+    pub latency_us: Option<u64>,
+    pub sweep: bool,
+}
+
+/// One executor's figures over the repetitions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutorFigures {
+    /// `sequential` or `parallel`.
+    pub executor: String,
+    pub threads: usize,
+    pub tx_per_s: f64,
+    pub mgas_per_s: f64,
+    /// Median seconds for all blocks.
+    pub median_seconds: f64,
+    /// (max - min) / median of the repetitions, percent.
+    pub spread_pct: f64,
+    /// Median over repetitions of sequential seconds / these seconds (same repetition).
+    pub speedup: f64,
+    pub re_executions_per_tx: f64,
+    pub aborts_per_tx: f64,
+    pub suspended_reads_per_tx: f64,
+    /// Blocks run sequentially by fallback (over every repetition, warm-up included).
+    pub fallbacks: u64,
+    /// Outcomes and final state equal the sequential reference in every repetition.
+    pub identical: bool,
+    /// The first difference found, when not identical.
+    pub mismatch: Option<String>,
+}
+
+/// One bench over one set of blocks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchRun {
+    /// The hot ratio imposed on every workload's pick dial (sweep), or none.
+    pub hot_ratio: Option<f64>,
+    pub blocks: usize,
+    pub txs: usize,
+    pub gas: u64,
+    pub executors: Vec<ExecutorFigures>,
+}
+
+/// The whole bench, as `--json` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecBenchReport {
+    pub tool: ToolInfo,
+    pub host: HostInfo,
+    pub scenario: String,
+    pub seed: u64,
+    pub block_gas: u64,
+    pub state_read_latency_us: u64,
+    pub repetitions: usize,
+    /// The scenario as written.
+    pub run: BenchRun,
+    /// Over hot ratio x threads (`--sweep`).
+    pub sweep: Vec<BenchRun>,
+    /// Every executor matched the sequential one everywhere.
+    pub identical: bool,
+}
+
+/// Runs the bench.
+pub fn run(scenario: &Scenario, o: &BenchOptions) -> Result<ExecBenchReport, RunError> {
+    let latency_us = o.latency_us.unwrap_or(match &scenario.target {
+        TargetSpec::Embedded(e) => e.state_read_latency_us,
+    });
+    let run = bench(scenario, o, latency_us, None)?;
+    let mut sweep = Vec::new();
+    if o.sweep {
+        for ratio in SWEEP_RATIOS {
+            let mut s = scenario.clone();
+            for w in &mut s.workloads {
+                w.set_pick(Pick::Hot { ratio, set_size: 1 });
+            }
+            sweep.push(bench(&s, o, latency_us, Some(ratio))?);
+        }
+    }
+    let identical = run.executors.iter().chain(sweep.iter().flat_map(|r| &r.executors)).all(|e| e.identical);
+    Ok(ExecBenchReport {
+        tool: tool_info(),
+        host: host_info(),
+        scenario: scenario.name.clone(),
+        seed: scenario.seed,
+        block_gas: o.block_gas,
+        state_read_latency_us: latency_us,
+        repetitions: o.reps,
+        run,
+        sweep,
+        identical,
+    })
+}
+
+fn bench(scenario: &Scenario, o: &BenchOptions, latency_us: u64, hot_ratio: Option<f64>) -> Result<BenchRun, RunError> {
+    let blocks = Blocks::build(scenario, o.blocks, o.block_gas)?;
+    let latency = Duration::from_micros(latency_us);
+    let mut executors: Vec<Box<dyn Executor>> = vec![Box::new(Sequential::new(latency))];
+    for &t in &o.threads {
+        executors.push(Box::new(Parallel::new(ParallelConfig::new(t, latency))));
+    }
+    let (runs, gas) = measure::interleaved(&mut executors, &blocks, o.reps.max(1));
+    let txs = blocks.txs();
+    let seq = runs[0].seconds.clone();
+    let figures = runs
+        .iter()
+        .zip(core::iter::once(1).chain(o.threads.iter().copied()))
+        .enumerate()
+        .map(|(i, (r, threads))| {
+            let med = measure::median(&r.seconds);
+            let ratios: Vec<f64> = seq.iter().zip(&r.seconds).map(|(s, p)| s / p).collect();
+            let c = r.counters.unwrap_or_default();
+            let per_tx = |n: u64| if c.txs == 0 { 0.0 } else { n as f64 / c.txs as f64 };
+            ExecutorFigures {
+                executor: if i == 0 { "sequential" } else { "parallel" }.into(),
+                threads,
+                tx_per_s: txs as f64 / med,
+                mgas_per_s: gas as f64 / med / 1e6,
+                median_seconds: med,
+                spread_pct: measure::spread_pct(&r.seconds),
+                speedup: measure::median(&ratios),
+                re_executions_per_tx: per_tx(c.re_executions),
+                aborts_per_tx: per_tx(c.validation_aborts),
+                suspended_reads_per_tx: per_tx(c.suspended_reads),
+                fallbacks: c.fallbacks,
+                identical: r.mismatch.is_none(),
+                mismatch: r.mismatch.clone(),
+            }
+        })
+        .collect();
+    Ok(BenchRun { hot_ratio, blocks: blocks.blocks.len(), txs, gas, executors: figures })
+}

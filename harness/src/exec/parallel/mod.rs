@@ -1,0 +1,176 @@
+//! The parallel executor: Block-STM (Gelashvili et al., PPoPP'23) on revm. Workers
+//! execute transactions optimistically against a multi-version memory, validate what
+//! they read, and re-execute on conflict; the result equals sequential execution.
+//! Fees to the block producer stay out of the conflict set. Blocks too small to pay
+//! for the threads, or doing what this path does not support, run sequentially.
+
+mod handler;
+mod mvmemory;
+mod prestate;
+mod scheduler;
+mod stress;
+mod view;
+mod worker;
+mod writeback;
+
+use core::time::Duration;
+use std::sync::{Arc, Mutex};
+
+use alloy::primitives::{Address, B256};
+use revm::{
+    bytecode::Bytecode,
+    context::{BlockEnv, CfgEnv, TxEnv},
+    primitives::HashMap,
+};
+
+use self::{handler::Executed, mvmemory::MvMemory, prestate::PreState, scheduler::Scheduler, view::ViewError};
+use super::{BlockCtx, ChainState, ExecCounters, Executor, Sequential, SharedCounters, TxOutcome, block_env, cfg_env};
+use crate::lock;
+
+/// How the parallel executor runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParallelConfig {
+    /// Worker threads (the calling thread is one of them).
+    pub threads: usize,
+    /// Modelled latency of a first read of a location from the pre-state.
+    pub read_latency: Duration,
+    /// Blocks with fewer transactions run sequentially.
+    pub min_txs: usize,
+    /// Random yields inside state reads (tests).
+    pub stress: bool,
+}
+
+impl ParallelConfig {
+    /// `threads` workers; blocks under 4 transactions per thread run sequentially.
+    pub fn new(threads: usize, read_latency: Duration) -> Self {
+        Self { threads: threads.max(1), read_latency, min_txs: 4 * threads.max(1), stress: false }
+    }
+}
+
+/// The Block-STM executor.
+#[derive(Debug)]
+pub struct Parallel {
+    config: ParallelConfig,
+    counters: Arc<SharedCounters>,
+}
+
+impl Parallel {
+    pub fn new(config: ParallelConfig) -> Self {
+        Self { config, counters: Arc::default() }
+    }
+
+    /// Adds this executor's counters to `counters` (shared with whoever reports them).
+    pub fn with_counters(mut self, counters: Arc<SharedCounters>) -> Self {
+        self.counters = counters;
+        self
+    }
+
+    pub fn counters(&self) -> ExecCounters {
+        self.counters.get()
+    }
+
+    /// Runs the block in parallel; `None` when it must run sequentially instead.
+    fn run(
+        &self,
+        state: &ChainState,
+        block: &BlockCtx,
+        txs: &[TxEnv],
+        c: &mut ExecCounters,
+    ) -> Option<Vec<Executed<ViewError>>> {
+        let coinbase = block.coinbase;
+        if txs.len() < self.config.min_txs || txs.iter().any(|t| t.caller == coinbase || t.kind.to() == Some(&coinbase))
+        {
+            return None;
+        }
+        let shared = Shared {
+            pre: PreState::new(state, self.config.read_latency),
+            mv: MvMemory::new(txs.len()),
+            sched: Scheduler::new(txs.len()),
+            codes: Mutex::default(),
+            coinbase,
+            stress: self.config.stress,
+            txs,
+            results: (0..txs.len()).map(|_| Mutex::default()).collect(),
+            unsupported: Mutex::default(),
+            block_env: block_env(block),
+            cfg_env: cfg_env(block.chain_id),
+        };
+        let per_thread: Vec<ExecCounters> = std::thread::scope(|s| {
+            let helpers: Vec<_> = (1..self.config.threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut c = ExecCounters::default();
+                        worker::run(&shared, &mut c);
+                        c
+                    })
+                })
+                .collect();
+            let mut mine = ExecCounters::default();
+            worker::run(&shared, &mut mine);
+            helpers.into_iter().map(|h| h.join().expect("a worker panicked")).chain([mine]).collect()
+        });
+        for w in &per_thread {
+            c.add(w);
+        }
+        if lock(&shared.unsupported).is_some() {
+            return None;
+        }
+        debug_assert!(!shared.mv.has_estimates(), "an estimate is left after the block");
+        let results = shared.results.into_vec().into_iter().map(|r| r.into_inner().unwrap_or_else(|e| e.into_inner()));
+        Some(results.map(|r| r.expect("every transaction executed")).collect())
+    }
+}
+
+/// What the workers share for one block.
+#[derive(Debug)]
+struct Shared<'a> {
+    pre: PreState<'a>,
+    mv: MvMemory,
+    sched: Scheduler,
+    /// Code deployed in the block, by hash.
+    codes: Mutex<HashMap<B256, Bytecode>>,
+    coinbase: Address,
+    stress: bool,
+    txs: &'a [TxEnv],
+    /// Each transaction's latest execution.
+    results: Box<[Mutex<Option<Executed<ViewError>>>]>,
+    /// Set when the block must run sequentially; stops the workers.
+    unsupported: Mutex<Option<&'static str>>,
+    block_env: BlockEnv,
+    cfg_env: CfgEnv,
+}
+
+impl Shared<'_> {
+    fn give_up(&self, reason: &'static str) {
+        lock(&self.unsupported).get_or_insert(reason);
+        self.sched.halt();
+    }
+}
+
+impl Executor for Parallel {
+    fn name(&self) -> &'static str {
+        "parallel"
+    }
+
+    fn execute(&mut self, state: &mut ChainState, block: &BlockCtx, txs: Vec<TxEnv>) -> Vec<TxOutcome> {
+        let mut c = ExecCounters { blocks: 1, txs: txs.len() as u64, ..Default::default() };
+        let outcomes = match self.run(state, block, &txs, &mut c) {
+            Some(results) => writeback::apply(state, block, &txs, results),
+            None => {
+                c.fallbacks += 1;
+                c.executions += txs.len() as u64;
+                Sequential::new(self.config.read_latency).execute(state, block, txs)
+            }
+        };
+        c.re_executions = c.executions.saturating_sub(c.txs);
+        self.counters.add(&c);
+        outcomes
+    }
+
+    fn counters(&self) -> Option<ExecCounters> {
+        Some(self.counters.get())
+    }
+}
+
+#[cfg(test)]
+mod tests;

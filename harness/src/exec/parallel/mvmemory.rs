@@ -1,0 +1,131 @@
+//! Multi-version memory: for each location, the values written by each transaction of
+//! the block (or an estimate of a write by an aborted one), and each transaction's last
+//! read and write sets. A read sees the highest writer below the reader.
+
+use core::hash::BuildHasher;
+use std::{collections::BTreeMap, sync::Mutex};
+
+use alloy::primitives::U256;
+use revm::{primitives::HashMap, state::AccountInfo};
+
+use crate::{exec::Loc, lock};
+
+/// A written value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// Balance, nonce and code hash (code itself is read by hash).
+    Basic(AccountInfo),
+    Slot(U256),
+}
+
+/// Where a read got its value: the pre-state, or a write of (transaction, incarnation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Pre,
+    Tx(u32, u32),
+}
+
+/// What a read found.
+#[derive(Debug)]
+pub enum Found {
+    Pre,
+    Data(Origin, Value),
+    /// An estimate left by this aborted transaction: the reader must wait for it.
+    Estimate(u32),
+}
+
+#[derive(Debug)]
+enum Entry {
+    Estimate,
+    Data(u32, Value),
+}
+
+type Versions = BTreeMap<u32, Entry>;
+
+/// A transaction's reads: each location with where its value came from.
+pub type ReadSet = Vec<(Loc, Origin)>;
+
+/// Shards keep threads off one another's locks.
+const SHARDS: usize = 64;
+
+#[derive(Debug)]
+pub struct MvMemory {
+    shards: Box<[Mutex<HashMap<Loc, Versions>>]>,
+    hasher: foldhash::fast::FixedState,
+    last_writes: Box<[Mutex<Vec<Loc>>]>,
+    last_reads: Box<[Mutex<ReadSet>]>,
+}
+
+impl MvMemory {
+    pub fn new(txs: usize) -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            hasher: Default::default(),
+            last_writes: (0..txs).map(|_| Mutex::default()).collect(),
+            last_reads: (0..txs).map(|_| Mutex::default()).collect(),
+        }
+    }
+
+    fn shard(&self, loc: &Loc) -> &Mutex<HashMap<Loc, Versions>> {
+        &self.shards[self.hasher.hash_one(loc) as usize % SHARDS]
+    }
+
+    /// The value `txn` reads at `loc`.
+    pub fn read(&self, loc: &Loc, txn: u32) -> Found {
+        let shard = lock(self.shard(loc));
+        match shard.get(loc).and_then(|v| v.range(..txn).next_back()) {
+            None => Found::Pre,
+            Some((&w, Entry::Estimate)) => Found::Estimate(w),
+            Some((&w, Entry::Data(inc, value))) => Found::Data(Origin::Tx(w, *inc), value.clone()),
+        }
+    }
+
+    /// Where a read by `txn` at `loc` would come from now (`None`: an estimate).
+    fn origin(&self, loc: &Loc, txn: u32) -> Option<Origin> {
+        let shard = lock(self.shard(loc));
+        match shard.get(loc).and_then(|v| v.range(..txn).next_back()) {
+            None => Some(Origin::Pre),
+            Some((_, Entry::Estimate)) => None,
+            Some((&w, Entry::Data(inc, _))) => Some(Origin::Tx(w, *inc)),
+        }
+    }
+
+    /// Records an execution's reads and writes; true when it wrote a location its
+    /// previous incarnation did not (earlier validations may have missed it).
+    pub fn record(&self, txn: u32, inc: u32, reads: ReadSet, writes: Vec<(Loc, Value)>) -> bool {
+        let locs: Vec<Loc> = writes.iter().map(|(l, _)| *l).collect();
+        for (loc, value) in writes {
+            lock(self.shard(&loc)).entry(loc).or_default().insert(txn, Entry::Data(inc, value));
+        }
+        let mut prev = lock(&self.last_writes[txn as usize]);
+        for old in prev.iter().filter(|l| !locs.contains(l)) {
+            if let Some(v) = lock(self.shard(old)).get_mut(old) {
+                v.remove(&txn);
+            }
+        }
+        let wrote_new = locs.iter().any(|l| !prev.contains(l));
+        *prev = locs;
+        drop(prev);
+        *lock(&self.last_reads[txn as usize]) = reads;
+        wrote_new
+    }
+
+    /// Whether every read of `txn`'s last execution would still see the same write.
+    pub fn validate(&self, txn: u32) -> bool {
+        lock(&self.last_reads[txn as usize]).iter().all(|(loc, origin)| self.origin(loc, txn) == Some(*origin))
+    }
+
+    /// Marks `txn`'s writes as estimates: readers wait for its next incarnation.
+    pub fn mark_estimates(&self, txn: u32) {
+        for loc in lock(&self.last_writes[txn as usize]).iter() {
+            if let Some(e) = lock(self.shard(loc)).get_mut(loc).and_then(|v| v.get_mut(&txn)) {
+                *e = Entry::Estimate;
+            }
+        }
+    }
+
+    /// Whether any estimate is left (there must be none once the block is done).
+    pub fn has_estimates(&self) -> bool {
+        self.shards.iter().any(|s| lock(s).values().any(|v| v.values().any(|e| matches!(e, Entry::Estimate))))
+    }
+}

@@ -1,0 +1,60 @@
+//! The state before the block, shared read-only by the workers, with the modelled
+//! `state_read_latency_us`: the first read of a location in the block waits (as the
+//! sequential executor's [`LatentState`](crate::exec::LatentState) does), later reads
+//! of it are free.
+
+use core::{hash::BuildHasher, time::Duration};
+use std::sync::Mutex;
+
+use alloy::primitives::{Address, B256, U256};
+use revm::{DatabaseRef, bytecode::Bytecode, primitives::HashSet, state::AccountInfo};
+
+use crate::{
+    exec::{ChainState, Loc, latency::wait},
+    lock,
+};
+
+const SHARDS: usize = 32;
+
+#[derive(Debug)]
+pub struct PreState<'a> {
+    db: &'a ChainState,
+    latency: Duration,
+    seen: Box<[Mutex<HashSet<Loc>>]>,
+    hasher: foldhash::fast::FixedState,
+}
+
+impl<'a> PreState<'a> {
+    pub fn new(db: &'a ChainState, latency: Duration) -> Self {
+        let shards = if latency.is_zero() { 0 } else { SHARDS };
+        Self { db, latency, seen: (0..shards).map(|_| Mutex::default()).collect(), hasher: Default::default() }
+    }
+
+    fn charge(&self, loc: Loc) {
+        if self.latency.is_zero() {
+            return;
+        }
+        let first = lock(&self.seen[self.hasher.hash_one(loc) as usize % SHARDS]).insert(loc);
+        if first {
+            wait(self.latency);
+        }
+    }
+
+    pub fn basic(&self, address: Address) -> Option<AccountInfo> {
+        self.charge(Loc::Basic(address));
+        self.db.basic_ref(address).unwrap_or_else(|e| match e {})
+    }
+
+    pub fn storage(&self, address: Address, slot: U256) -> U256 {
+        self.charge(Loc::Slot(address, slot));
+        self.db.storage_ref(address, slot).unwrap_or_else(|e| match e {})
+    }
+
+    pub fn code(&self, hash: B256) -> Bytecode {
+        self.db.code_by_hash_ref(hash).unwrap_or_else(|e| match e {})
+    }
+
+    pub fn block_hash(&self, number: u64) -> B256 {
+        self.db.block_hash_ref(number).unwrap_or_else(|e| match e {})
+    }
+}

@@ -1,0 +1,193 @@
+//! Named cases: each a block that exercises one hard corner of parallel execution,
+//! executed sequentially and in parallel (1, 2 and 4 threads, with random yields in
+//! state reads), with outcomes (status, gas, logs) and final state compared.
+
+use core::time::Duration;
+
+use alloy::primitives::{Address, Bytes, TxKind, U256, address, hex};
+use revm::{bytecode::Bytecode, context::TxEnv, state::AccountInfo};
+
+use super::{Parallel, ParallelConfig};
+use crate::exec::{BlockCtx, ChainState, ExecCounters, Executor, Sequential, TxOutcome, outcome_diff, state_diff};
+
+const COINBASE: Address = address!("00000000000000000000000000000000000c0ffe");
+/// Increments slot 0 and logs the new value: `sstore(0, sload(0) + 1); log0(new)`.
+const COUNTER_CODE: &str = "5f54600101805f555f5260205fa000";
+const COUNTER: Address = address!("0000000000000000000000000000000000c0c0c0");
+/// `selfbalance` is not enough: `balance(coinbase)` stored in slot 0.
+const READS_COINBASE: Address = address!("0000000000000000000000000000000000ba1a1c");
+const REVERTS: Address = address!("000000000000000000000000000000000000dead");
+const INVALID: Address = address!("000000000000000000000000000000000000bad0");
+const ETH: u128 = 1_000_000_000_000_000_000;
+
+fn user(i: u8) -> Address {
+    Address::with_last_byte(i).into_array().map(|b| b ^ 0x55).into()
+}
+
+fn block() -> BlockCtx {
+    BlockCtx {
+        number: 1,
+        timestamp: 1_700_000_000,
+        base_fee_wei: 1_000_000_000,
+        gas_limit: 100_000_000,
+        coinbase: COINBASE,
+        chain_id: 1337,
+    }
+}
+
+fn state() -> ChainState {
+    let mut s = ChainState::default();
+    for i in 0..40 {
+        s.insert_account_info(user(i), AccountInfo { balance: U256::from(10 * ETH), ..Default::default() });
+    }
+    s.insert_account_info(COINBASE, AccountInfo { balance: U256::from(ETH), ..Default::default() });
+    for (addr, code) in [(COUNTER, COUNTER_CODE), (READS_COINBASE, "41315f5500"), (REVERTS, "5f5ffd"), (INVALID, "fe")]
+    {
+        let code = Bytecode::new_raw(Bytes::from(hex::decode(code).unwrap()));
+        s.insert_account_info(
+            addr,
+            AccountInfo { code_hash: code.hash_slow(), code: Some(code), ..Default::default() },
+        );
+    }
+    s
+}
+
+fn tx(from: Address, nonce: u64, to: TxKind, value: u128, gas: u64) -> TxEnv {
+    TxEnv {
+        tx_type: 2,
+        caller: from,
+        gas_limit: gas,
+        gas_price: 3_000_000_000,
+        kind: to,
+        value: U256::from(value),
+        nonce,
+        chain_id: Some(1337),
+        gas_priority_fee: Some(1_000_000_000),
+        ..TxEnv::default()
+    }
+}
+
+fn send(from: u8, nonce: u64, to: Address, value: u128) -> TxEnv {
+    tx(user(from), nonce, TxKind::Call(to), value, 100_000)
+}
+
+/// Independent transfers from users 20.. (nonce 0), to pad a block.
+fn padding(n: u8) -> Vec<TxEnv> {
+    (0..n).map(|i| send(20 + i, 0, user(i % 5), 1000)).collect()
+}
+
+/// Runs `txs` both ways on a fresh state; returns the parallel outcomes and the
+/// counters of the last parallel run.
+fn check(txs: &[TxEnv]) -> (Vec<TxOutcome>, ExecCounters) {
+    let mut seq_state = state();
+    let seq = Sequential::default().execute(&mut seq_state, &block(), txs.to_vec());
+    let mut last = ExecCounters::default();
+    for threads in [1, 2, 4] {
+        for stress in [false, true] {
+            let mut p =
+                Parallel::new(ParallelConfig { min_txs: 1, stress, ..ParallelConfig::new(threads, Duration::ZERO) });
+            let mut st = state();
+            let out = p.execute(&mut st, &block(), txs.to_vec());
+            assert_eq!(outcome_diff(&seq, &out), None, "{threads} threads, stress {stress}");
+            assert_eq!(state_diff(&seq_state, &st), None, "{threads} threads, stress {stress}");
+            last = p.counters();
+            assert!(last.executions >= last.txs, "{last:?}");
+        }
+    }
+    (seq, last)
+}
+
+fn included(o: &[TxOutcome]) -> usize {
+    o.iter().filter(|o| matches!(o, TxOutcome::Included(_))).count()
+}
+
+#[test]
+fn block_producer_as_sender_and_as_recipient() {
+    let mut txs = padding(10);
+    txs.push(tx(COINBASE, 0, TxKind::Call(user(1)), 5, 21_000));
+    txs.extend(padding(10).into_iter().map(|mut t| {
+        t.nonce = 1;
+        t
+    }));
+    let (_, c) = check(&txs);
+    assert_eq!(c.fallbacks, 1, "{c:?}");
+    let mut txs = padding(10);
+    txs.insert(5, send(1, 0, COINBASE, 7));
+    let (out, c) = check(&txs);
+    assert_eq!((included(&out), c.fallbacks), (11, 1));
+}
+
+#[test]
+fn balance_of_the_block_producer() {
+    let mut txs = padding(12);
+    txs.insert(6, send(1, 0, READS_COINBASE, 0));
+    let (out, c) = check(&txs);
+    assert_eq!(included(&out), 13);
+    assert_eq!(c.fallbacks, 1, "read at run time, so the block falls back: {c:?}");
+}
+
+#[test]
+fn create_inside_the_block_then_calls_to_it() {
+    // Init code: copy the 15-byte counter runtime from offset 10 and return it.
+    let init = Bytes::from(hex::decode(format!("600f600a5f39600f5ff3{COUNTER_CODE}")).unwrap());
+    let mut create = tx(user(1), 0, TxKind::Create, 0, 200_000);
+    create.data = init;
+    let created = user(1).create(0);
+    let mut txs = vec![create];
+    txs.extend((2..12).map(|i| send(i, 0, created, 0)));
+    txs.extend(padding(6));
+    let (out, c) = check(&txs);
+    assert_eq!(included(&out), 17);
+    assert_eq!(c.fallbacks, 0, "{c:?}");
+    let TxOutcome::Included(last) = &out[10] else { panic!("{:?}", out[10]) };
+    assert_eq!(last.logs[0].data.data.as_ref(), U256::from(10).to_be_bytes::<32>(), "ten increments, in order");
+}
+
+#[test]
+fn reverts_and_halts_mixed_with_successes() {
+    let mut txs = Vec::new();
+    for i in 0..12u8 {
+        txs.push(match i % 4 {
+            0 => send(i, 0, REVERTS, 0),
+            1 => send(i, 0, INVALID, 0),
+            2 => tx(user(i), 0, TxKind::Call(COUNTER), 0, 21_100), // out of gas
+            _ => send(i, 0, COUNTER, 0),
+        });
+    }
+    txs.push(send(12, 0, Address::with_last_byte(3), 1)); // a transfer to a precompile
+    let (out, _) = check(&txs);
+    let failed = out.iter().filter(|o| matches!(o, TxOutcome::Included(r) if !r.success)).count();
+    assert!(failed >= 9, "{out:?}");
+}
+
+#[test]
+fn same_sender_nonce_chains() {
+    let mut txs: Vec<TxEnv> = (0..15).map(|n| send(1, n, user(2), 1)).collect();
+    txs.extend((0..15).map(|n| send(3, n, COUNTER, 0)));
+    txs.push(send(4, 5, user(2), 1)); // a nonce gap
+    let (out, _) = check(&txs);
+    assert_eq!(included(&out), 30);
+}
+
+#[test]
+fn insufficient_funds_chains() {
+    let mut txs: Vec<TxEnv> = (0..6).map(|n| send(1, n, user(2), 4 * ETH)).collect();
+    txs.extend(padding(8));
+    let (out, _) = check(&txs);
+    assert_eq!(included(&out), 2 + 8, "two transfers fit in 10 ETH, the rest are left out");
+}
+
+#[test]
+fn empty_block() {
+    let (out, c) = check(&[]);
+    assert!(out.is_empty());
+    assert_eq!(c.txs, 0);
+}
+
+#[test]
+fn fully_serial_block() {
+    let txs: Vec<TxEnv> = (0..30).map(|i| send(i, 0, COUNTER, 0)).collect();
+    let (out, c) = check(&txs);
+    assert_eq!(included(&out), 30);
+    assert_eq!(c.fallbacks, 0, "{c:?}");
+}

@@ -1,0 +1,121 @@
+//! A worker thread: takes tasks from the scheduler until the block is done. An
+//! execution runs the transaction on the worker's own EVM through its [`View`] and
+//! records reads and writes; a validation re-checks the reads and aborts on a change.
+
+use revm::{
+    Context, MainBuilder, MainContext, context::ContextTr, context_interface::result::EVMError, state::EvmState,
+};
+
+use super::{
+    Shared,
+    handler::{WorkerEvm, transact},
+    mvmemory::Value,
+    scheduler::{Task, Version},
+    view::{View, ViewError, basic_key},
+};
+use crate::{
+    exec::{ExecCounters, Loc},
+    lock,
+};
+
+/// Runs tasks until the block is done; adds what it did to `c`.
+pub fn run(shared: &Shared<'_>, c: &mut ExecCounters) {
+    let mut evm = Context::mainnet()
+        .with_db(View::new(shared))
+        .with_block(shared.block_env.clone())
+        .with_cfg(shared.cfg_env.clone())
+        .build_mainnet();
+    let mut task = None;
+    while !shared.sched.done() {
+        task = match task {
+            Some(Task::Execute(v)) => execute(shared, &mut evm, v, c),
+            Some(Task::Validate(v)) => validate(shared, v, c),
+            None => {
+                let next = shared.sched.next_task();
+                if next.is_none() {
+                    // Without yielding, oversubscribed threads starve the ones with work.
+                    std::thread::yield_now();
+                }
+                next
+            }
+        };
+    }
+}
+
+fn execute(
+    shared: &Shared<'_>,
+    evm: &mut WorkerEvm<View<'_, '_>>,
+    (txn, inc): Version,
+    c: &mut ExecCounters,
+) -> Option<Task> {
+    loop {
+        evm.ctx.db_mut().reset(txn);
+        let (result, state, fee) = transact(evm, shared.txs[txn as usize].clone());
+        match result {
+            Err(EVMError::Database(ViewError::Blocked(blocking))) => {
+                c.suspended_reads += 1;
+                if shared.sched.add_dependency(txn, blocking) {
+                    return None;
+                }
+            }
+            Err(EVMError::Database(ViewError::Coinbase)) => {
+                shared.give_up("a transaction reads the block producer's account");
+                return None;
+            }
+            result => {
+                c.executions += 1;
+                let view = evm.ctx.db_mut();
+                let writes = if result.is_ok() { writes(shared, view, &state) } else { Ok(Vec::new()) };
+                let writes = match writes {
+                    Ok(w) => w,
+                    Err(reason) => {
+                        shared.give_up(reason);
+                        return None;
+                    }
+                };
+                let reads = core::mem::take(&mut view.reads);
+                *lock(&shared.results[txn as usize]) = Some((result, state, fee));
+                let wrote_new = shared.mv.record(txn, inc, reads, writes);
+                return shared.sched.finish_execution((txn, inc), wrote_new);
+            }
+        }
+    }
+}
+
+/// The locations an execution changed: accounts whose balance, nonce or code changed
+/// (a call merely touches its target) and storage slots whose value changed.
+fn writes(shared: &Shared<'_>, view: &View<'_, '_>, state: &EvmState) -> Result<Vec<(Loc, Value)>, &'static str> {
+    let mut out = Vec::new();
+    for (addr, account) in state {
+        if !account.is_touched() {
+            continue;
+        }
+        if account.is_selfdestructed() {
+            return Err("a transaction self-destructs an account");
+        }
+        let created = account.is_created();
+        let now = basic_key(&account.info);
+        let before = view.basic_read(addr).flatten().unwrap_or((Default::default(), 0, revm::primitives::KECCAK_EMPTY));
+        if created || now != before {
+            if created && let Some(code) = &account.info.code {
+                lock(&shared.codes).insert(account.info.code_hash, code.clone());
+            }
+            let mut info = account.info.clone();
+            info.code = None;
+            out.push((Loc::Basic(*addr), Value::Basic(info)));
+        }
+        for (slot, value) in account.changed_storage_slots() {
+            out.push((Loc::Slot(*addr, *slot), Value::Slot(value.present_value())));
+        }
+    }
+    Ok(out)
+}
+
+fn validate(shared: &Shared<'_>, v: Version, c: &mut ExecCounters) -> Option<Task> {
+    let aborted = !shared.mv.validate(v.0) && shared.sched.try_validation_abort(v);
+    if aborted {
+        c.validation_aborts += 1;
+        shared.mv.mark_estimates(v.0);
+    }
+    shared.sched.finish_validation(v.0, aborted)
+}

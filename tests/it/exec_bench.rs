@@ -1,0 +1,88 @@
+//! `gasbench exec-bench` through the command line: the JSON it writes has a figure
+//! set per executor and per sweep cell, and every run was identical to sequential.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use gasbench::cli::{Cli, EXIT_BAD_INPUT, EXIT_OK};
+
+const SCENARIO: &str = "\
+name: bench-small
+seed: 5
+accounts: {count: 40}
+workloads:
+  - kind: transfer
+  - kind: erc20_transfer
+    tokens: 2
+  - kind: amm_swap
+    pools: 4
+load: {open: {rate: 100}}
+measure: {duration: 1s}
+target: {kind: embedded}
+";
+
+fn exec_bench(args: &[&str]) -> ExitCode {
+    let mut argv = vec!["gasbench", "exec-bench"];
+    argv.extend_from_slice(args);
+    gasbench::cli::run(Cli::try_parse_from(argv).unwrap())
+}
+
+#[test]
+fn exec_bench_compares_executors_on_the_same_blocks_and_finds_them_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("s.yaml");
+    std::fs::write(&scenario, SCENARIO).unwrap();
+    let out = dir.path().join("bench.json");
+    let (s, o) = (scenario.to_str().unwrap(), out.to_str().unwrap());
+    let code = exec_bench(&[
+        s,
+        "--blocks",
+        "2",
+        "--block-gas",
+        "1500000",
+        "--reps",
+        "2",
+        "--threads",
+        "1,2",
+        "--latency-us",
+        "2",
+        "--sweep",
+        "--out",
+        o,
+    ]);
+    assert_eq!(code, ExitCode::from(EXIT_OK));
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(r["identical"], true, "{r:#}");
+    assert_eq!((r["scenario"].as_str(), r["state_read_latency_us"].as_u64()), (Some("bench-small"), Some(2)));
+    assert_eq!(r["repetitions"], 2);
+    let run = &r["run"];
+    assert_eq!(run["blocks"], 2);
+    assert!(run["txs"].as_u64().unwrap() > 20 && run["gas"].as_u64().unwrap() > 21_000 * 20, "{run:#}");
+    let execs = run["executors"].as_array().unwrap();
+    let shape: Vec<(&str, u64)> =
+        execs.iter().map(|e| (e["executor"].as_str().unwrap(), e["threads"].as_u64().unwrap())).collect();
+    assert_eq!(shape, [("sequential", 1), ("parallel", 1), ("parallel", 2)]);
+    for e in execs {
+        assert_eq!(e["identical"], true);
+        assert!(e["mismatch"].is_null());
+        for f in ["tx_per_s", "mgas_per_s", "median_seconds", "speedup"] {
+            assert!(e[f].as_f64().unwrap() > 0.0, "{f}: {e:#}");
+        }
+        for f in ["spread_pct", "re_executions_per_tx", "aborts_per_tx", "suspended_reads_per_tx"] {
+            assert!(e[f].as_f64().unwrap() >= 0.0, "{f}: {e:#}");
+        }
+    }
+    let sweep = r["sweep"].as_array().unwrap();
+    let ratios: Vec<f64> = sweep.iter().map(|s| s["hot_ratio"].as_f64().unwrap()).collect();
+    assert_eq!(ratios, [0.0, 0.1, 0.5, 1.0]);
+    assert!(sweep.iter().all(|s| s["executors"].as_array().unwrap().len() == 3));
+}
+
+#[test]
+fn exec_bench_refuses_bad_flags_with_exit_2() {
+    let path = crate::root().join("scenarios/transfers.yaml");
+    let p = path.to_str().unwrap();
+    assert_eq!(exec_bench(&[p, "--threads", "0"]), ExitCode::from(EXIT_BAD_INPUT));
+    assert_eq!(exec_bench(&[p, "--block-gas", "100"]), ExitCode::from(EXIT_BAD_INPUT));
+    assert_eq!(exec_bench(&["/nonexistent.yaml"]), ExitCode::from(EXIT_BAD_INPUT));
+}

@@ -1,8 +1,10 @@
 //! The command line: one file per subcommand. Exit codes: 0 success, 1 the run finished
-//! but a check failed (effects, accounting), 2 bad input or unreachable target, 130
+//! but a check failed (effects, accounting), 2 bad input or unreachable target, 3 the
+//! target had a fault mid-run (report written, partial), 130
 //! interrupted (the report is still written).
 
 mod run;
+mod target;
 mod validate;
 mod workloads;
 
@@ -18,6 +20,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_CHECK_FAILED: u8 = 1;
 /// Exit code: bad input (scenario, flags) or an unusable target; nothing ran.
 pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code: the target had a fault mid-run (e.g. the node went away); the report was
+/// written, marked partial, with the fault named.
+pub const EXIT_TARGET_FAULT: u8 = 3;
 /// Exit code: stopped by a signal; the report was written, marked interrupted.
 pub const EXIT_INTERRUPTED: u8 = 130;
 
@@ -37,6 +42,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// List the workload generators with their contention dials.
     Workloads,
+    /// Inspect a target node (`target probe URL`).
+    Target(target::TargetArgs),
 }
 
 /// Flags shared by every command that reads a scenario.
@@ -68,5 +75,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Workloads => workloads::run(),
+        Command::Target(args) => target::run(&args),
     }
 }

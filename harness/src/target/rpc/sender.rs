@@ -3,7 +3,10 @@
 //! batches grow by themselves while the node is busy and go out at once when it is not.
 //! Refusals resync the sender's nonce from the node: a real gap stops its later sends.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
 
 use alloy::primitives::{Address, U64};
 use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
@@ -112,14 +115,7 @@ async fn settle(shared: &Arc<Shared>, txs: &[Arc<PlannedTx>], results: &Results)
     // Unreachable node: its nonces cannot be read; the refused nonce is a gap.
     let senders: Vec<Address> =
         lowest.iter().filter(|(_, (_, k))| *k != RejectKind::Transport).map(|(a, _)| *a).collect();
-    let params = senders.iter().map(|a| serde_json::json!([a, "pending"]));
-    let pending: BTreeMap<Address, u64> = match shared.client.batch::<U64>("eth_getTransactionCount", params).await {
-        Ok(list) => senders.iter().zip(list).filter_map(|(a, n)| Some((*a, n.ok()?.to::<u64>()))).collect(),
-        Err(e) => {
-            shared.health.error("resync", &e, shared.now_ns());
-            BTreeMap::new()
-        }
-    };
+    let pending = shared.node_nonces(&senders, "pending").await;
     for (from, (nonce, _)) in lowest {
         if pending.get(&from).is_some_and(|&p| p > nonce) {
             continue; // the nonce is taken on the node: later ones are still good
@@ -129,6 +125,19 @@ async fn settle(shared: &Arc<Shared>, txs: &[Arc<PlannedTx>], results: &Results)
 }
 
 impl Shared {
+    /// The node's nonces of `senders` at `tag` (`latest`, `pending`); those it cannot
+    /// tell are missing (the error is counted).
+    pub(super) async fn node_nonces(&self, senders: &[Address], tag: &str) -> HashMap<Address, u64> {
+        let params = senders.iter().map(|a| serde_json::json!([a, tag]));
+        match self.tracker.batch::<U64>("eth_getTransactionCount", params).await {
+            Ok(list) => senders.iter().zip(list).filter_map(|(a, n)| Some((*a, n.ok()?.to::<u64>()))).collect(),
+            Err(e) => {
+                self.health.error("resync", &e, self.now_ns());
+                HashMap::new()
+            }
+        }
+    }
+
     /// Marks `from`'s `nonce` missing and drops its later transactions in flight.
     pub(super) fn gap(&self, from: Address, nonce: u64, why: &str) {
         let behind = lock(&self.inflight).mark_gap(from, nonce);

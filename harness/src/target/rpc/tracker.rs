@@ -168,14 +168,7 @@ async fn drop_expired(shared: &Arc<Shared>) {
         *n = (*n).min(e.nonce);
     }
     let senders: Vec<Address> = lowest.keys().copied().collect();
-    let params = senders.iter().map(|a| serde_json::json!([a, "latest"]));
-    let latest: HashMap<Address, u64> = match shared.tracker.batch::<U64>("eth_getTransactionCount", params).await {
-        Ok(list) => senders.iter().zip(list).filter_map(|(a, n)| Some((*a, n.ok()?.to::<u64>()))).collect(),
-        Err(e) => {
-            shared.health.error("resync", &e, shared.now_ns());
-            HashMap::new()
-        }
-    };
+    let latest = shared.node_nonces(&senders, "latest").await;
     if let Some(sink) = shared.sink.get() {
         for (_, e) in &expired {
             let node = latest.get(&e.from).map_or_else(|| "unknown".to_string(), u64::to_string);

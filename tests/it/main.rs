@@ -1,8 +1,10 @@
 //! End-to-end tests of gasbench: one binary, one module per area.
 
+mod anvil;
 mod cli;
 mod embedded_run;
 mod report_schema;
+mod rpc;
 mod scenario_errors;
 mod scenarios_dir;
 mod stall;

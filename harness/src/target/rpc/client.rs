@@ -28,8 +28,9 @@ impl RawTx for alloy::primitives::Bytes {
     }
 }
 
-/// Longest wait for one HTTP request (a batch of sends included).
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest wait for one HTTP request (a batch of sends included): a node that hangs must
+/// not hold the run past its end for long.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What went wrong with a request as a whole.
@@ -37,7 +38,13 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 pub enum RpcError {
     /// The node could not be reached or did not answer (refused, reset, timed out).
     #[error("cannot reach the node at {url}: {message}")]
-    Transport { url: String, message: String },
+    Transport {
+        url: String,
+        message: String,
+        /// The request may have reached the node (the answer was lost or late), as
+        /// opposed to a connection that was never made.
+        maybe_delivered: bool,
+    },
     /// The node answered with an HTTP error status.
     #[error("the node at {url} answered HTTP {status}: {body}")]
     Http { url: String, status: u16, body: String },
@@ -53,6 +60,11 @@ impl RpcError {
     /// Whether the node itself was out of reach (a fault, not an answer).
     pub fn is_transport(&self) -> bool {
         matches!(self, Self::Transport { .. })
+    }
+
+    /// Whether the request may have reached the node although no answer came back.
+    pub fn maybe_delivered(&self) -> bool {
+        matches!(self, Self::Transport { maybe_delivered: true, .. })
     }
 }
 
@@ -110,7 +122,11 @@ impl Client {
 
     /// Posts a JSON body in a slot already held.
     async fn post_in(&self, body: Vec<u8>, _slot: OwnedSemaphorePermit) -> Result<Vec<u8>, RpcError> {
-        let transport = |e: reqwest::Error| RpcError::Transport { url: self.url.to_string(), message: describe(&e) };
+        let transport = |e: reqwest::Error| RpcError::Transport {
+            url: self.url.to_string(),
+            message: describe(&e),
+            maybe_delivered: !e.is_connect(),
+        };
         let resp = self
             .http
             .post(&*self.url)

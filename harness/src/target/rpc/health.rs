@@ -16,6 +16,7 @@ struct Inner {
     fault: Option<String>,
     down_until_ns: u64,
     backoff_ns: u64,
+    last_unreachable_ns: Option<u64>,
 }
 
 /// Shared by the send path and the tracker.
@@ -37,6 +38,7 @@ impl Health {
         let mut h = lock(&self.inner);
         *h.errors.entry(format!("{place}_{kind}")).or_default() += 1;
         if err.is_transport() {
+            h.last_unreachable_ns = Some(now_ns);
             if h.fault.is_none() {
                 h.fault = Some(format!("node unreachable from {:.1}s into the run: {err}", now_ns as f64 / 1e9));
             }
@@ -59,6 +61,11 @@ impl Health {
         lock(&self.inner).down_until_ns
     }
 
+    /// Whether the node was out of reach at some point since `since_ns`.
+    pub fn unreachable_since(&self, since_ns: u64) -> bool {
+        lock(&self.inner).last_unreachable_ns.is_some_and(|t| t >= since_ns)
+    }
+
     /// Counts an event that is not an error of the node (e.g. a drop).
     pub fn count(&self, key: &str, n: u64) {
         *lock(&self.inner).errors.entry(key.to_string()).or_default() += n;
@@ -77,13 +84,14 @@ mod tests {
     #[test]
     fn transport_errors_are_a_fault_with_doubling_backoff() {
         let h = Health::default();
-        let down = RpcError::Transport { url: "http://n".into(), message: "refused".into() };
+        let down = RpcError::Transport { url: "http://n".into(), message: "refused".into(), maybe_delivered: false };
         h.error("send", &down, 1_000_000_000);
         assert_eq!(h.down_until_ns(), 1_050_000_000);
         h.error("send", &down, 1_000_000_000);
         assert_eq!(h.down_until_ns(), 1_100_000_000);
         h.ok();
         assert_eq!(h.down_until_ns(), 0);
+        assert!(h.unreachable_since(1_000_000_000) && !h.unreachable_since(1_000_000_001));
         let s = h.snapshot();
         assert_eq!(s.errors["send_unreachable"], 2);
         assert!(s.fault.unwrap().contains("1.0s into the run"));

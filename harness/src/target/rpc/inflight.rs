@@ -53,8 +53,16 @@ impl Inflight {
             });
         }
         self.by_hash.insert(tx.hash, Entry { id: tx.id, from: tx.from, nonce: tx.nonce, sent_ns: now_ns });
-        self.order.push_back(tx.hash);
         Ok(())
+    }
+
+    /// The node accepted `hash` at `now_ns`: its drop timeout runs from here (a slow
+    /// answer is not a lost transaction).
+    pub fn accepted(&mut self, hash: &B256, now_ns: u64) {
+        if let Some(e) = self.by_hash.get_mut(hash) {
+            e.sent_ns = now_ns;
+            self.order.push_back(*hash);
+        }
     }
 
     /// Removes `hash` (included, refused or dropped); its entry if it was in flight.
@@ -69,7 +77,7 @@ impl Inflight {
         self.by_hash.get(hash).copied()
     }
 
-    /// Removes and returns what was sent before `cutoff_ns` and is still in flight.
+    /// Removes and returns what was accepted before `cutoff_ns` and is still in flight.
     pub fn expired(&mut self, cutoff_ns: u64) -> Vec<(B256, Entry)> {
         let mut out = Vec::new();
         while let Some(hash) = self.order.front().copied() {
@@ -85,6 +93,16 @@ impl Inflight {
             }
         }
         out
+    }
+
+    /// Puts an expired entry back in flight, its clock restarted (the node's nonce says
+    /// it was mined; the tracker has not seen its block yet).
+    pub fn requeue(&mut self, hash: B256, mut entry: Entry, now_ns: u64) {
+        if self.nonces.insert((entry.from, entry.nonce)) {
+            entry.sent_ns = now_ns;
+            self.by_hash.insert(hash, entry);
+            self.order.push_back(hash);
+        }
     }
 
     /// Records that `from`'s nonce `nonce` is missing on the node; removes and returns
@@ -124,9 +142,10 @@ mod tests {
     #[test]
     fn nonces_are_guarded_and_gaps_stop_later_sends() {
         let mut f = Inflight::default();
-        f.register(&tx(0, 0, 1), 10).unwrap();
-        f.register(&tx(1, 1, 2), 20).unwrap();
-        f.register(&tx(2, 2, 3), 30).unwrap();
+        for (i, t) in [tx(0, 0, 1), tx(1, 1, 2), tx(2, 2, 3)].iter().enumerate() {
+            f.register(t, 0).unwrap();
+            f.accepted(&t.hash, 10 * (i as u64 + 1));
+        }
         assert_eq!(f.register(&tx(9, 1, 9), 40).unwrap_err().kind, RejectKind::Other, "same nonce twice");
         assert_eq!(f.expired(15).len(), 1);
         let behind = f.mark_gap(Address::repeat_byte(1), 0);

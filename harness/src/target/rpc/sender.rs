@@ -79,6 +79,12 @@ async fn send_now(shared: &Arc<Shared>, txs: &[Arc<PlannedTx>], permit: OwnedSem
                     })
                     .collect()
             }
+            // The batch may have reached the node: its transactions stay in flight, so that
+            // inclusion or the drop timeout settles each one exactly.
+            Err(e) if e.maybe_delivered() => {
+                shared.health.error("send", &e, shared.now_ns());
+                vec![Ok(()); txs.len()]
+            }
             Err(e) => {
                 shared.health.error("send", &e, shared.now_ns());
                 let kind = if e.is_transport() { RejectKind::Transport } else { RejectKind::Other };
@@ -95,9 +101,12 @@ async fn send_now(shared: &Arc<Shared>, txs: &[Arc<PlannedTx>], permit: OwnedSem
 async fn settle(shared: &Arc<Shared>, txs: &[Arc<PlannedTx>], results: &Results) {
     let mut lowest: BTreeMap<Address, (u64, RejectKind)> = BTreeMap::new();
     {
+        let now = shared.now_ns();
         let mut inflight = lock(&shared.inflight);
         for (tx, r) in txs.iter().zip(results) {
-            if let Err(rej) = r {
+            if r.is_ok() {
+                inflight.accepted(&tx.hash, now);
+            } else if let Err(rej) = r {
                 if rej.kind == RejectKind::NonceGap {
                     continue;
                 }

@@ -2,9 +2,14 @@
 //! hashes (in batches), fetches receipts of ours in parallel batches of
 //! `eth_getTransactionReceipt` (on anvil `eth_getBlockReceipts` takes seconds for a full
 //! block), and emits a block event stamped when gasbench saw the block. Transactions not
-//! included within the drop timeout are counted as dropped, and their senders resynced.
+//! included within the drop timeout of their acceptance are counted as dropped, and their
+//! senders resynced.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+    time::Duration,
+};
 
 use alloy::primitives::{Address, B256, U64, U128};
 use serde::Deserialize;
@@ -56,10 +61,13 @@ pub async fn run(shared: Arc<Shared>, mut next: u64, cancel: CancellationToken) 
             () = tokio::time::sleep(wait) => {}
         }
         match step(&shared, &mut next).await {
-            Ok(()) => shared.health.ok(),
+            Ok(()) => {
+                shared.health.ok();
+                // Only when caught up with the head: a lagging tracker is no evidence.
+                drop_expired(&shared).await;
+            }
             Err(e) => shared.health.error("track", &e, shared.now_ns()),
         }
-        drop_expired(&shared).await;
     }
 }
 
@@ -152,38 +160,60 @@ async fn receipts(shared: &Arc<Shared>, hashes: &[B256]) -> Result<HashMap<B256,
     Ok(out)
 }
 
-/// Counts what stayed in flight past the drop timeout as dropped; a sender whose node
-/// nonce is still at or below a dropped nonce has a gap: its later transactions go too.
+/// What stayed in flight past the drop timeout after the node accepted it, while the
+/// node's nonce for its sender is still at or below its nonce, is counted as dropped (a
+/// node may keep a lost transaction in its pool forever: anvil in automine does), and the
+/// sender has a gap: its later transactions go too.
 async fn drop_expired(shared: &Arc<Shared>) {
     let timeout = shared.spec.drop_timeout;
     let cutoff = shared.now_ns().saturating_sub(timeout.get().as_nanos() as u64);
+    // A node that stopped answering within the timeout may still mine what it holds: no
+    // evidence of a drop until it has answered for a whole timeout.
+    if shared.health.unreachable_since(cutoff) {
+        return;
+    }
     let expired = lock(&shared.inflight).expired(cutoff);
     if expired.is_empty() {
         return;
     }
-    shared.health.count("dropped_not_included", expired.len() as u64);
+    let senders: Vec<Address> = expired.iter().map(|(_, e)| e.from).collect::<HashSet<_>>().into_iter().collect();
+    let latest = shared.node_nonces(&senders, "latest").await;
+    let mut lost = Vec::new();
+    {
+        let mut f = lock(&shared.inflight);
+        for (h, e) in expired {
+            match latest.get(&e.from) {
+                // Mined (or its nonce taken) after all: wait for the tracker to see it.
+                Some(&n) if n > e.nonce => f.requeue(h, e, shared.now_ns()),
+                // The node cannot tell now: ask again next round.
+                None => f.requeue(h, e, shared.now_ns()),
+                Some(_) => lost.push(e),
+            }
+        }
+    }
+    if lost.is_empty() {
+        return;
+    }
+    shared.health.count("dropped_not_included", lost.len() as u64);
     let mut lowest: HashMap<Address, u64> = HashMap::new();
-    for (_, e) in &expired {
+    for e in &lost {
         let n = lowest.entry(e.from).or_insert(e.nonce);
         *n = (*n).min(e.nonce);
     }
-    let senders: Vec<Address> = lowest.keys().copied().collect();
-    let latest = shared.node_nonces(&senders, "latest").await;
     if let Some(sink) = shared.sink.get() {
-        for (_, e) in &expired {
+        for e in &lost {
             let node = latest.get(&e.from).map_or_else(|| "unknown".to_string(), u64::to_string);
             sink.emit(ChainEvent::Dropped {
                 id: e.id,
                 reason: format!(
-                    "not included within {timeout}: sent with nonce {}, the node's nonce for its sender is {node}",
+                    "not included within {timeout}: accepted with nonce {}, the node's nonce for its sender is \
+                     {node}",
                     e.nonce
                 ),
             });
         }
     }
     for (from, nonce) in lowest {
-        if latest.get(&from).is_none_or(|&n| n <= nonce) {
-            shared.gap(from, nonce, "dropped");
-        }
+        shared.gap(from, nonce, "dropped");
     }
 }

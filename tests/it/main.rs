@@ -1,11 +1,13 @@
 //! End-to-end tests of gasbench: one binary, one module per area.
 
+mod anvil;
 mod cli;
 mod embedded_run;
 mod exec_bench;
 mod parallel;
 mod parallel_props;
 mod report_schema;
+mod rpc;
 mod scenario_errors;
 mod scenarios_dir;
 mod stall;

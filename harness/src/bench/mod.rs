@@ -95,6 +95,7 @@ pub struct ExecBenchReport {
 pub fn run(scenario: &Scenario, o: &BenchOptions) -> Result<ExecBenchReport, RunError> {
     let latency_us = o.latency_us.unwrap_or(match &scenario.target {
         TargetSpec::Embedded(e) => e.state_read_latency_us,
+        _ => 0,
     });
     let run = bench(scenario, o, latency_us, None)?;
     let mut sweep = Vec::new();

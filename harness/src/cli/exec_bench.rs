@@ -9,7 +9,7 @@ use clap::Args;
 use super::{EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, ScenarioArgs};
 use crate::{
     bench::{self, BenchOptions},
-    scenario::TargetSpec,
+    scenario::{EmbeddedSpec, TargetSpec},
 };
 
 #[derive(Debug, Args)]
@@ -54,7 +54,12 @@ pub fn run(args: &ExecBenchArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let TargetSpec::Embedded(target) = &scenario.target;
+    // The blocks are built from the scenario's workloads; a scenario written for another
+    // target gets the embedded chain's defaults.
+    let target = match &scenario.target {
+        TargetSpec::Embedded(e) => e.clone(),
+        _ => EmbeddedSpec::default(),
+    };
     let block_gas = args.block_gas.unwrap_or(target.gas_limit);
     if args.threads.is_empty() || args.threads.iter().any(|t| !(1..=256).contains(t)) {
         return bad("--threads: give thread counts between 1 and 256, e.g. `--threads 1,2,4`");

@@ -1,9 +1,11 @@
 //! The command line: one file per subcommand. Exit codes: 0 success, 1 the run finished
-//! but a check failed (effects, accounting), 2 bad input or unreachable target, 130
+//! but a check failed (effects, accounting), 2 bad input or unreachable target, 3 the
+//! target had a fault mid-run (report written, partial), 130
 //! interrupted (the report is still written).
 
 mod exec_bench;
 mod run;
+mod target;
 mod validate;
 mod workloads;
 
@@ -19,6 +21,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_CHECK_FAILED: u8 = 1;
 /// Exit code: bad input (scenario, flags) or an unusable target; nothing ran.
 pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code: the target had a fault mid-run (e.g. the node went away); the report was
+/// written, marked partial, with the fault named.
+pub const EXIT_TARGET_FAULT: u8 = 3;
 /// Exit code: stopped by a signal; the report was written, marked interrupted.
 pub const EXIT_INTERRUPTED: u8 = 130;
 
@@ -40,6 +45,8 @@ pub enum Command {
     Workloads,
     /// Compare the sequential and parallel block executors on the same blocks.
     ExecBench(exec_bench::ExecBenchArgs),
+    /// Inspect a target node (`target probe URL`).
+    Target(target::TargetArgs),
 }
 
 /// Flags shared by every command that reads a scenario.
@@ -72,5 +79,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Validate(args) => validate::run(&args),
         Command::Workloads => workloads::run(),
         Command::ExecBench(args) => exec_bench::run(&args),
+        Command::Target(args) => target::run(&args),
     }
 }

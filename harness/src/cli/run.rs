@@ -6,7 +6,7 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 use clap::Args;
 use tokio_util::sync::CancellationToken;
 
-use super::{EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, ScenarioArgs};
+use super::{EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TARGET_FAULT, ScenarioArgs};
 use crate::{
     report::{self, Outcome, Report},
     runner::{self, RunError, RunOptions},
@@ -111,6 +111,11 @@ fn finish(report: &Report, out: Option<&std::path::Path>) -> ExitCode {
     }
     if report.run.outcome == Outcome::Interrupted {
         return ExitCode::from(EXIT_INTERRUPTED);
+    }
+    if let Some(fault) = &report.run.fault {
+        eprintln!("error: target fault: {fault}");
+        eprintln!("  the report is partial; errors by kind: {:?}", report.target.errors);
+        return ExitCode::from(EXIT_TARGET_FAULT);
     }
     if !report.accounting.balanced || report.effects.verdict == "fail" || report.failures.anomalies > 0 {
         eprintln!("error: a check failed (accounting or effects): see the summary above");

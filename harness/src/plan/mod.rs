@@ -1,6 +1,7 @@
 //! The plan: every transaction of a run, generated from the workload mix, given a
 //! sender and nonce, signed, and (in the open model) given its intended send time.
 
+mod cost;
 mod keys;
 mod planner;
 mod schedule;
@@ -11,6 +12,7 @@ use alloy::{
 };
 use revm::context::TxEnv;
 
+pub use cost::{RunCost, eth};
 pub use keys::{Keyring, recover_sender};
 pub use planner::{Planner, Prepared, SETUP_WORKLOAD, SigningStats};
 pub use schedule::intended_times;

@@ -6,7 +6,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{exec::ExecCounters, plan::SigningStats, target::TargetInfo};
+use crate::{
+    exec::ExecCounters,
+    plan::SigningStats,
+    target::{TargetHealth, TargetInfo},
+};
 
 /// Bumped whenever a field changes meaning or is removed.
 pub const REPORT_VERSION: u32 = 1;
@@ -96,6 +100,10 @@ pub struct RunInfo {
     pub elapsed_seconds: f64,
     /// How long the drain (waiting for in-flight transactions after the load) lasted.
     pub drain_seconds: f64,
+    /// What went wrong with the target mid-run (e.g. the node went away), if anything;
+    /// the figures are then partial.
+    #[serde(default)]
+    pub fault: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,10 +116,14 @@ pub struct TargetReport {
     /// The parallel executor's work counters (null for other executors and targets).
     #[serde(default)]
     pub exec: Option<ExecCounters>,
+    /// Errors talking to the target during the run, by kind (e.g. `send_unreachable`).
+    #[serde(default)]
+    pub errors: BTreeMap<String, u64>,
 }
 
-impl From<TargetInfo> for TargetReport {
-    fn from(t: TargetInfo) -> Self {
+impl TargetReport {
+    /// The report's view of a target: its facts and how the conversation went.
+    pub fn new(t: TargetInfo, health: TargetHealth) -> Self {
         Self {
             kind: t.kind.to_string(),
             chain_id: t.chain_id,
@@ -119,6 +131,7 @@ impl From<TargetInfo> for TargetReport {
             executor: t.executor.map(str::to_string),
             notes: t.notes,
             exec: None,
+            errors: health.errors,
         }
     }
 }

@@ -39,7 +39,7 @@ pub fn summary_table(r: &Report) -> String {
         super::Outcome::Interrupted => "INTERRUPTED (figures cover what was measured)",
     };
     out.push_str(&format!(
-        "\n{} on {} ({}{}), seed {}: {outcome}\nwindow {:.1}s after {:.1}s warmup; drain {:.1}s\n\n",
+        "\n{} on {} ({}{}), seed {}: {outcome}\nwindow {:.1}s after {:.1}s warmup; drain {:.1}s\n",
         r.run.scenario_name,
         r.target.kind,
         r.target.executor.as_deref().unwrap_or("-"),
@@ -49,6 +49,14 @@ pub fn summary_table(r: &Report) -> String {
         r.run.warmup_seconds,
         r.run.drain_seconds,
     ));
+    if let Some(fault) = &r.run.fault {
+        out.push_str(&format!("TARGET FAULT (figures are partial): {fault}\n"));
+    }
+    if !r.target.errors.is_empty() {
+        let errors: Vec<String> = r.target.errors.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        out.push_str(&format!("target errors: {}\n", errors.join(", ")));
+    }
+    out.push('\n');
 
     let mut t = table(&["throughput", "value"]);
     let l = &r.load;

@@ -25,8 +25,8 @@ use crate::{
     clock::Clock,
     lock,
     metrics::{Recorder, RecorderConfig},
-    plan::{Keyring, PlannedTx, Planner, Prepared, intended_times},
-    report::{self, Outcome, Report, RunInfo, TargetReport},
+    plan::{Keyring, PlannedTx, Planner, Prepared, RunCost, intended_times},
+    report::{self, Outcome, Report, RunInfo},
     scenario::Scenario,
     target::{self, ChainEvent, EventSink, Target, TargetError},
 };
@@ -93,6 +93,12 @@ pub async fn run_on(
     let warmup_ns = scenario.measure.warmup.get().as_nanos() as u64;
     let run_ns = scenario.run_length().as_nanos() as u64;
     let prepared = plan(scenario, &mut planner);
+    let mut cost = RunCost::of(&prepared);
+    if prepared.txs.is_empty() && scenario.load.closed.is_some() {
+        // Planned while it runs: each account gets the scenario's balance on top.
+        cost.allow_each(keys.addresses(), balance);
+    }
+    target.fund(&cost).await?;
     let mut signing = prepared.signing.clone();
     if opts.progress && signing.txs > 0 {
         eprintln!(
@@ -201,6 +207,7 @@ pub async fn run_on(
     }
     let load_end_ns = clock.now_ns();
     target.stop().await;
+    let health = target.health();
     while let Ok(ev) = events.try_recv() {
         lock(&recorder).on_event(&rebase(ev), clock.now_ns());
     }
@@ -250,14 +257,15 @@ pub async fn run_on(
             seed: scenario.seed,
             started_at: humantime::format_rfc3339_millis(clock.wall_start()).to_string(),
             outcome: if interrupted { Outcome::Interrupted } else { Outcome::Completed },
-            partial: interrupted || accounting.not_sent > 0,
+            partial: interrupted || accounting.not_sent > 0 || health.fault.is_some(),
             warmup_seconds: warmup_ns as f64 / 1e9,
             window_seconds: window_s,
             elapsed_seconds: load_end_ns as f64 / 1e9,
             drain_seconds: load_end_ns.saturating_sub(load_done_ns) as f64 / 1e9,
+            fault: health.fault.clone(),
         },
         scenario: serde_json::to_value(scenario).expect("a scenario always serializes"),
-        target: TargetReport { exec: target.exec_counters(), ..info.into() },
+        target: report::TargetReport { exec: target.exec_counters(), ..report::TargetReport::new(info, health) },
         signing,
         setup: setup_report,
         warnings: prepared.warnings.clone(),

@@ -16,7 +16,10 @@ pub use duration::Dur;
 pub use error::{ScenarioError, ScenarioErrors};
 pub use load::{ClosedSpec, LoadSpec, OpenSpec, Stage};
 pub use parse::{Override, load_file, load_str};
-pub use target::{BaseFeeSpec, EmbeddedSpec, ExecutorKind, Fault, SenderRecovery, TargetSpec};
+pub use target::{
+    ANVIL_CHAIN_ID, BaseFeeSpec, EmbeddedSpec, ExecutorKind, Fault, FunderKey, FunderMnemonic, FunderSpec, RpcSpec,
+    SenderRecovery, TargetSpec,
+};
 pub use validate::Limits;
 
 /// A whole scenario file.

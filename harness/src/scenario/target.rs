@@ -4,18 +4,24 @@ use serde::{Deserialize, Serialize};
 
 use super::Dur;
 
+/// The chain id of a local anvil (and hardhat): the only chain with a default funder.
+pub const ANVIL_CHAIN_ID: u64 = 31337;
+
 /// Where the load goes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TargetSpec {
     /// An in-process chain on revm (nothing to install).
     Embedded(EmbeddedSpec),
+    /// A real node behind JSON-RPC (anvil, reth, geth, an L2 sequencer, ...).
+    Rpc(RpcSpec),
 }
 
 impl TargetSpec {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Embedded(_) => "embedded",
+            Self::Rpc(_) => "rpc",
         }
     }
 }
@@ -140,4 +146,71 @@ pub enum SenderRecovery {
 pub struct Fault {
     pub at: Dur,
     pub stall: Dur,
+}
+
+/// A JSON-RPC node: where to reach it, who pays, how to send and how to track.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RpcSpec {
+    /// The node's HTTP endpoint, e.g. `http://127.0.0.1:8545`.
+    pub http: String,
+    /// The chain id the node must report; the run stops before sending if it differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_id: Option<u64>,
+    /// Who funds the generated accounts. Defaults to anvil's first dev account on
+    /// chain 31337; required on any other chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub funder: Option<FunderSpec>,
+    /// Transactions per JSON-RPC batch request.
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+    /// Most HTTP requests (and so connections) open at once towards the node.
+    #[serde(default = "default_connections")]
+    pub connections: usize,
+    /// How often the tracker asks for new blocks.
+    #[serde(default = "default_poll_interval")]
+    pub poll_interval: Dur,
+    /// An accepted transaction not included within this is counted as dropped.
+    #[serde(default = "default_drop_timeout")]
+    pub drop_timeout: Dur,
+}
+
+fn default_batch_size() -> usize {
+    100
+}
+fn default_connections() -> usize {
+    4
+}
+fn default_poll_interval() -> Dur {
+    Dur::from_millis(50)
+}
+fn default_drop_timeout() -> Dur {
+    Dur::from_secs(30)
+}
+
+/// Where the funder's key comes from: never the scenario itself, always the environment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FunderSpec {
+    /// A hex private key in an environment variable.
+    Key(FunderKey),
+    /// A BIP-39 mnemonic in an environment variable, and the account index to derive.
+    Mnemonic(FunderMnemonic),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunderKey {
+    /// Name of the environment variable holding the key (the name, not the key).
+    pub env: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunderMnemonic {
+    /// Name of the environment variable holding the mnemonic.
+    pub mnemonic_env: String,
+    /// Account index on the path m/44'/60'/0'/0/index.
+    #[serde(default)]
+    pub index: u32,
 }

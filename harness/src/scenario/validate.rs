@@ -237,6 +237,45 @@ fn validate_target(s: &Scenario, out: &mut Vec<Problem>) {
                 }
             }
         }
+        TargetSpec::Rpc(r) => validate_rpc(r, out),
+    }
+}
+
+fn validate_rpc(r: &super::RpcSpec, out: &mut Vec<Problem>) {
+    if !r.http.starts_with("http://") || r.http.len() <= "http://".len() {
+        out.push(problem(
+            "target.http",
+            format!("`{}` is not an http:// URL", r.http),
+            "write e.g. `http: http://127.0.0.1:8545` (https is not built in)",
+        ));
+    }
+    if r.chain_id.is_some_and(|c| c != super::ANVIL_CHAIN_ID) && r.funder.is_none() {
+        out.push(problem(
+            "target.funder",
+            "missing: only a local anvil (chain 31337) has a default funder",
+            "add `funder: {env: VAR}` (a hex key in $VAR) or `funder: {mnemonic_env: VAR, index: 0}`",
+        ));
+    }
+    match &r.funder {
+        Some(super::FunderSpec::Key(k)) if k.env.trim().is_empty() => {
+            out.push(problem("target.funder.env", "the variable name is empty", None))
+        }
+        Some(super::FunderSpec::Mnemonic(m)) if m.mnemonic_env.trim().is_empty() => {
+            out.push(problem("target.funder.mnemonic_env", "the variable name is empty", None))
+        }
+        _ => {}
+    }
+    if !(1..=10_000).contains(&r.batch_size) {
+        out.push(problem("target.batch_size", format!("{}: must be between 1 and 10,000", r.batch_size), None));
+    }
+    if !(1..=1024).contains(&r.connections) {
+        out.push(problem("target.connections", format!("{}: must be between 1 and 1024", r.connections), None));
+    }
+    if r.poll_interval.get() < Duration::from_millis(1) || r.poll_interval.get() > Duration::from_secs(60) {
+        out.push(problem("target.poll_interval", "must be between 1ms and 60s", None));
+    }
+    if r.drop_timeout.get() < Duration::from_millis(100) {
+        out.push(problem("target.drop_timeout", "below 100ms: nothing could be included in time", None));
     }
 }
 

@@ -4,21 +4,30 @@
 
 pub mod embedded;
 mod events;
+pub mod rpc;
 
-use std::sync::Arc;
+use std::{collections::BTreeMap, sync::Arc};
 
 use alloy::primitives::{Address, Bytes, U256};
 use serde::Serialize;
 
 pub use events::{BlockEvent, ChainEvent, EventSink, IncludedTx};
 
-use crate::{exec::ExecCounters, plan::PlannedTx, scenario::TargetSpec};
+use crate::{
+    exec::ExecCounters,
+    plan::{PlannedTx, RunCost},
+    scenario::TargetSpec,
+};
 
 /// Why a target refused a transaction at submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RejectKind {
     NonceTooLow,
+    NonceTooHigh,
+    /// Not sent: an earlier nonce of the same sender was refused or dropped, so this one
+    /// could never be included.
+    NonceGap,
     AlreadyKnown,
     InsufficientFunds,
     PoolFull,
@@ -34,6 +43,8 @@ impl RejectKind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::NonceTooLow => "nonce_too_low",
+            Self::NonceTooHigh => "nonce_too_high",
+            Self::NonceGap => "nonce_gap",
             Self::AlreadyKnown => "already_known",
             Self::InsufficientFunds => "insufficient_funds",
             Self::PoolFull => "pool_full",
@@ -78,6 +89,14 @@ pub struct TargetInfo {
     pub notes: Vec<String>,
 }
 
+/// How the conversation with the target went: errors by kind and, if any, the fault that
+/// makes the run's figures partial (e.g. the node went away mid-run).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TargetHealth {
+    pub errors: BTreeMap<String, u64>,
+    pub fault: Option<String>,
+}
+
 /// Errors of a target as a whole (not of one transaction).
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
@@ -95,9 +114,21 @@ pub trait Target: Send + Sync + core::fmt::Debug {
     /// Chain facts for the report.
     fn info(&self) -> TargetInfo;
 
-    /// Makes `accounts` exist with `balance` each (genesis for the embedded chain,
-    /// funding for a real node); returns their current nonces.
+    /// Makes `accounts` known to the target and returns their current nonces. The embedded
+    /// chain gives each `balance` at genesis; a real node is funded later by [`Self::fund`],
+    /// once the plan's cost is known.
     async fn prepare(&self, accounts: &[Address], balance: U256) -> Result<Vec<u64>, TargetError>;
+
+    /// Gives the plan's senders what they may spend (a real node: transfers from the
+    /// funder, after checking it can afford them). Nothing to do in-process.
+    async fn fund(&self, _cost: &RunCost) -> Result<(), TargetError> {
+        Ok(())
+    }
+
+    /// Errors met and the fault, if any (after the run).
+    fn health(&self) -> TargetHealth {
+        TargetHealth::default()
+    }
 
     /// Starts producing chain events into `sink` (the run's clock starts here).
     async fn start(&self, sink: EventSink) -> Result<(), TargetError>;
@@ -136,5 +167,6 @@ pub trait Target: Send + Sync + core::fmt::Debug {
 pub fn build(spec: &TargetSpec) -> Result<Arc<dyn Target>, TargetError> {
     match spec {
         TargetSpec::Embedded(e) => Ok(Arc::new(embedded::Embedded::new(e.clone()))),
+        TargetSpec::Rpc(r) => Ok(Arc::new(rpc::Rpc::new(r.clone()))),
     }
 }

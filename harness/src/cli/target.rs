@@ -1,0 +1,57 @@
+//! `gasbench target probe URL`: what a node is and what it supports, before a run.
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use super::{EXIT_BAD_INPUT, EXIT_OK};
+use crate::target::rpc::{Client, probe};
+
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    #[command(subcommand)]
+    pub command: TargetCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TargetCommand {
+    /// Ask a JSON-RPC node for its client version, chain id, head, gas limit, base fee,
+    /// and whether batches and eth_subscribe work.
+    Probe {
+        /// The node's HTTP endpoint, e.g. http://127.0.0.1:8545.
+        url: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(args: &TargetArgs) -> ExitCode {
+    let TargetCommand::Probe { url, json } = &args.command;
+    if !url.starts_with("http://") {
+        eprintln!("error: `{url}` is not an http:// URL (e.g. http://127.0.0.1:8545)");
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    match rt.block_on(probe(&Client::new(url, 1))) {
+        Ok(p) if *json => {
+            println!("{}", serde_json::to_string_pretty(&p).expect("a probe serializes"));
+            ExitCode::from(EXIT_OK)
+        }
+        Ok(p) => {
+            println!("{p}");
+            ExitCode::from(EXIT_OK)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("  hint: is the node running and listening on that address?");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}

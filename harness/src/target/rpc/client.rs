@@ -1,0 +1,264 @@
+//! A lean JSON-RPC client over HTTP/1.1: single calls, batches, and the send path's
+//! hand-encoded `eth_sendRawTransaction` batches. At most `connections` requests are
+//! open at once, so the node sees a bounded pool of keep-alive connections (one request
+//! per transaction at 10k tx/s overflows a node's accept queue).
+
+use std::{sync::Arc, time::Duration};
+
+use serde::{Deserialize, de::DeserializeOwned};
+use serde_json::{Value, value::RawValue};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::plan::PlannedTx;
+
+/// Something with an EIP-2718 encoding to send.
+pub trait RawTx {
+    fn raw(&self) -> &[u8];
+}
+
+impl RawTx for Arc<PlannedTx> {
+    fn raw(&self) -> &[u8] {
+        &self.raw
+    }
+}
+
+impl RawTx for alloy::primitives::Bytes {
+    fn raw(&self) -> &[u8] {
+        self
+    }
+}
+
+/// Longest wait for one HTTP request (a batch of sends included): a node that hangs must
+/// not hold the run past its end for long.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// What went wrong with a request as a whole.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RpcError {
+    /// The node could not be reached or did not answer (refused, reset, timed out).
+    #[error("cannot reach the node at {url}: {message}")]
+    Transport {
+        url: String,
+        message: String,
+        /// The request may have reached the node (the answer was lost or late), as
+        /// opposed to a connection that was never made.
+        maybe_delivered: bool,
+    },
+    /// The node answered with an HTTP error status.
+    #[error("the node at {url} answered HTTP {status}: {body}")]
+    Http { url: String, status: u16, body: String },
+    /// The node answered the call with a JSON-RPC error.
+    #[error("{method}: the node answered error {code}: {message}")]
+    Node { method: String, code: i64, message: String },
+    /// The answer was not what JSON-RPC promises.
+    #[error("{method}: unexpected answer: {message}")]
+    Decode { method: String, message: String },
+}
+
+impl RpcError {
+    /// Whether the node itself was out of reach (a fault, not an answer).
+    pub fn is_transport(&self) -> bool {
+        matches!(self, Self::Transport { .. })
+    }
+
+    /// Whether the request may have reached the node although no answer came back.
+    pub fn maybe_delivered(&self) -> bool {
+        matches!(self, Self::Transport { maybe_delivered: true, .. })
+    }
+}
+
+/// A JSON-RPC error object, for one call of a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ErrorObject {
+    pub code: i64,
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+struct Response<'a> {
+    #[serde(default)]
+    id: Option<u64>,
+    #[serde(borrow, default)]
+    result: Option<&'a RawValue>,
+    #[serde(default)]
+    error: Option<ErrorObject>,
+}
+
+/// The client; cheap to clone (the pool and its bound are shared).
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    url: Arc<str>,
+    slots: Arc<Semaphore>,
+}
+
+impl Client {
+    pub fn new(url: &str, connections: usize) -> Self {
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(connections)
+            .tcp_nodelay(true)
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .build()
+            .expect("a plain HTTP client always builds");
+        Self { http, url: url.into(), slots: Arc::new(Semaphore::new(connections.max(1))) }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Waits for one of the pool's slots (one request in flight, one connection).
+    pub async fn slot(&self) -> OwnedSemaphorePermit {
+        self.slots.clone().acquire_owned().await.expect("the semaphore is never closed")
+    }
+
+    /// Posts a JSON body, holding one of the pool's slots meanwhile.
+    async fn post(&self, body: Vec<u8>) -> Result<Vec<u8>, RpcError> {
+        let slot = self.slot().await;
+        self.post_in(body, slot).await
+    }
+
+    /// Posts a JSON body in a slot already held.
+    async fn post_in(&self, body: Vec<u8>, _slot: OwnedSemaphorePermit) -> Result<Vec<u8>, RpcError> {
+        let transport = |e: reqwest::Error| RpcError::Transport {
+            url: self.url.to_string(),
+            message: describe(&e),
+            maybe_delivered: !e.is_connect(),
+        };
+        let resp = self
+            .http
+            .post(&*self.url)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(transport)?;
+        if !status.is_success() {
+            let body = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned();
+            return Err(RpcError::Http { url: self.url.to_string(), status: status.as_u16(), body });
+        }
+        Ok(bytes.to_vec())
+    }
+
+    /// One call.
+    pub async fn call<T: DeserializeOwned>(&self, method: &str, params: Value) -> Result<T, RpcError> {
+        let body =
+            serde_json::to_vec(&serde_json::json!({"jsonrpc": "2.0", "id": 0, "method": method, "params": params}))
+                .expect("JSON values serialize");
+        let bytes = self.post(body).await?;
+        let resp: Response<'_> = serde_json::from_slice(&bytes).map_err(|e| decode(method, &e))?;
+        if let Some(e) = resp.error {
+            return Err(RpcError::Node { method: method.into(), code: e.code, message: e.message });
+        }
+        parse(method, resp.result)
+    }
+
+    /// The same method with many parameter lists, in one batch request; one result each,
+    /// in order.
+    pub async fn batch<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: impl IntoIterator<Item = Value>,
+    ) -> Result<Vec<Result<T, ErrorObject>>, RpcError> {
+        let calls: Vec<Value> = params
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| serde_json::json!({"jsonrpc": "2.0", "id": i, "method": method, "params": p}))
+            .collect();
+        if calls.is_empty() {
+            return Ok(Vec::new());
+        }
+        let n = calls.len();
+        let bytes = self.post(serde_json::to_vec(&calls).expect("JSON values serialize")).await?;
+        let mut out: Vec<Option<Result<T, ErrorObject>>> = (0..n).map(|_| None).collect();
+        for (id, result, error) in responses(method, &bytes, n)? {
+            out[id] = Some(match error {
+                Some(e) => Err(e),
+                None => Ok(parse(method, result)?),
+            });
+        }
+        out.into_iter().map(|r| r.ok_or_else(|| missing(method))).collect()
+    }
+
+    /// Sends signed transactions with `eth_sendRawTransaction`, as one batch request
+    /// encoded by hand (the send path's only per-transaction work: hex and a few bytes),
+    /// in a pool slot already held.
+    pub async fn send_raw<R: RawTx>(
+        &self,
+        txs: &[R],
+        slot: OwnedSemaphorePermit,
+    ) -> Result<Vec<Result<(), ErrorObject>>, RpcError> {
+        const METHOD: &str = "eth_sendRawTransaction";
+        let mut body = Vec::with_capacity(txs.iter().map(|t| t.raw().len() * 2 + 80).sum::<usize>() + 2);
+        body.push(b'[');
+        for (i, tx) in txs.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(br#"{"jsonrpc":"2.0","method":"eth_sendRawTransaction","id":"#);
+            body.extend_from_slice(i.to_string().as_bytes());
+            body.extend_from_slice(br#","params":["0x"#);
+            let start = body.len();
+            body.resize(start + tx.raw().len() * 2, 0);
+            alloy::hex::encode_to_slice(tx.raw(), &mut body[start..]).expect("the buffer is twice the input");
+            body.extend_from_slice(br#""]}"#);
+        }
+        body.push(b']');
+        let bytes = self.post_in(body, slot).await?;
+        let mut out: Vec<Option<Result<(), ErrorObject>>> = vec![None; txs.len()];
+        for (id, _, error) in responses(METHOD, &bytes, txs.len())? {
+            out[id] = Some(error.map_or(Ok(()), Err));
+        }
+        out.into_iter().map(|r| r.ok_or_else(|| missing(METHOD))).collect()
+    }
+}
+
+/// One answer of a batch: its id, its result, its error.
+type Answer<'a> = (usize, Option<&'a RawValue>, Option<ErrorObject>);
+
+/// The answers of a batch of `n` calls; ids must be 0..n.
+fn responses<'a>(method: &str, bytes: &'a [u8], n: usize) -> Result<Vec<Answer<'a>>, RpcError> {
+    let list: Vec<Response<'a>> = serde_json::from_slice(bytes).map_err(|e| {
+        // A node without batch support answers one error object.
+        match serde_json::from_slice::<Response<'_>>(bytes) {
+            Ok(Response { error: Some(err), .. }) => {
+                RpcError::Node { method: format!("batch of {method}"), code: err.code, message: err.message }
+            }
+            _ => decode(method, &e),
+        }
+    })?;
+    list.into_iter()
+        .map(|r| match r.id {
+            Some(id) if (id as usize) < n => Ok((id as usize, r.result, r.error)),
+            other => Err(RpcError::Decode { method: method.into(), message: format!("answer with id {other:?}") }),
+        })
+        .collect()
+}
+
+fn parse<T: DeserializeOwned>(method: &str, raw: Option<&RawValue>) -> Result<T, RpcError> {
+    serde_json::from_str(raw.map_or("null", RawValue::get)).map_err(|e| decode(method, &e))
+}
+
+fn decode(method: &str, e: &serde_json::Error) -> RpcError {
+    RpcError::Decode { method: method.into(), message: e.to_string() }
+}
+
+fn missing(method: &str) -> RpcError {
+    RpcError::Decode { method: method.into(), message: "a call of the batch got no answer".into() }
+}
+
+/// reqwest's message plus its cause chain ("error sending request" alone says nothing).
+fn describe(e: &reqwest::Error) -> String {
+    let mut msg = if e.is_timeout() { "timed out".to_string() } else { e.to_string() };
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}

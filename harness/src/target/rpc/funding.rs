@@ -1,0 +1,146 @@
+//! Funding a run on a real node: top up every sender to what the plan may cost it, from
+//! the funder, after checking the funder can afford all of it. Transfers go out in
+//! batches; the funder's nonce on the node says when they are in (and which to send
+//! again: anvil in automine mode loses accepted transactions under bursts).
+
+use std::time::{Duration, Instant};
+
+use alloy::{
+    consensus::TxEip1559,
+    primitives::{Address, Bytes, TxKind, U64, U256},
+};
+
+use super::{Shared, client::RpcError, funder::Funder, reject::classify};
+use crate::{
+    plan::{RunCost, eth},
+    target::{RejectKind, TargetError},
+};
+
+const TRANSFER_GAS: u64 = 21_000;
+const TIP_WEI: u128 = 1_000_000_000;
+/// Longest wait for the funding transfers to be included.
+const FUNDING_TIMEOUT: Duration = Duration::from_secs(120);
+/// Without progress for this long, the transfers not in yet are sent again.
+const RESEND_AFTER: Duration = Duration::from_secs(3);
+
+/// Tops up the plan's senders; returns a line for the report.
+pub async fn fund(shared: &Shared, funder: &Funder, cost: &RunCost) -> Result<String, TargetError> {
+    let c = &shared.client;
+    let fail = |e: RpcError| TargetError::Setup(format!("funding: {e}"));
+    let accounts: Vec<(Address, U256)> = cost.per_account.iter().map(|(a, w)| (*a, *w)).collect();
+    let mut topups = Vec::new();
+    for chunk in accounts.chunks(500) {
+        let params = chunk.iter().map(|(a, _)| serde_json::json!([a, "latest"]));
+        let balances = c.batch::<U256>("eth_getBalance", params).await.map_err(fail)?;
+        for ((a, need), bal) in chunk.iter().zip(balances) {
+            let bal = bal.map_err(|e| TargetError::Setup(format!("funding: eth_getBalance({a}): {}", e.message)))?;
+            if bal < *need {
+                topups.push((*a, *need - bal));
+            }
+        }
+    }
+    let latest: serde_json::Value =
+        c.call("eth_getBlockByNumber", serde_json::json!(["latest", false])).await.map_err(fail)?;
+    let base_fee =
+        latest["baseFeePerGas"].as_str().and_then(|s| u128::from_str_radix(s.trim_start_matches("0x"), 16).ok());
+    let max_fee = base_fee.unwrap_or(1_000_000_000) * 2 + TIP_WEI;
+    let transfers_wei = U256::from(topups.len() as u64 * TRANSFER_GAS) * U256::from(max_fee);
+    let values_wei = topups.iter().fold(U256::ZERO, |s, (_, w)| s + w);
+    let needed = values_wei + transfers_wei;
+    let who = funder.address();
+    let holds: U256 = c.call("eth_getBalance", serde_json::json!([who, "latest"])).await.map_err(fail)?;
+    if holds < needed {
+        return Err(TargetError::Setup(format!(
+            "the funder {who} ({}) holds {} ETH, but this run may cost up to {} ETH more than its accounts hold: \
+             load gas (gas limit x max fee x transactions) {} ETH, load values {} ETH, set-up {} ETH, \
+             allowance for unplanned load {} ETH, funding transfers {} ETH; fund the funder, or lower the rate, \
+             the duration or fees.max_fee_gwei",
+            funder.source(),
+            eth(holds),
+            eth(needed),
+            eth(cost.gas_wei),
+            eth(cost.value_wei),
+            eth(cost.setup_wei),
+            eth(cost.allowance_wei),
+            eth(transfers_wei)
+        )));
+    }
+    if topups.is_empty() {
+        return Ok(format!("funding: every account already held what the plan may cost (funder {who})"));
+    }
+    let first: U64 = c.call("eth_getTransactionCount", serde_json::json!([who, "pending"])).await.map_err(fail)?;
+    let first = first.to::<u64>();
+    let raws = topups
+        .iter()
+        .enumerate()
+        .map(|(i, (to, value))| {
+            funder.sign(TxEip1559 {
+                chain_id: shared.chain_id(),
+                nonce: first + i as u64,
+                gas_limit: TRANSFER_GAS,
+                max_fee_per_gas: max_fee,
+                max_priority_fee_per_gas: TIP_WEI,
+                to: TxKind::Call(*to),
+                value: *value,
+                ..Default::default()
+            })
+        })
+        .collect::<Result<Vec<Bytes>, _>>()?;
+    send_all(shared, &raws).await?;
+    wait_included(shared, who, first, &raws).await?;
+    Ok(format!(
+        "funding: {} accounts topped up with {} ETH from {who} ({})",
+        topups.len(),
+        eth(values_wei),
+        funder.source()
+    ))
+}
+
+async fn send_all(shared: &Shared, raws: &[Bytes]) -> Result<(), TargetError> {
+    for chunk in raws.chunks(shared.spec.batch_size) {
+        let slot = shared.client.slot().await;
+        let answers =
+            shared.client.send_raw(chunk, slot).await.map_err(|e| TargetError::Setup(format!("funding: {e}")))?;
+        for a in answers {
+            if let Err(e) = a
+                && classify(&e.message) != RejectKind::AlreadyKnown
+            {
+                return Err(TargetError::Setup(format!("funding: the node refused a transfer: {}", e.message)));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Waits until the funder's nonce passes the last transfer, sending again what is
+/// missing when nothing moves.
+async fn wait_included(shared: &Shared, who: Address, first: u64, raws: &[Bytes]) -> Result<(), TargetError> {
+    let end = first + raws.len() as u64;
+    let started = Instant::now();
+    let (mut seen, mut moved) = (first, Instant::now());
+    loop {
+        let n: U64 = shared
+            .client
+            .call("eth_getTransactionCount", serde_json::json!([who, "latest"]))
+            .await
+            .map_err(|e| TargetError::Setup(format!("funding: {e}")))?;
+        let n = n.to::<u64>();
+        if n >= end {
+            return Ok(());
+        }
+        if n > seen {
+            (seen, moved) = (n, Instant::now());
+        } else if moved.elapsed() > RESEND_AFTER {
+            send_all(shared, &raws[(n - first) as usize..]).await?;
+            moved = Instant::now();
+        }
+        if started.elapsed() > FUNDING_TIMEOUT {
+            return Err(TargetError::Setup(format!(
+                "funding: {} of {} transfers not included after {FUNDING_TIMEOUT:?}; is the node mining?",
+                end - n,
+                raws.len()
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

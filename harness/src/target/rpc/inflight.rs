@@ -1,0 +1,156 @@
+//! What gasbench has sent and the node has not included yet, by hash, in send order.
+//! It also guards nonces: never two of our transactions with the same sender and nonce
+//! in flight, and nothing sent past a sender's known nonce gap (a refused or dropped
+//! nonce: the later ones could never be included).
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use alloy::primitives::{Address, B256};
+
+use crate::{
+    plan::{PlannedTx, TxId},
+    target::{RejectKind, Rejection},
+};
+
+/// One transaction in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub id: TxId,
+    pub from: Address,
+    pub nonce: u64,
+    pub sent_ns: u64,
+}
+
+/// The in-flight set (behind one mutex in the target).
+#[derive(Debug, Default)]
+pub struct Inflight {
+    by_hash: HashMap<B256, Entry>,
+    nonces: HashSet<(Address, u64)>,
+    order: VecDeque<B256>,
+    /// Per sender, the lowest nonce known to be missing on the node.
+    gaps: HashMap<Address, u64>,
+}
+
+impl Inflight {
+    /// Registers `tx` as sent now; refused when it could not be included or would put a
+    /// second transaction with its nonce in flight.
+    pub fn register(&mut self, tx: &PlannedTx, now_ns: u64) -> Result<(), Rejection> {
+        if let Some(&gap) = self.gaps.get(&tx.from)
+            && tx.nonce > gap
+        {
+            return Err(Rejection {
+                kind: RejectKind::NonceGap,
+                message: format!("not sent: nonce {gap} of this sender was refused or dropped"),
+            });
+        }
+        if self.by_hash.contains_key(&tx.hash) {
+            return Ok(());
+        }
+        if !self.nonces.insert((tx.from, tx.nonce)) {
+            return Err(Rejection {
+                kind: RejectKind::Other,
+                message: format!("not sent: another transaction with nonce {} is in flight", tx.nonce),
+            });
+        }
+        self.by_hash.insert(tx.hash, Entry { id: tx.id, from: tx.from, nonce: tx.nonce, sent_ns: now_ns });
+        Ok(())
+    }
+
+    /// The node accepted `hash` at `now_ns`: its drop timeout runs from here (a slow
+    /// answer is not a lost transaction).
+    pub fn accepted(&mut self, hash: &B256, now_ns: u64) {
+        if let Some(e) = self.by_hash.get_mut(hash) {
+            e.sent_ns = now_ns;
+            self.order.push_back(*hash);
+        }
+    }
+
+    /// Removes `hash` (included, refused or dropped); its entry if it was in flight.
+    pub fn resolve(&mut self, hash: &B256) -> Option<Entry> {
+        let e = self.by_hash.remove(hash)?;
+        self.nonces.remove(&(e.from, e.nonce));
+        Some(e)
+    }
+
+    /// Whether `hash` is ours and in flight.
+    pub fn get(&self, hash: &B256) -> Option<Entry> {
+        self.by_hash.get(hash).copied()
+    }
+
+    /// Removes and returns what was accepted before `cutoff_ns` and is still in flight.
+    pub fn expired(&mut self, cutoff_ns: u64) -> Vec<(B256, Entry)> {
+        let mut out = Vec::new();
+        while let Some(hash) = self.order.front().copied() {
+            match self.by_hash.get(&hash) {
+                None => {
+                    self.order.pop_front();
+                }
+                Some(e) if e.sent_ns < cutoff_ns => {
+                    self.order.pop_front();
+                    out.extend(self.resolve(&hash).map(|e| (hash, e)));
+                }
+                Some(_) => break,
+            }
+        }
+        out
+    }
+
+    /// Puts an expired entry back in flight, its clock restarted (the node's nonce says
+    /// it was mined; the tracker has not seen its block yet).
+    pub fn requeue(&mut self, hash: B256, mut entry: Entry, now_ns: u64) {
+        if self.nonces.insert((entry.from, entry.nonce)) {
+            entry.sent_ns = now_ns;
+            self.by_hash.insert(hash, entry);
+            self.order.push_back(hash);
+        }
+    }
+
+    /// Records that `from`'s nonce `nonce` is missing on the node; removes and returns
+    /// the sender's later transactions still in flight (they cannot be included).
+    pub fn mark_gap(&mut self, from: Address, nonce: u64) -> Vec<Entry> {
+        let gap = self.gaps.entry(from).or_insert(nonce);
+        *gap = (*gap).min(nonce);
+        let gap = *gap;
+        let behind: Vec<B256> =
+            self.by_hash.iter().filter(|(_, e)| e.from == from && e.nonce > gap).map(|(h, _)| *h).collect();
+        behind.iter().filter_map(|h| self.resolve(h)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::primitives::Bytes;
+
+    use super::*;
+
+    fn tx(id: TxId, nonce: u64, hash: u8) -> PlannedTx {
+        PlannedTx {
+            id,
+            workload: 0,
+            sender: 0,
+            from: Address::repeat_byte(1),
+            nonce,
+            hash: B256::repeat_byte(hash),
+            raw: Bytes::new(),
+            tx: Default::default(),
+            intended_ns: 0,
+            recipient: None,
+            op: "transfer",
+        }
+    }
+
+    #[test]
+    fn nonces_are_guarded_and_gaps_stop_later_sends() {
+        let mut f = Inflight::default();
+        for (i, t) in [tx(0, 0, 1), tx(1, 1, 2), tx(2, 2, 3)].iter().enumerate() {
+            f.register(t, 0).unwrap();
+            f.accepted(&t.hash, 10 * (i as u64 + 1));
+        }
+        assert_eq!(f.register(&tx(9, 1, 9), 40).unwrap_err().kind, RejectKind::Other, "same nonce twice");
+        assert_eq!(f.expired(15).len(), 1);
+        let behind = f.mark_gap(Address::repeat_byte(1), 0);
+        assert_eq!(behind.iter().map(|e| e.id).collect::<Vec<_>>().len(), 2);
+        assert!(f.by_hash.is_empty() && f.nonces.is_empty());
+        assert_eq!(f.register(&tx(3, 3, 4), 50).unwrap_err().kind, RejectKind::NonceGap);
+    }
+}

@@ -1,0 +1,288 @@
+//! The RPC target: any node behind JSON-RPC over HTTP (anvil first). It funds the plan's
+//! accounts from a funder, sends pre-signed transactions in `eth_sendRawTransaction`
+//! batches over a bounded connection pool, follows inclusion by polling blocks and
+//! receipts, counts drops, guards nonces, and reports the node going away as a fault.
+
+mod client;
+mod funder;
+mod funding;
+mod health;
+mod inflight;
+mod probe;
+mod reject;
+mod sender;
+mod tracker;
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use alloy::primitives::{Address, Bytes, U64, U256};
+use tokio::{
+    sync::{mpsc, oneshot},
+    task::JoinHandle,
+};
+use tokio_util::sync::CancellationToken;
+
+pub use client::{Client, RpcError};
+pub use probe::{Probe, probe};
+
+use self::{funder::Funder, health::Health, inflight::Inflight, sender::Job};
+use super::{AccountState, EventSink, RejectKind, Rejection, Target, TargetError, TargetHealth, TargetInfo};
+use crate::{
+    lock,
+    plan::{PlannedTx, RunCost},
+    scenario::RpcSpec,
+};
+
+/// Connections of the tracker (blocks, receipts), apart from the send path's pool.
+const TRACKER_CONNECTIONS: usize = 4;
+/// Accounts per read batch (balances, nonces, calls).
+const READ_BATCH: usize = 500;
+
+/// What the node told us when we connected.
+#[derive(Debug, Clone)]
+struct NodeFacts {
+    chain_id: u64,
+    gas_limit: u64,
+    client_version: String,
+}
+
+/// State shared by the target, its send path and its tracker.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    spec: RpcSpec,
+    client: Client,
+    tracker: Client,
+    inflight: Mutex<Inflight>,
+    health: Health,
+    sink: OnceLock<EventSink>,
+    facts: OnceLock<NodeFacts>,
+    funder: OnceLock<Funder>,
+    notes: Mutex<Vec<String>>,
+}
+
+impl Shared {
+    /// Now on the run's clock (0 before the target started).
+    fn now_ns(&self) -> u64 {
+        self.sink.get().map_or(0, EventSink::now_ns)
+    }
+
+    fn chain_id(&self) -> u64 {
+        self.facts.get().map_or(0, |f| f.chain_id)
+    }
+}
+
+/// The RPC target.
+#[derive(Debug)]
+pub struct Rpc {
+    shared: Arc<Shared>,
+    queue: Mutex<Option<mpsc::UnboundedSender<Job>>>,
+    cancel: CancellationToken,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Rpc {
+    pub fn new(spec: RpcSpec) -> Self {
+        let client = Client::new(&spec.http, spec.connections);
+        let tracker = Client::new(&spec.http, TRACKER_CONNECTIONS);
+        Self {
+            shared: Arc::new(Shared {
+                spec,
+                client,
+                tracker,
+                inflight: Mutex::new(Inflight::default()),
+                health: Health::default(),
+                sink: OnceLock::new(),
+                facts: OnceLock::new(),
+                funder: OnceLock::new(),
+                notes: Mutex::new(Vec::new()),
+            }),
+            queue: Mutex::new(None),
+            cancel: CancellationToken::new(),
+            tasks: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Reaches the node, checks its chain id, and picks the funder.
+    async fn connect(&self) -> Result<(), TargetError> {
+        let s = &self.shared;
+        let p = probe::probe(&s.client).await.map_err(|e| unreachable(&s.spec.http, &e))?;
+        if let Some(want) = s.spec.chain_id
+            && want != p.chain_id
+        {
+            return Err(TargetError::Setup(format!(
+                "target.chain_id: the node at {} reports chain {}, the scenario expects {want}; point target.http \
+                 at the right node or fix target.chain_id",
+                s.spec.http, p.chain_id
+            )));
+        }
+        let funder = Funder::resolve(s.spec.funder.as_ref(), p.chain_id, &s.spec.http)?;
+        let _ = s.funder.set(funder);
+        let _ =
+            s.facts.set(NodeFacts { chain_id: p.chain_id, gas_limit: p.gas_limit, client_version: p.client_version });
+        Ok(())
+    }
+
+    /// Reads `method(address, "latest")` for each address, in batches.
+    async fn read_each(&self, method: &str, addresses: &[Address]) -> Result<Vec<U256>, TargetError> {
+        let mut out = Vec::with_capacity(addresses.len());
+        for chunk in addresses.chunks(READ_BATCH) {
+            let params = chunk.iter().map(|a| serde_json::json!([a, "latest"]));
+            let got = self.shared.tracker.batch::<U256>(method, params).await.map_err(|e| failed(&e))?;
+            for r in got {
+                out.push(r.map_err(|e| TargetError::Failed(format!("{method}: {}", e.message)))?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn unreachable(url: &str, e: &RpcError) -> TargetError {
+    if e.is_transport() {
+        TargetError::Unreachable(format!("{e}; is the node running? check target.http ({url})"))
+    } else {
+        TargetError::Unreachable(format!("the node at {url} does not answer JSON-RPC as expected: {e}"))
+    }
+}
+
+fn failed(e: &RpcError) -> TargetError {
+    TargetError::Failed(e.to_string())
+}
+
+#[async_trait::async_trait]
+impl Target for Rpc {
+    fn info(&self) -> TargetInfo {
+        let s = &self.shared;
+        let facts = s.facts.get();
+        let mut notes = vec![
+            format!("node: {} at {}", facts.map_or("?", |f| f.client_version.as_str()), s.spec.http),
+            format!(
+                "sending: eth_sendRawTransaction batches of up to {} over {} connections; inclusion: polling every {}; \
+                 drop timeout {}",
+                s.spec.batch_size, s.spec.connections, s.spec.poll_interval, s.spec.drop_timeout
+            ),
+        ];
+        notes.extend(lock(&s.notes).iter().cloned());
+        TargetInfo {
+            kind: "rpc",
+            chain_id: facts.map_or(0, |f| f.chain_id),
+            block_gas_limit: facts.map_or(0, |f| f.gas_limit),
+            executor: None,
+            notes,
+        }
+    }
+
+    async fn prepare(&self, accounts: &[Address], _balance: U256) -> Result<Vec<u64>, TargetError> {
+        self.connect().await?;
+        let mut out = Vec::with_capacity(accounts.len());
+        for chunk in accounts.chunks(READ_BATCH) {
+            let params = chunk.iter().map(|a| serde_json::json!([a, "pending"]));
+            let got =
+                self.shared.client.batch::<U64>("eth_getTransactionCount", params).await.map_err(|e| failed(&e))?;
+            for n in got {
+                out.push(n.map_err(|e| TargetError::Failed(format!("eth_getTransactionCount: {}", e.message)))?.to());
+            }
+        }
+        Ok(out)
+    }
+
+    async fn fund(&self, cost: &RunCost) -> Result<(), TargetError> {
+        let funder = self.shared.funder.get().ok_or_else(|| TargetError::Setup("fund before prepare".into()))?;
+        let note = funding::fund(&self.shared, funder, cost).await?;
+        lock(&self.shared.notes).push(note);
+        Ok(())
+    }
+
+    async fn start(&self, sink: EventSink) -> Result<(), TargetError> {
+        let s = &self.shared;
+        let head: U64 = s
+            .tracker
+            .call("eth_blockNumber", serde_json::json!([]))
+            .await
+            .map_err(|e| unreachable(&s.spec.http, &e))?;
+        let _ = s.sink.set(sink);
+        let (tx, rx) = mpsc::unbounded_channel();
+        *lock(&self.queue) = Some(tx);
+        let mut tasks = lock(&self.tasks);
+        tasks.push(tokio::spawn(sender::run(s.clone(), rx)));
+        tasks.push(tokio::spawn(tracker::run(s.clone(), head.to::<u64>() + 1, self.cancel.clone())));
+        Ok(())
+    }
+
+    async fn submit(&self, batch: &[Arc<PlannedTx>]) -> Vec<Result<(), Rejection>> {
+        let s = &self.shared;
+        let now = s.now_ns();
+        let mut results: Vec<Result<(), Rejection>> = Vec::with_capacity(batch.len());
+        let mut ready = Vec::with_capacity(batch.len());
+        {
+            let mut inflight = lock(&s.inflight);
+            for (i, tx) in batch.iter().enumerate() {
+                let r = inflight.register(tx, now);
+                if r.is_ok() {
+                    ready.push(i);
+                }
+                results.push(r);
+            }
+        }
+        let queue = lock(&self.queue).clone();
+        let mut waits = Vec::new();
+        for chunk in ready.chunks(s.spec.batch_size) {
+            let (reply, answer) = oneshot::channel();
+            let job = Job { txs: chunk.iter().map(|&i| batch[i].clone()).collect(), reply };
+            let queued = queue.as_ref().is_some_and(|q| q.send(job).is_ok());
+            waits.push((chunk, queued.then_some(answer)));
+        }
+        for (chunk, answer) in waits {
+            let got = match answer {
+                Some(a) => a.await.ok(),
+                None => None,
+            };
+            let got = got.unwrap_or_else(|| {
+                let stopped = Rejection { kind: RejectKind::Other, message: "not sent: the target is stopped".into() };
+                chunk.iter().map(|&i| lock(&s.inflight).resolve(&batch[i].hash)).for_each(drop);
+                vec![Err(stopped); chunk.len()]
+            });
+            for (&i, r) in chunk.iter().zip(got) {
+                results[i] = r;
+            }
+        }
+        results
+    }
+
+    async fn accounts(&self, addresses: &[Address]) -> Result<Vec<AccountState>, TargetError> {
+        let balances = self.read_each("eth_getBalance", addresses).await?;
+        let nonces = self.read_each("eth_getTransactionCount", addresses).await?;
+        Ok(balances.into_iter().zip(nonces).map(|(balance, n)| AccountState { balance, nonce: n.to() }).collect())
+    }
+
+    async fn call(&self, to: Address, input: Bytes) -> Result<Bytes, TargetError> {
+        let mut out = self.call_many(&[(to, input)]).await;
+        out.pop().unwrap_or_else(|| Err(TargetError::Failed("eth_call: no answer".into())))
+    }
+
+    async fn call_many(&self, calls: &[(Address, Bytes)]) -> Vec<Result<Bytes, TargetError>> {
+        let mut out = Vec::with_capacity(calls.len());
+        for chunk in calls.chunks(READ_BATCH) {
+            let params = chunk.iter().map(|(to, input)| serde_json::json!([{"to": to, "data": input}, "latest"]));
+            match self.shared.tracker.batch::<Bytes>("eth_call", params).await {
+                Ok(got) => out.extend(chunk.iter().zip(got).map(|((to, _), r)| {
+                    r.map_err(|e| TargetError::Failed(format!("call to {to} failed: {}", e.message)))
+                })),
+                Err(e) => out.extend(chunk.iter().map(|_| Err(failed(&e)))),
+            }
+        }
+        out
+    }
+
+    fn health(&self) -> TargetHealth {
+        self.shared.health.snapshot()
+    }
+
+    async fn stop(&self) {
+        self.cancel.cancel();
+        lock(&self.queue).take();
+        let tasks: Vec<JoinHandle<()>> = lock(&self.tasks).drain(..).collect();
+        for t in tasks {
+            let _ = t.await;
+        }
+    }
+}

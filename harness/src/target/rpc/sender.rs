@@ -1,0 +1,166 @@
+//! The send path. Submissions queue here; one task packs them into JSON-RPC batches of
+//! up to `batch_size` transactions. It takes a connection slot before it packs, so
+//! batches grow by themselves while the node is busy and go out at once when it is not.
+//! Refusals resync the sender's nonce from the node: a real gap stops its later sends.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
+
+use alloy::primitives::{Address, U64};
+use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
+
+use super::{Shared, reject::classify};
+use crate::{
+    lock,
+    plan::PlannedTx,
+    target::{ChainEvent, RejectKind, Rejection},
+};
+
+type Results = Vec<Result<(), Rejection>>;
+
+/// One `submit` call waiting for its results.
+#[derive(Debug)]
+pub struct Job {
+    pub txs: Vec<Arc<PlannedTx>>,
+    pub reply: oneshot::Sender<Results>,
+}
+
+/// Packs queued jobs into batches until the queue closes.
+pub async fn run(shared: Arc<Shared>, mut queue: mpsc::UnboundedReceiver<Job>) {
+    loop {
+        let permit = shared.client.slot().await;
+        let Some(first) = queue.recv().await else { return };
+        let mut n = first.txs.len();
+        let mut jobs = vec![first];
+        while n < shared.spec.batch_size {
+            match queue.try_recv() {
+                Ok(j) => {
+                    n += j.txs.len();
+                    jobs.push(j);
+                }
+                Err(_) => break,
+            }
+        }
+        tokio::spawn(send(shared.clone(), jobs, permit));
+    }
+}
+
+async fn send(shared: Arc<Shared>, jobs: Vec<Job>, permit: OwnedSemaphorePermit) {
+    let txs: Vec<Arc<PlannedTx>> = jobs.iter().flat_map(|j| j.txs.iter().cloned()).collect();
+    let mut results = send_now(&shared, &txs, permit).await.into_iter();
+    for job in jobs {
+        let mine: Results = results.by_ref().take(job.txs.len()).collect();
+        let _ = job.reply.send(mine);
+    }
+}
+
+/// Sends `txs` (already registered in flight) and settles refusals.
+async fn send_now(shared: &Arc<Shared>, txs: &[Arc<PlannedTx>], permit: OwnedSemaphorePermit) -> Results {
+    let now = shared.now_ns();
+    let down = |m: String| Rejection { kind: RejectKind::Transport, message: m };
+    let results: Results = if shared.health.down_until_ns() > now {
+        drop(permit);
+        vec![Err(down("not sent: the node is unreachable (backing off before reconnecting)".into())); txs.len()]
+    } else {
+        match shared.client.send_raw(txs, permit).await {
+            Ok(answers) => {
+                shared.health.ok();
+                answers
+                    .into_iter()
+                    .map(|a| match a {
+                        Ok(()) => Ok(()),
+                        Err(e) => match classify(&e.message) {
+                            // Sent before (a retried batch): the node holds it.
+                            RejectKind::AlreadyKnown => Ok(()),
+                            kind => Err(Rejection { kind, message: e.message }),
+                        },
+                    })
+                    .collect()
+            }
+            // The batch may have reached the node: its transactions stay in flight, so that
+            // inclusion or the drop timeout settles each one exactly.
+            Err(e) if e.maybe_delivered() => {
+                shared.health.error("send", &e, shared.now_ns());
+                vec![Ok(()); txs.len()]
+            }
+            Err(e) => {
+                shared.health.error("send", &e, shared.now_ns());
+                let kind = if e.is_transport() { RejectKind::Transport } else { RejectKind::Other };
+                vec![Err(Rejection { kind, message: e.to_string() }); txs.len()]
+            }
+        }
+    };
+    settle(shared, txs, &results).await;
+    results
+}
+
+/// Takes refused transactions out of flight and resyncs their senders: when the node
+/// lacks the refused nonce, the sender's later transactions can never be included.
+async fn settle(shared: &Arc<Shared>, txs: &[Arc<PlannedTx>], results: &Results) {
+    let mut lowest: BTreeMap<Address, (u64, RejectKind)> = BTreeMap::new();
+    {
+        let now = shared.now_ns();
+        let mut inflight = lock(&shared.inflight);
+        for (tx, r) in txs.iter().zip(results) {
+            if r.is_ok() {
+                inflight.accepted(&tx.hash, now);
+            } else if let Err(rej) = r {
+                if rej.kind == RejectKind::NonceGap {
+                    continue;
+                }
+                inflight.resolve(&tx.hash);
+                let e = lowest.entry(tx.from).or_insert((tx.nonce, rej.kind));
+                if tx.nonce < e.0 {
+                    *e = (tx.nonce, rej.kind);
+                }
+            }
+        }
+    }
+    if lowest.is_empty() {
+        return;
+    }
+    // Unreachable node: its nonces cannot be read; the refused nonce is a gap.
+    let senders: Vec<Address> =
+        lowest.iter().filter(|(_, (_, k))| *k != RejectKind::Transport).map(|(a, _)| *a).collect();
+    let pending = shared.node_nonces(&senders, "pending").await;
+    for (from, (nonce, _)) in lowest {
+        if pending.get(&from).is_some_and(|&p| p > nonce) {
+            continue; // the nonce is taken on the node: later ones are still good
+        }
+        shared.gap(from, nonce, "refused");
+    }
+}
+
+impl Shared {
+    /// The node's nonces of `senders` at `tag` (`latest`, `pending`); those it cannot
+    /// tell are missing (the error is counted).
+    pub(super) async fn node_nonces(&self, senders: &[Address], tag: &str) -> HashMap<Address, u64> {
+        let params = senders.iter().map(|a| serde_json::json!([a, tag]));
+        match self.tracker.batch::<U64>("eth_getTransactionCount", params).await {
+            Ok(list) => senders.iter().zip(list).filter_map(|(a, n)| Some((*a, n.ok()?.to::<u64>()))).collect(),
+            Err(e) => {
+                self.health.error("resync", &e, self.now_ns());
+                HashMap::new()
+            }
+        }
+    }
+
+    /// Marks `from`'s `nonce` missing and drops its later transactions in flight.
+    pub(super) fn gap(&self, from: Address, nonce: u64, why: &str) {
+        let behind = lock(&self.inflight).mark_gap(from, nonce);
+        if behind.is_empty() {
+            return;
+        }
+        self.health.count("dropped_behind_gap", behind.len() as u64);
+        if let Some(sink) = self.sink.get() {
+            for e in behind {
+                sink.emit(ChainEvent::Dropped {
+                    id: e.id,
+                    reason: format!("behind a {why} nonce: nonce {nonce} of its sender never reached the chain"),
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! The inclusion tracker: polls the head, fetches new blocks with their transaction
+//! hashes (in batches), fetches receipts of ours in parallel batches of
+//! `eth_getTransactionReceipt` (on anvil `eth_getBlockReceipts` takes seconds for a full
+//! block), and emits a block event stamped when gasbench saw the block. Transactions not
+//! included within the drop timeout of their acceptance are counted as dropped, and their
+//! senders resynced.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+    time::Duration,
+};
+
+use alloy::primitives::{Address, B256, U64, U128};
+use serde::Deserialize;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::{Shared, client::RpcError};
+use crate::{
+    lock,
+    target::{BlockEvent, ChainEvent, IncludedTx},
+};
+
+/// Blocks per `eth_getBlockByNumber` batch.
+const BLOCKS_PER_BATCH: u64 = 100;
+/// Receipts per `eth_getTransactionReceipt` batch.
+const RECEIPTS_PER_BATCH: usize = 250;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RpcBlock {
+    number: U64,
+    #[serde(default)]
+    base_fee_per_gas: Option<U128>,
+    gas_used: U64,
+    gas_limit: U64,
+    transactions: Vec<B256>,
+}
+
+/// The receipt fields gasbench reads; OP-stack chains add `l1Fee`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RpcReceipt {
+    #[serde(default)]
+    status: Option<U64>,
+    gas_used: U64,
+    #[serde(default)]
+    effective_gas_price: Option<U128>,
+    #[serde(default)]
+    l1_fee: Option<U128>,
+}
+
+/// Follows the chain from block `next` until `cancel`.
+pub async fn run(shared: Arc<Shared>, mut next: u64, cancel: CancellationToken) {
+    let poll = shared.spec.poll_interval.get();
+    loop {
+        let wait = Duration::from_nanos(shared.health.down_until_ns().saturating_sub(shared.now_ns())).max(poll);
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(wait) => {}
+        }
+        match step(&shared, &mut next).await {
+            Ok(()) => {
+                shared.health.ok();
+                // Only when caught up with the head: a lagging tracker is no evidence.
+                drop_expired(&shared).await;
+            }
+            Err(e) => shared.health.error("track", &e, shared.now_ns()),
+        }
+    }
+}
+
+/// Processes every block from `next` up to the head.
+async fn step(shared: &Arc<Shared>, next: &mut u64) -> Result<(), RpcError> {
+    let head = shared.tracker.call::<U64>("eth_blockNumber", serde_json::json!([])).await?.to::<u64>();
+    while *next <= head {
+        let upto = head.min(*next + BLOCKS_PER_BATCH - 1);
+        let params = (*next..=upto).map(|n| serde_json::json!([format!("0x{n:x}"), false]));
+        let answers = shared.tracker.batch::<Option<RpcBlock>>("eth_getBlockByNumber", params).await?;
+        let observed_ns = shared.now_ns();
+        // Stop at the first block the node cannot serve yet; the next poll resumes there.
+        let blocks: Vec<RpcBlock> = answers.into_iter().map_while(|b| b.ok().flatten()).collect();
+        if blocks.is_empty() {
+            return Ok(());
+        }
+        let ours: Vec<B256> = {
+            let inflight = lock(&shared.inflight);
+            blocks.iter().flat_map(|b| &b.transactions).filter(|h| inflight.get(h).is_some()).copied().collect()
+        };
+        let receipts = receipts(shared, &ours).await?;
+        for b in &blocks {
+            emit_block(shared, b, &receipts, observed_ns);
+        }
+        *next = blocks.last().map_or(*next, |b| b.number.to::<u64>() + 1);
+    }
+    Ok(())
+}
+
+fn emit_block(shared: &Shared, b: &RpcBlock, receipts: &HashMap<B256, RpcReceipt>, observed_ns: u64) {
+    let mut txs = Vec::new();
+    let mut foreign_txs = 0;
+    {
+        let mut inflight = lock(&shared.inflight);
+        for h in &b.transactions {
+            match (inflight.resolve(h), receipts.get(h)) {
+                (Some(e), Some(r)) => txs.push(IncludedTx {
+                    id: e.id,
+                    success: r.status.is_none_or(|s| s.to::<u64>() == 1),
+                    gas_used: r.gas_used.to(),
+                    effective_gas_price_wei: r.effective_gas_price.map_or(0, |p| p.to()),
+                    l1_fee_wei: r.l1_fee.map(|f| f.to()),
+                    revert_data: None,
+                }),
+                _ => foreign_txs += 1,
+            }
+        }
+    }
+    if let Some(sink) = shared.sink.get() {
+        sink.emit(ChainEvent::Block(BlockEvent {
+            number: b.number.to(),
+            observed_ns,
+            base_fee_wei: b.base_fee_per_gas.map_or(0, |f| f.to()),
+            gas_used: b.gas_used.to(),
+            gas_limit: b.gas_limit.to(),
+            txs,
+            foreign_txs,
+        }));
+    }
+}
+
+/// Receipts of `hashes`, in parallel batches; every one must be there.
+async fn receipts(shared: &Arc<Shared>, hashes: &[B256]) -> Result<HashMap<B256, RpcReceipt>, RpcError> {
+    let mut set = JoinSet::new();
+    for chunk in hashes.chunks(RECEIPTS_PER_BATCH) {
+        let (client, chunk) = (shared.tracker.clone(), chunk.to_vec());
+        set.spawn(async move {
+            let params = chunk.iter().map(|h| serde_json::json!([h]));
+            let got = client.batch::<Option<RpcReceipt>>("eth_getTransactionReceipt", params).await?;
+            Ok::<_, RpcError>(chunk.into_iter().zip(got).collect::<Vec<_>>())
+        });
+    }
+    let mut out = HashMap::with_capacity(hashes.len());
+    while let Some(joined) = set.join_next().await {
+        let part = joined.map_err(|e| RpcError::Decode { method: "receipts".into(), message: e.to_string() })??;
+        for (h, r) in part {
+            match r {
+                Ok(Some(r)) => {
+                    out.insert(h, r);
+                }
+                other => {
+                    return Err(RpcError::Decode {
+                        method: "eth_getTransactionReceipt".into(),
+                        message: format!("no receipt for {h}, which a block holds: {other:?}"),
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What stayed in flight past the drop timeout after the node accepted it, while the
+/// node's nonce for its sender is still at or below its nonce, is counted as dropped (a
+/// node may keep a lost transaction in its pool forever: anvil in automine does), and the
+/// sender has a gap: its later transactions go too.
+async fn drop_expired(shared: &Arc<Shared>) {
+    let timeout = shared.spec.drop_timeout;
+    let cutoff = shared.now_ns().saturating_sub(timeout.get().as_nanos() as u64);
+    // A node that stopped answering within the timeout may still mine what it holds: no
+    // evidence of a drop until it has answered for a whole timeout.
+    if shared.health.unreachable_since(cutoff) {
+        return;
+    }
+    let expired = lock(&shared.inflight).expired(cutoff);
+    if expired.is_empty() {
+        return;
+    }
+    let senders: Vec<Address> = expired.iter().map(|(_, e)| e.from).collect::<HashSet<_>>().into_iter().collect();
+    let latest = shared.node_nonces(&senders, "latest").await;
+    let mut lost = Vec::new();
+    {
+        let mut f = lock(&shared.inflight);
+        for (h, e) in expired {
+            match latest.get(&e.from) {
+                // Mined (or its nonce taken) after all: wait for the tracker to see it.
+                Some(&n) if n > e.nonce => f.requeue(h, e, shared.now_ns()),
+                // The node cannot tell now: ask again next round.
+                None => f.requeue(h, e, shared.now_ns()),
+                Some(_) => lost.push(e),
+            }
+        }
+    }
+    if lost.is_empty() {
+        return;
+    }
+    shared.health.count("dropped_not_included", lost.len() as u64);
+    let mut lowest: HashMap<Address, u64> = HashMap::new();
+    for e in &lost {
+        let n = lowest.entry(e.from).or_insert(e.nonce);
+        *n = (*n).min(e.nonce);
+    }
+    if let Some(sink) = shared.sink.get() {
+        for e in &lost {
+            let node = latest.get(&e.from).map_or_else(|| "unknown".to_string(), u64::to_string);
+            sink.emit(ChainEvent::Dropped {
+                id: e.id,
+                reason: format!(
+                    "not included within {timeout}: accepted with nonce {}, the node's nonce for its sender is \
+                     {node}",
+                    e.nonce
+                ),
+            });
+        }
+    }
+    for (from, nonce) in lowest {
+        shared.gap(from, nonce, "dropped");
+    }
+}

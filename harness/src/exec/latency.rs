@@ -9,11 +9,11 @@ use alloy::primitives::{Address, B256, U256};
 use revm::{
     Database, DatabaseCommit, DatabaseRef,
     bytecode::Bytecode,
-    primitives::{AddressMap, HashSet},
+    primitives::AddressMap,
     state::{Account, AccountInfo},
 };
 
-use super::{ChainState, Loc};
+use super::{ChainState, Loc, LocSet};
 
 /// Waits `d` of wall-clock time. Short delays spin (a sleep on Linux overshoots by
 /// ~50 us of timer slack); long ones sleep most of the way.
@@ -33,12 +33,12 @@ pub fn wait(d: Duration) {
 pub struct LatentState<'a> {
     pub db: &'a mut ChainState,
     latency: Duration,
-    seen: HashSet<Loc>,
+    seen: LocSet,
 }
 
 impl<'a> LatentState<'a> {
     pub fn new(db: &'a mut ChainState, latency: Duration) -> Self {
-        Self { db, latency, seen: HashSet::default() }
+        Self { db, latency, seen: LocSet::default() }
     }
 
     fn charge(&mut self, loc: Loc) {

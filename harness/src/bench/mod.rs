@@ -3,6 +3,7 @@
 //! blocks, interleaved, with figures per executor and a verdict on whether every run
 //! produced identical outcomes and state. `--sweep` repeats it over hot ratios.
 
+mod background;
 mod blocks;
 mod measure;
 mod view;
@@ -71,6 +72,8 @@ pub struct BenchRun {
     pub txs: usize,
     pub gas: u64,
     pub executors: Vec<ExecutorFigures>,
+    /// Cores kept busy by other processes during the timed runs, on average (Linux).
+    pub background_cores: Option<f64>,
 }
 
 /// The whole bench, as `--json` prints it.
@@ -129,7 +132,8 @@ fn bench(scenario: &Scenario, o: &BenchOptions, latency_us: u64, hot_ratio: Opti
     for &t in &o.threads {
         executors.push(Box::new(Parallel::new(ParallelConfig::new(t, latency))));
     }
-    let (runs, gas) = measure::interleaved(&mut executors, &blocks, o.reps.max(1));
+    let ((runs, gas), background_cores) =
+        background::measure(|| measure::interleaved(&mut executors, &blocks, o.reps.max(1)));
     let txs = blocks.txs();
     let seq = runs[0].seconds.clone();
     let figures = runs
@@ -158,5 +162,5 @@ fn bench(scenario: &Scenario, o: &BenchOptions, latency_us: u64, hot_ratio: Opti
             }
         })
         .collect();
-    Ok(BenchRun { hot_ratio, blocks: blocks.blocks.len(), txs, gas, executors: figures })
+    Ok(BenchRun { hot_ratio, blocks: blocks.blocks.len(), txs, gas, executors: figures, background_cores })
 }

@@ -52,7 +52,7 @@ fn run_table(r: &BenchRun) -> Table {
 /// Renders the report.
 pub fn table(r: &ExecBenchReport) -> String {
     let mut out = format!(
-        "exec-bench {} (seed {}): {} blocks, {} txs, {:.1} Mgas; block gas {}; state read latency {} us; {} repetitions, interleaved\n{}\n",
+        "exec-bench {} (seed {}): {} blocks, {} txs, {:.1} Mgas; block gas {}; state read latency {} us; {} repetitions, interleaved; other processes kept {} cores busy\n{}\n",
         r.scenario,
         r.seed,
         r.run.blocks,
@@ -61,6 +61,7 @@ pub fn table(r: &ExecBenchReport) -> String {
         r.block_gas,
         r.state_read_latency_us,
         r.repetitions,
+        r.run.background_cores.map_or("?".into(), |c| format!("{c:.2}")),
         run_table(&r.run)
     );
     if !r.sweep.is_empty() {

@@ -23,7 +23,7 @@ pub struct ExecCounters {
     pub suspended_reads: u64,
     /// Blocks run sequentially instead: too few transactions, something the parallel
     /// path does not support (the block producer's account read, self-destruct), or
-    /// recent blocks too contended for parallel execution to pay.
+    /// recent blocks ran cheaper sequentially (the adaptive choice).
     pub fallbacks: u64,
 }
 

@@ -8,6 +8,8 @@ mod handler;
 mod mvmemory;
 mod padded;
 mod policy;
+
+use policy::Mode;
 mod prestate;
 mod scheduler;
 mod stress;
@@ -47,8 +49,8 @@ pub struct ParallelConfig {
     pub min_txs: usize,
     /// Random yields inside state reads (tests).
     pub stress: bool,
-    /// Run blocks sequentially after contended ones (see `policy`); tests turn it off
-    /// to exercise the parallel path on every block.
+    /// Run each block in whichever mode recent blocks found cheaper (see `policy`);
+    /// tests turn it off to exercise the parallel path on every block.
     pub adaptive: bool,
 }
 
@@ -168,20 +170,23 @@ impl Executor for Parallel {
 
     fn execute(&mut self, state: &mut ChainState, block: &BlockCtx, txs: Vec<TxEnv>) -> Vec<TxOutcome> {
         let mut c = ExecCounters { blocks: 1, txs: txs.len() as u64, ..Default::default() };
-        let parallel = !self.config.adaptive || self.policy.next_parallel();
-        let results = if parallel { self.run(state, block, &txs, &mut c) } else { None };
+        let mode = if self.config.adaptive { self.policy.next() } else { Mode::Parallel };
+        let start = std::time::Instant::now();
+        let results = if mode == Mode::Parallel { self.run(state, block, &txs, &mut c) } else { None };
+        let ran_parallel = results.is_some();
         let outcomes = match results {
-            Some(results) => {
-                c.re_executions = c.executions.saturating_sub(c.txs);
-                self.policy.observe(&c);
-                writeback::apply(state, block, &txs, results)
-            }
+            Some(results) => writeback::apply(state, block, &txs, results),
             None => {
                 c.fallbacks += 1;
                 c.executions += txs.len() as u64;
                 Sequential::new(self.config.read_latency).execute(state, block, txs)
             }
         };
+        // A block that fell back for another reason says nothing about either mode.
+        if mode == Mode::Sequential || ran_parallel {
+            let gas = outcomes.iter().map(|o| if let TxOutcome::Included(r) = o { r.gas_used } else { 0 }).sum();
+            self.policy.observe(mode, gas, start.elapsed().as_nanos() as u64);
+        }
         c.re_executions = c.executions.saturating_sub(c.txs);
         self.counters.add(&c);
         outcomes

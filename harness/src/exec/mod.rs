@@ -4,7 +4,7 @@
 
 mod compare;
 mod counters;
-mod latency;
+pub mod latency;
 mod loc;
 mod parallel;
 mod sequential;

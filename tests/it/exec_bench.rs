@@ -47,6 +47,7 @@ fn exec_bench_compares_executors_on_the_same_blocks_and_finds_them_identical() {
         "--latency-us",
         "2",
         "--sweep",
+        "--always-parallel",
         "--out",
         o,
     ]);
@@ -54,8 +55,10 @@ fn exec_bench_compares_executors_on_the_same_blocks_and_finds_them_identical() {
     let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(r["identical"], true, "{r:#}");
     assert_eq!((r["scenario"].as_str(), r["state_read_latency_us"].as_u64()), (Some("bench-small"), Some(2)));
-    assert_eq!(r["repetitions"], 2);
+    assert_eq!((r["repetitions"].as_u64(), r["adaptive"].as_bool()), (Some(2), Some(false)));
     let run = &r["run"];
+    assert!(run["mean_read_wait_us"].as_f64().unwrap() >= 2.0, "every modelled read waits its 2 us: {run:#}");
+    assert!(run["background_cores"].is_null() || run["background_cores"].as_f64().unwrap() >= 0.0);
     assert_eq!(run["blocks"], 2);
     assert!(run["txs"].as_u64().unwrap() > 20 && run["gas"].as_u64().unwrap() > 21_000 * 20, "{run:#}");
     let execs = run["executors"].as_array().unwrap();
@@ -65,6 +68,9 @@ fn exec_bench_compares_executors_on_the_same_blocks_and_finds_them_identical() {
     for e in execs {
         assert_eq!(e["identical"], true);
         assert!(e["mismatch"].is_null());
+        if e["executor"] == "parallel" {
+            assert_eq!(e["fallbacks"], 0, "--always-parallel: every block through Block-STM: {e:#}");
+        }
         for f in ["tx_per_s", "mgas_per_s", "median_seconds", "speedup"] {
             assert!(e[f].as_f64().unwrap() > 0.0, "{f}: {e:#}");
         }

@@ -21,6 +21,7 @@ fn scenario_worlds_execute_identically_in_parallel() {
                 let mut cfg = ParallelConfig::new(threads, Duration::ZERO);
                 cfg.min_txs = 1;
                 cfg.stress = stress;
+                cfg.adaptive = false;
                 let mut p = Parallel::new(cfg);
                 let mut state = w.state.clone();
                 let out = p.execute(&mut state, &w.block, envs.clone());

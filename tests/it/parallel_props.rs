@@ -86,8 +86,12 @@ fn property(kind: &str) {
                 (BlockCtx { number: ctx.number + 1, timestamp: ctx.timestamp + 1, ..ctx }, kept[a..b].to_vec()),
             ];
             let (seq, seq_state) = execute(&mut Sequential::default(), state, &blocks);
-            let mut par =
-                Parallel::new(ParallelConfig { min_txs: 1, stress, ..ParallelConfig::new(threads, Duration::ZERO) });
+            let mut par = Parallel::new(ParallelConfig {
+                min_txs: 1,
+                stress,
+                adaptive: false,
+                ..ParallelConfig::new(threads, Duration::ZERO)
+            });
             let (out, par_state) = execute(&mut par, state, &blocks);
             prop_assert_eq!(
                 outcome_diff(&seq, &out),

@@ -3,6 +3,7 @@
 //! blocks, interleaved, with figures per executor and a verdict on whether every run
 //! produced identical outcomes and state. `--sweep` repeats it over hot ratios.
 
+mod background;
 mod blocks;
 mod measure;
 mod view;
@@ -35,6 +36,9 @@ pub struct BenchOptions {
     /// `None`: the scenario's `target.state_read_latency_us`.
     pub latency_us: Option<u64>,
     pub sweep: bool,
+    /// Let the parallel executor pick the cheaper mode per block (as it does on a chain);
+    /// false runs every block through Block-STM.
+    pub adaptive: bool,
 }
 
 /// One executor's figures over the repetitions.
@@ -71,6 +75,10 @@ pub struct BenchRun {
     pub txs: usize,
     pub gas: u64,
     pub executors: Vec<ExecutorFigures>,
+    /// Cores kept busy by other processes during the timed runs, on average (Linux).
+    pub background_cores: Option<f64>,
+    /// How long a modelled state read actually waited, on average (0 in memory).
+    pub mean_read_wait_us: f64,
 }
 
 /// The whole bench, as `--json` prints it.
@@ -83,6 +91,8 @@ pub struct ExecBenchReport {
     pub block_gas: u64,
     pub state_read_latency_us: u64,
     pub repetitions: usize,
+    /// Whether the parallel executor chose its mode per block (see `BenchOptions`).
+    pub adaptive: bool,
     /// The scenario as written.
     pub run: BenchRun,
     /// Over hot ratio x threads (`--sweep`).
@@ -117,6 +127,7 @@ pub fn run(scenario: &Scenario, o: &BenchOptions) -> Result<ExecBenchReport, Run
         block_gas: o.block_gas,
         state_read_latency_us: latency_us,
         repetitions: o.reps,
+        adaptive: o.adaptive,
         run,
         sweep,
         identical,
@@ -128,9 +139,14 @@ fn bench(scenario: &Scenario, o: &BenchOptions, latency_us: u64, hot_ratio: Opti
     let latency = Duration::from_micros(latency_us);
     let mut executors: Vec<Box<dyn Executor>> = vec![Box::new(Sequential::new(latency))];
     for &t in &o.threads {
-        executors.push(Box::new(Parallel::new(ParallelConfig::new(t, latency))));
+        let config = ParallelConfig { adaptive: o.adaptive, ..ParallelConfig::new(t, latency) };
+        executors.push(Box::new(Parallel::new(config)));
     }
-    let (runs, gas) = measure::interleaved(&mut executors, &blocks, o.reps.max(1));
+    let (n0, ns0) = crate::exec::latency::waits();
+    let ((runs, gas), background_cores) =
+        background::measure(|| measure::interleaved(&mut executors, &blocks, o.reps.max(1)));
+    let (n1, ns1) = crate::exec::latency::waits();
+    let mean_read_wait_us = if n1 > n0 { (ns1 - ns0) as f64 / (n1 - n0) as f64 / 1e3 } else { 0.0 };
     let txs = blocks.txs();
     let seq = runs[0].seconds.clone();
     let figures = runs
@@ -159,5 +175,13 @@ fn bench(scenario: &Scenario, o: &BenchOptions, latency_us: u64, hot_ratio: Opti
             }
         })
         .collect();
-    Ok(BenchRun { hot_ratio, blocks: blocks.blocks.len(), txs, gas, executors: figures })
+    Ok(BenchRun {
+        hot_ratio,
+        blocks: blocks.blocks.len(),
+        txs,
+        gas,
+        executors: figures,
+        background_cores,
+        mean_read_wait_us,
+    })
 }

@@ -52,7 +52,7 @@ fn run_table(r: &BenchRun) -> Table {
 /// Renders the report.
 pub fn table(r: &ExecBenchReport) -> String {
     let mut out = format!(
-        "exec-bench {} (seed {}): {} blocks, {} txs, {:.1} Mgas; block gas {}; state read latency {} us; {} repetitions, interleaved\n{}\n",
+        "exec-bench {} (seed {}): {} blocks, {} txs, {:.1} Mgas; block gas {}; state read latency {} us (waited {:.1} us on average); {} repetitions, interleaved; parallel {}; other processes kept {} cores busy\n{}\n",
         r.scenario,
         r.seed,
         r.run.blocks,
@@ -60,7 +60,10 @@ pub fn table(r: &ExecBenchReport) -> String {
         r.run.gas as f64 / 1e6,
         r.block_gas,
         r.state_read_latency_us,
+        r.run.mean_read_wait_us,
         r.repetitions,
+        if r.adaptive { "adaptive (per block, the cheaper mode)" } else { "on every block" },
+        r.run.background_cores.map_or("?".into(), |c| format!("{c:.2}")),
         run_table(&r.run)
     );
     if !r.sweep.is_empty() {

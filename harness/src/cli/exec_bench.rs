@@ -36,6 +36,10 @@ pub struct ExecBenchArgs {
     /// Also run over hot ratios 0, 0.1, 0.5, 1 (every workload's pick dial) x threads.
     #[arg(long)]
     pub sweep: bool,
+    /// Run every block through Block-STM, without the parallel executor's adaptive
+    /// fallback to sequential: its raw cost.
+    #[arg(long)]
+    pub always_parallel: bool,
     /// Print the report as JSON instead of tables.
     #[arg(long)]
     pub json: bool,
@@ -80,6 +84,7 @@ pub fn run(args: &ExecBenchArgs) -> ExitCode {
         reps: args.reps,
         latency_us: args.latency_us,
         sweep: args.sweep,
+        adaptive: !args.always_parallel,
     };
     let report = match bench::run(&scenario, &opts) {
         Ok(r) => r,

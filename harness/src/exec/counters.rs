@@ -21,8 +21,9 @@ pub struct ExecCounters {
     pub validation_aborts: u64,
     /// Reads that met an estimate of an earlier transaction and suspended the reader.
     pub suspended_reads: u64,
-    /// Blocks run sequentially instead: too few transactions, or something the
-    /// parallel path does not support (the block producer's account read, self-destruct).
+    /// Blocks run sequentially instead: too few transactions, something the parallel
+    /// path does not support (the block producer's account read, self-destruct), or
+    /// recent blocks ran cheaper sequentially (the adaptive choice).
     pub fallbacks: u64,
 }
 

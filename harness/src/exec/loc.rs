@@ -9,3 +9,12 @@ pub enum Loc {
     Basic(Address),
     Slot(Address, U256),
 }
+
+/// A fast, fixed hasher for maps keyed by locations (not exposed to untrusted keys).
+pub type LocHasher = foldhash::fast::FixedState;
+
+/// A set of locations.
+pub type LocSet = std::collections::HashSet<Loc, LocHasher>;
+
+/// A map keyed by location.
+pub type LocMap<V> = std::collections::HashMap<Loc, V, LocHasher>;

@@ -4,7 +4,7 @@
 
 mod compare;
 mod counters;
-mod latency;
+pub mod latency;
 mod loc;
 mod parallel;
 mod sequential;
@@ -15,7 +15,7 @@ use revm::{context::TxEnv, database::InMemoryDB};
 pub use compare::{outcome_diff, state_diff};
 pub use counters::{ExecCounters, SharedCounters};
 pub use latency::LatentState;
-pub use loc::Loc;
+pub use loc::{Loc, LocMap, LocSet};
 pub use parallel::{Parallel, ParallelConfig};
 pub use sequential::{Sequential, block_env, cfg_env, receipt};
 

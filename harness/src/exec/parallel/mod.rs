@@ -6,6 +6,10 @@
 
 mod handler;
 mod mvmemory;
+mod padded;
+mod policy;
+
+use policy::Mode;
 mod prestate;
 mod scheduler;
 mod stress;
@@ -23,7 +27,14 @@ use revm::{
     primitives::HashMap,
 };
 
-use self::{handler::Executed, mvmemory::MvMemory, prestate::PreState, scheduler::Scheduler, view::ViewError};
+use self::{
+    handler::Executed,
+    mvmemory::MvMemory,
+    padded::{Slots, slots},
+    prestate::PreState,
+    scheduler::Scheduler,
+    view::ViewError,
+};
 use super::{BlockCtx, ChainState, ExecCounters, Executor, Sequential, SharedCounters, TxOutcome, block_env, cfg_env};
 use crate::lock;
 
@@ -38,12 +49,15 @@ pub struct ParallelConfig {
     pub min_txs: usize,
     /// Random yields inside state reads (tests).
     pub stress: bool,
+    /// Run each block in whichever mode recent blocks found cheaper (see `policy`);
+    /// tests turn it off to exercise the parallel path on every block.
+    pub adaptive: bool,
 }
 
 impl ParallelConfig {
     /// `threads` workers; blocks under 4 transactions per thread run sequentially.
     pub fn new(threads: usize, read_latency: Duration) -> Self {
-        Self { threads: threads.max(1), read_latency, min_txs: 4 * threads.max(1), stress: false }
+        Self { threads: threads.max(1), read_latency, min_txs: 4 * threads.max(1), stress: false, adaptive: true }
     }
 }
 
@@ -52,11 +66,12 @@ impl ParallelConfig {
 pub struct Parallel {
     config: ParallelConfig,
     counters: Arc<SharedCounters>,
+    policy: policy::Policy,
 }
 
 impl Parallel {
     pub fn new(config: ParallelConfig) -> Self {
-        Self { config, counters: Arc::default() }
+        Self { config, counters: Arc::default(), policy: Default::default() }
     }
 
     /// Adds this executor's counters to `counters` (shared with whoever reports them).
@@ -90,7 +105,7 @@ impl Parallel {
             coinbase,
             stress: self.config.stress,
             txs,
-            results: (0..txs.len()).map(|_| Mutex::default()).collect(),
+            results: slots(txs.len()),
             unsupported: Mutex::default(),
             block_env: block_env(block),
             cfg_env: cfg_env(block.chain_id),
@@ -116,7 +131,8 @@ impl Parallel {
             return None;
         }
         debug_assert!(!shared.mv.has_estimates(), "an estimate is left after the block");
-        let results = shared.results.into_vec().into_iter().map(|r| r.into_inner().unwrap_or_else(|e| e.into_inner()));
+        let results =
+            shared.results.into_vec().into_iter().map(|r| r.0.into_inner().unwrap_or_else(|e| e.into_inner()));
         Some(results.map(|r| r.expect("every transaction executed")).collect())
     }
 }
@@ -133,7 +149,7 @@ struct Shared<'a> {
     stress: bool,
     txs: &'a [TxEnv],
     /// Each transaction's latest execution.
-    results: Box<[Mutex<Option<Executed<ViewError>>>]>,
+    results: Slots<Option<Executed<ViewError>>>,
     /// Set when the block must run sequentially; stops the workers.
     unsupported: Mutex<Option<&'static str>>,
     block_env: BlockEnv,
@@ -154,7 +170,11 @@ impl Executor for Parallel {
 
     fn execute(&mut self, state: &mut ChainState, block: &BlockCtx, txs: Vec<TxEnv>) -> Vec<TxOutcome> {
         let mut c = ExecCounters { blocks: 1, txs: txs.len() as u64, ..Default::default() };
-        let outcomes = match self.run(state, block, &txs, &mut c) {
+        let mode = if self.config.adaptive { self.policy.next() } else { Mode::Parallel };
+        let start = std::time::Instant::now();
+        let results = if mode == Mode::Parallel { self.run(state, block, &txs, &mut c) } else { None };
+        let ran_parallel = results.is_some();
+        let outcomes = match results {
             Some(results) => writeback::apply(state, block, &txs, results),
             None => {
                 c.fallbacks += 1;
@@ -162,6 +182,11 @@ impl Executor for Parallel {
                 Sequential::new(self.config.read_latency).execute(state, block, txs)
             }
         };
+        // A block that fell back for another reason says nothing about either mode.
+        if mode == Mode::Sequential || ran_parallel {
+            let gas = outcomes.iter().map(|o| if let TxOutcome::Included(r) = o { r.gas_used } else { 0 }).sum();
+            self.policy.observe(mode, gas, start.elapsed().as_nanos() as u64);
+        }
         c.re_executions = c.executions.saturating_sub(c.txs);
         self.counters.add(&c);
         outcomes

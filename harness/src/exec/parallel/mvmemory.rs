@@ -3,12 +3,16 @@
 //! read and write sets. A read sees the highest writer below the reader.
 
 use core::hash::BuildHasher;
-use std::{collections::BTreeMap, sync::Mutex};
+use std::sync::Mutex;
 
 use alloy::primitives::U256;
-use revm::{primitives::HashMap, state::AccountInfo};
+use revm::state::AccountInfo;
 
-use crate::{exec::Loc, lock};
+use super::padded::{Padded, Slots, slots};
+use crate::{
+    exec::{Loc, LocMap},
+    lock,
+};
 
 /// A written value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +44,35 @@ enum Entry {
     Data(u32, Value),
 }
 
-type Versions = BTreeMap<u32, Entry>;
+/// Writers of one location, sorted by transaction; most locations have one or two, so
+/// a vector beats a tree.
+#[derive(Debug, Default)]
+struct Versions(Vec<(u32, Entry)>);
+
+impl Versions {
+    /// The highest writer below `txn`.
+    fn below(&self, txn: u32) -> Option<&(u32, Entry)> {
+        let i = self.0.partition_point(|(w, _)| *w < txn);
+        i.checked_sub(1).map(|i| &self.0[i])
+    }
+
+    fn get_mut(&mut self, txn: u32) -> Option<&mut Entry> {
+        self.0.binary_search_by_key(&txn, |(w, _)| *w).ok().map(|i| &mut self.0[i].1)
+    }
+
+    fn insert(&mut self, txn: u32, e: Entry) {
+        match self.0.binary_search_by_key(&txn, |(w, _)| *w) {
+            Ok(i) => self.0[i].1 = e,
+            Err(i) => self.0.insert(i, (txn, e)),
+        }
+    }
+
+    fn remove(&mut self, txn: u32) {
+        if let Ok(i) = self.0.binary_search_by_key(&txn, |(w, _)| *w) {
+            self.0.remove(i);
+        }
+    }
+}
 
 /// A transaction's reads: each location with where its value came from.
 pub type ReadSet = Vec<(Loc, Origin)>;
@@ -50,43 +82,45 @@ const SHARDS: usize = 64;
 
 #[derive(Debug)]
 pub struct MvMemory {
-    shards: Box<[Mutex<HashMap<Loc, Versions>>]>,
+    shards: Box<[Padded<Mutex<LocMap<Versions>>>]>,
     hasher: foldhash::fast::FixedState,
-    last_writes: Box<[Mutex<Vec<Loc>>]>,
-    last_reads: Box<[Mutex<ReadSet>]>,
+    last_writes: Slots<Vec<Loc>>,
+    last_reads: Slots<ReadSet>,
 }
 
 impl MvMemory {
     pub fn new(txs: usize) -> Self {
         Self {
-            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            shards: (0..SHARDS)
+                .map(|_| Padded(Mutex::new(LocMap::with_capacity_and_hasher(txs * 4 / SHARDS + 8, Default::default()))))
+                .collect(),
             hasher: Default::default(),
-            last_writes: (0..txs).map(|_| Mutex::default()).collect(),
-            last_reads: (0..txs).map(|_| Mutex::default()).collect(),
+            last_writes: slots(txs),
+            last_reads: slots(txs),
         }
     }
 
-    fn shard(&self, loc: &Loc) -> &Mutex<HashMap<Loc, Versions>> {
+    fn shard(&self, loc: &Loc) -> &Mutex<LocMap<Versions>> {
         &self.shards[self.hasher.hash_one(loc) as usize % SHARDS]
     }
 
     /// The value `txn` reads at `loc`.
     pub fn read(&self, loc: &Loc, txn: u32) -> Found {
         let shard = lock(self.shard(loc));
-        match shard.get(loc).and_then(|v| v.range(..txn).next_back()) {
+        match shard.get(loc).and_then(|v| v.below(txn)) {
             None => Found::Pre,
-            Some((&w, Entry::Estimate)) => Found::Estimate(w),
-            Some((&w, Entry::Data(inc, value))) => Found::Data(Origin::Tx(w, *inc), value.clone()),
+            Some((w, Entry::Estimate)) => Found::Estimate(*w),
+            Some((w, Entry::Data(inc, value))) => Found::Data(Origin::Tx(*w, *inc), value.clone()),
         }
     }
 
     /// Where a read by `txn` at `loc` would come from now (`None`: an estimate).
     fn origin(&self, loc: &Loc, txn: u32) -> Option<Origin> {
         let shard = lock(self.shard(loc));
-        match shard.get(loc).and_then(|v| v.range(..txn).next_back()) {
+        match shard.get(loc).and_then(|v| v.below(txn)) {
             None => Some(Origin::Pre),
             Some((_, Entry::Estimate)) => None,
-            Some((&w, Entry::Data(inc, _))) => Some(Origin::Tx(w, *inc)),
+            Some((w, Entry::Data(inc, _))) => Some(Origin::Tx(*w, *inc)),
         }
     }
 
@@ -100,7 +134,7 @@ impl MvMemory {
         let mut prev = lock(&self.last_writes[txn as usize]);
         for old in prev.iter().filter(|l| !locs.contains(l)) {
             if let Some(v) = lock(self.shard(old)).get_mut(old) {
-                v.remove(&txn);
+                v.remove(txn);
             }
         }
         let wrote_new = locs.iter().any(|l| !prev.contains(l));
@@ -118,7 +152,7 @@ impl MvMemory {
     /// Marks `txn`'s writes as estimates: readers wait for its next incarnation.
     pub fn mark_estimates(&self, txn: u32) {
         for loc in lock(&self.last_writes[txn as usize]).iter() {
-            if let Some(e) = lock(self.shard(loc)).get_mut(loc).and_then(|v| v.get_mut(&txn)) {
+            if let Some(e) = lock(self.shard(loc)).get_mut(loc).and_then(|v| v.get_mut(txn)) {
                 *e = Entry::Estimate;
             }
         }
@@ -126,6 +160,6 @@ impl MvMemory {
 
     /// Whether any estimate is left (there must be none once the block is done).
     pub fn has_estimates(&self) -> bool {
-        self.shards.iter().any(|s| lock(s).values().any(|v| v.values().any(|e| matches!(e, Entry::Estimate))))
+        self.shards.iter().any(|s| lock(s).values().any(|v| v.0.iter().any(|(_, e)| matches!(e, Entry::Estimate))))
     }
 }

@@ -7,10 +7,10 @@ use core::{hash::BuildHasher, time::Duration};
 use std::sync::Mutex;
 
 use alloy::primitives::{Address, B256, U256};
-use revm::{DatabaseRef, bytecode::Bytecode, primitives::HashSet, state::AccountInfo};
+use revm::{DatabaseRef, bytecode::Bytecode, state::AccountInfo};
 
 use crate::{
-    exec::{ChainState, Loc, latency::wait},
+    exec::{ChainState, Loc, LocSet, latency::wait},
     lock,
 };
 
@@ -20,7 +20,7 @@ const SHARDS: usize = 32;
 pub struct PreState<'a> {
     db: &'a ChainState,
     latency: Duration,
-    seen: Box<[Mutex<HashSet<Loc>>]>,
+    seen: Box<[Mutex<LocSet>]>,
     hasher: foldhash::fast::FixedState,
 }
 

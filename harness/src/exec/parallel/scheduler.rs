@@ -2,10 +2,9 @@
 //! execution and validation indices hand out tasks to whichever thread asks; a failed
 //! validation or a read of an estimate sends a transaction back for re-execution.
 
-use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::Mutex;
-
+use super::padded::{Padded, Slots, slots};
 use crate::lock;
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 
 /// (transaction index, incarnation).
 pub type Version = (u32, u32);
@@ -16,8 +15,9 @@ pub enum Task {
     Validate(Version),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum Status {
+    #[default]
     Ready,
     Executing,
     Executed,
@@ -27,26 +27,26 @@ enum Status {
 #[derive(Debug)]
 pub struct Scheduler {
     txs: usize,
-    execution_idx: AtomicUsize,
-    validation_idx: AtomicUsize,
-    decrease_cnt: AtomicUsize,
-    active_tasks: AtomicUsize,
-    done: AtomicBool,
-    status: Box<[Mutex<(u32, Status)>]>,
-    dependents: Box<[Mutex<Vec<u32>>]>,
+    execution_idx: Padded<AtomicUsize>,
+    validation_idx: Padded<AtomicUsize>,
+    decrease_cnt: Padded<AtomicUsize>,
+    active_tasks: Padded<AtomicUsize>,
+    done: Padded<AtomicBool>,
+    status: Slots<(u32, Status)>,
+    dependents: Slots<Vec<u32>>,
 }
 
 impl Scheduler {
     pub fn new(txs: usize) -> Self {
         Self {
             txs,
-            execution_idx: AtomicUsize::new(0),
-            validation_idx: AtomicUsize::new(0),
-            decrease_cnt: AtomicUsize::new(0),
-            active_tasks: AtomicUsize::new(0),
-            done: AtomicBool::new(false),
-            status: (0..txs).map(|_| Mutex::new((0, Status::Ready))).collect(),
-            dependents: (0..txs).map(|_| Mutex::default()).collect(),
+            execution_idx: Padded(AtomicUsize::new(0)),
+            validation_idx: Padded(AtomicUsize::new(0)),
+            decrease_cnt: Padded(AtomicUsize::new(0)),
+            active_tasks: Padded(AtomicUsize::new(0)),
+            done: Padded(AtomicBool::new(false)),
+            status: slots(txs),
+            dependents: slots(txs),
         }
     }
 

@@ -84,8 +84,12 @@ fn check(txs: &[TxEnv]) -> (Vec<TxOutcome>, ExecCounters) {
     let mut last = ExecCounters::default();
     for threads in [1, 2, 4] {
         for stress in [false, true] {
-            let mut p =
-                Parallel::new(ParallelConfig { min_txs: 1, stress, ..ParallelConfig::new(threads, Duration::ZERO) });
+            let mut p = Parallel::new(ParallelConfig {
+                min_txs: 1,
+                stress,
+                adaptive: false,
+                ..ParallelConfig::new(threads, Duration::ZERO)
+            });
             let mut st = state();
             let out = p.execute(&mut st, &block(), txs.to_vec());
             assert_eq!(outcome_diff(&seq, &out), None, "{threads} threads, stress {stress}");

@@ -141,7 +141,7 @@ impl Target for Embedded {
         });
         if spec.executor == ExecutorKind::Parallel {
             notes.push(format!(
-                "executor=parallel: Block-STM on {} threads; blocks under 4 transactions per thread run sequentially",
+                "executor=parallel: Block-STM on {} threads; blocks under 4 transactions per thread, or while sequential blocks have been cheaper, run sequentially (target.exec.fallbacks)",
                 spec.threads.unwrap_or_else(default_threads)
             ));
         }

@@ -51,6 +51,10 @@ impl Anvil {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    pub fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}", self.port)
+    }
+
     /// `target:` YAML for this node, with `extra` fields.
     pub fn target(&self, extra: &str) -> String {
         format!("{{kind: rpc, http: \"{}\"{}{extra}}}", self.url(), if extra.is_empty() { "" } else { ", " })

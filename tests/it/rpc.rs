@@ -45,15 +45,20 @@ fn assert_exact(r: &Report) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ready_scenarios_run_on_anvil_with_every_transaction_accounted() {
     let node = Anvil::start(&["--block-time", "1", "--gas-limit", "300000000"]);
-    for name in ["transfers", "mixed", "defi", "gaming"] {
-        let s = ready(name, &node.target(""), 100);
+    let ws = format!("ws: \"{}\"", node.ws_url());
+    for (name, extra) in [("transfers", ""), ("mixed", ws.as_str()), ("defi", ""), ("gaming", ws.as_str())] {
+        let s = ready(name, &node.target(extra), 100);
         let r =
             run(&s, &RunOptions::default(), CancellationToken::new()).await.unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_exact(&r);
         assert_eq!(r.accounting.included, r.accounting.sent, "{name}: {:?}", r.accounting);
         assert_eq!(r.accounting.sent, 200, "{name}");
         assert!(r.effects.checks.iter().all(|c| c.verdict == "pass"), "{name}: {:?}", r.effects.checks);
-        assert!(r.target.notes.iter().any(|n| n.contains("anvil/v1.7.1")), "{:?}", r.target.notes);
+        let notes = r.target.notes.join("\n");
+        assert!(notes.contains("anvil/v1.7.1") && notes.contains("funding: "), "{notes}");
+        let inclusion = if extra.is_empty() { "polling every 50ms" } else { "newHeads over ws://" };
+        assert!(notes.contains(inclusion), "{name}: {notes}");
+        assert!(r.target.errors.is_empty(), "{name}: {:?}", r.target.errors);
         assert_eq!(r.run.fault, None);
         if name != "transfers" {
             assert!(r.setup.txs > 0, "{name} deploys its contracts through the node");
@@ -241,9 +246,11 @@ async fn probe_reports_what_the_node_is_and_supports() {
     assert!(p.subscribe.starts_with("no over HTTP"), "{}", p.subscribe);
     let text = p.to_string();
     assert!(text.contains("chain id        31337") && text.contains("json-rpc batch  yes"), "{text}");
-    let url = node.url();
+    let subscribe = rpc::probe_subscribe(&node.ws_url()).await;
+    assert!(subscribe.starts_with("yes over ws://"), "{subscribe}");
+    let (url, ws) = (node.url(), node.ws_url());
     let code = tokio::task::spawn_blocking(move || {
-        gasbench::cli::run(Cli::try_parse_from(["gasbench", "target", "probe", &url, "--json"]).unwrap())
+        gasbench::cli::run(Cli::try_parse_from(["gasbench", "target", "probe", &url, "--ws", &ws, "--json"]).unwrap())
     });
     assert_eq!(code.await.unwrap(), ExitCode::from(EXIT_OK));
     let down = format!("http://127.0.0.1:{}", crate::anvil::free_port());
@@ -251,4 +258,22 @@ async fn probe_reports_what_the_node_is_and_supports() {
         gasbench::cli::run(Cli::try_parse_from(["gasbench", "target", "probe", &down]).unwrap())
     });
     assert_eq!(code.await.unwrap(), ExitCode::from(EXIT_BAD_INPUT));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reverts_on_anvil_are_decoded_by_replaying_them() {
+    // Two players, 300 moves: each has energy for 100; one transaction per block.
+    let node = Anvil::start(&[]);
+    let yaml = format!(
+        "name: tired\nseed: 2\naccounts: {{count: 2}}\nworkloads: [{{kind: game_move}}]\nload: {{closed: {{in_flight: 4, \
+         count: 300}}}}\nmeasure: {{warmup: 0s, duration: 20s, drain_timeout: 5s}}\ntarget: {}\n",
+        node.target("")
+    );
+    let r = run(&scenario(&yaml), &RunOptions::default(), CancellationToken::new()).await.unwrap();
+    assert_exact(&r);
+    let w = &r.workloads["game_move"];
+    assert!(w.accounting.reverted >= 90, "{:?}", w.accounting);
+    let reason = &w.revert_reasons["OutOfEnergy"];
+    assert_eq!(reason.count, w.accounting.reverted, "{:?}", w.revert_reasons);
+    assert!(reason.example.starts_with("OutOfEnergy("), "{}", reason.example);
 }

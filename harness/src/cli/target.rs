@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::{EXIT_BAD_INPUT, EXIT_OK};
-use crate::target::rpc::{Client, probe};
+use crate::target::rpc::{Client, probe, probe_subscribe};
 
 #[derive(Debug, Args)]
 pub struct TargetArgs {
@@ -20,6 +20,9 @@ pub enum TargetCommand {
     Probe {
         /// The node's HTTP endpoint, e.g. http://127.0.0.1:8545.
         url: String,
+        /// Also try `eth_subscribe newHeads` over this WebSocket endpoint (ws://...).
+        #[arg(long, value_name = "WS_URL")]
+        ws: Option<String>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -27,7 +30,7 @@ pub enum TargetCommand {
 }
 
 pub fn run(args: &TargetArgs) -> ExitCode {
-    let TargetCommand::Probe { url, json } = &args.command;
+    let TargetCommand::Probe { url, ws, json } = &args.command;
     if !url.starts_with("http://") {
         eprintln!("error: `{url}` is not an http:// URL (e.g. http://127.0.0.1:8545)");
         return ExitCode::from(EXIT_BAD_INPUT);
@@ -39,7 +42,14 @@ pub fn run(args: &TargetArgs) -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    match rt.block_on(probe(&Client::new(url, 1))) {
+    let probed = rt.block_on(async {
+        let mut p = probe(&Client::new(url, 1)).await?;
+        if let Some(ws) = ws {
+            p.subscribe = probe_subscribe(ws).await;
+        }
+        Ok::<_, crate::target::rpc::RpcError>(p)
+    });
+    match probed {
         Ok(p) if *json => {
             println!("{}", serde_json::to_string_pretty(&p).expect("a probe serializes"));
             ExitCode::from(EXIT_OK)

@@ -2,8 +2,10 @@
 //! HDR histograms, counts, fees and a per-second series. It is deterministic given the
 //! timestamps it is fed, and observable while a run goes on (`snapshot`).
 
+mod cpu;
 mod hist;
 mod recorder;
 
+pub use cpu::process_cpu_seconds;
 pub use hist::{Hist, decode, encode, gas_summary, latency_summary};
 pub use recorder::{Included, Recorder, RecorderConfig, Snapshot};

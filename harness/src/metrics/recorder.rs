@@ -558,6 +558,8 @@ impl Recorder {
             late_threshold_ms: self.cfg.late_threshold_ns as f64 / 1e6,
             send_lag: latency_summary(&self.send_lag),
             in_flight,
+            harness_cpu_seconds: None,
+            harness_cpu_us_per_tx: None,
         }
     }
 

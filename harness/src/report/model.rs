@@ -154,6 +154,13 @@ pub struct LoadFigures {
     pub send_lag: LatencySummary,
     /// Closed model: transactions kept in flight.
     pub in_flight: Option<u32>,
+    /// CPU seconds the gasbench process spent from the start of the load to the end of
+    /// the drain (signing happens before and is not in it); `None` where unknown.
+    #[serde(default)]
+    pub harness_cpu_seconds: Option<f64>,
+    /// `harness_cpu_seconds` per transaction sent, microseconds.
+    #[serde(default)]
+    pub harness_cpu_us_per_tx: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

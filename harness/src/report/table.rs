@@ -68,6 +68,14 @@ pub fn summary_table(r: &Report) -> String {
             "late sends",
             format!("{} (> {} ms), send lag p99 {} ms", l.late_sends, l.late_threshold_ms, ms(l.send_lag.p99_us)),
         ),
+        (
+            "harness CPU",
+            match (l.harness_cpu_seconds, l.harness_cpu_us_per_tx) {
+                (Some(s), Some(us)) => format!("{s:.2} s during load and drain, {us:.1} us per tx sent"),
+                (Some(s), None) => format!("{s:.2} s during load and drain"),
+                _ => "unknown".into(),
+            },
+        ),
         ("included (tx/s)", format!("{:.1}", tp.included_tps)),
         ("gas (Mgas/s)", format!("{:.2}", tp.mgas_per_second)),
         (

@@ -140,6 +140,7 @@ pub async fn run_on(
     // The load's clock starts now: intended times, the window and the series count from
     // here; the target's events are re-based onto it.
     let origin_ns = target_clock.now_ns();
+    let cpu_at_start = crate::metrics::process_cpu_seconds();
     let clock = target_clock.shifted(origin_ns);
     let presigned = &prepared.txs;
     let cfg = RecorderConfig {
@@ -206,6 +207,7 @@ pub async fn run_on(
         }
     }
     let load_end_ns = clock.now_ns();
+    let cpu_seconds = cpu_at_start.zip(crate::metrics::process_cpu_seconds()).map(|(a, b)| b - a);
     target.stop().await;
     let health = target.health();
     while let Ok(ev) = events.try_recv() {
@@ -247,6 +249,9 @@ pub async fn run_on(
     let model = if scenario.load.closed.is_some() { "closed" } else { "open" };
     let accounting = rec.accounting(planned_txs.len() as u64);
     let workloads = rec.workloads(&planned_per_workload, &succeeded);
+    let mut load = rec.load(model, offered_in_window, window_s, scenario.load.closed.as_ref().map(|c| c.in_flight));
+    load.harness_cpu_seconds = cpu_seconds;
+    load.harness_cpu_us_per_tx = cpu_seconds.filter(|_| accounting.sent > 0).map(|s| s * 1e6 / accounting.sent as f64);
 
     Ok(Report {
         report_version: report::REPORT_VERSION,
@@ -265,11 +270,15 @@ pub async fn run_on(
             fault: health.fault.clone(),
         },
         scenario: serde_json::to_value(scenario).expect("a scenario always serializes"),
-        target: report::TargetReport { exec: target.exec_counters(), ..report::TargetReport::new(info, health) },
+        // Asked again: the target learns facts while it runs (e.g. what funding did).
+        target: report::TargetReport {
+            exec: target.exec_counters(),
+            ..report::TargetReport::new(target.info(), health)
+        },
         signing,
         setup: setup_report,
         warnings: prepared.warnings.clone(),
-        load: rec.load(model, offered_in_window, window_s, scenario.load.closed.as_ref().map(|c| c.in_flight)),
+        load,
         throughput: rec.throughput(window_s),
         latency: rec.latencies(),
         fees: rec.fees(),

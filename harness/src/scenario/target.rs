@@ -154,6 +154,10 @@ pub struct Fault {
 pub struct RpcSpec {
     /// The node's HTTP endpoint, e.g. `http://127.0.0.1:8545`.
     pub http: String,
+    /// The node's WebSocket endpoint, e.g. `ws://127.0.0.1:8545`: new heads are then
+    /// announced (`eth_subscribe newHeads`) instead of found by polling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ws: Option<String>,
     /// The chain id the node must report; the run stops before sending if it differs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain_id: Option<u64>,

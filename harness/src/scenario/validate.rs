@@ -249,6 +249,15 @@ fn validate_rpc(r: &super::RpcSpec, out: &mut Vec<Problem>) {
             "write e.g. `http: http://127.0.0.1:8545` (https is not built in)",
         ));
     }
+    if let Some(ws) = &r.ws
+        && (!ws.starts_with("ws://") || ws.len() <= "ws://".len())
+    {
+        out.push(problem(
+            "target.ws",
+            format!("`{ws}` is not a ws:// URL"),
+            "write e.g. `ws: ws://127.0.0.1:8545` (wss is not built in), or leave it out to poll",
+        ));
+    }
     if r.chain_id.is_some_and(|c| c != super::ANVIL_CHAIN_ID) && r.funder.is_none() {
         out.push(problem(
             "target.funder",

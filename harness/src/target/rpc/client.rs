@@ -73,6 +73,9 @@ impl RpcError {
 pub struct ErrorObject {
     pub code: i64,
     pub message: String,
+    /// Extra data, e.g. the revert data of a reverted `eth_call`.
+    #[serde(default)]
+    pub data: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -192,29 +195,39 @@ impl Client {
         txs: &[R],
         slot: OwnedSemaphorePermit,
     ) -> Result<Vec<Result<(), ErrorObject>>, RpcError> {
-        const METHOD: &str = "eth_sendRawTransaction";
-        let mut body = Vec::with_capacity(txs.iter().map(|t| t.raw().len() * 2 + 80).sum::<usize>() + 2);
-        body.push(b'[');
-        for (i, tx) in txs.iter().enumerate() {
-            if i > 0 {
-                body.push(b',');
-            }
-            body.extend_from_slice(br#"{"jsonrpc":"2.0","method":"eth_sendRawTransaction","id":"#);
-            body.extend_from_slice(i.to_string().as_bytes());
-            body.extend_from_slice(br#","params":["0x"#);
-            let start = body.len();
-            body.resize(start + tx.raw().len() * 2, 0);
-            alloy::hex::encode_to_slice(tx.raw(), &mut body[start..]).expect("the buffer is twice the input");
-            body.extend_from_slice(br#""]}"#);
-        }
-        body.push(b']');
-        let bytes = self.post_in(body, slot).await?;
-        let mut out: Vec<Option<Result<(), ErrorObject>>> = vec![None; txs.len()];
-        for (id, _, error) in responses(METHOD, &bytes, txs.len())? {
-            out[id] = Some(error.map_or(Ok(()), Err));
-        }
-        out.into_iter().map(|r| r.ok_or_else(|| missing(METHOD))).collect()
+        let bytes = self.post_in(encode_send_batch(txs), slot).await?;
+        parse_send_answers(&bytes, txs.len())
     }
+}
+
+/// The body of an `eth_sendRawTransaction` batch, encoded by hand: ids 0..n.
+pub fn encode_send_batch<R: RawTx>(txs: &[R]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(txs.iter().map(|t| t.raw().len() * 2 + 80).sum::<usize>() + 2);
+    body.push(b'[');
+    for (i, tx) in txs.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(br#"{"jsonrpc":"2.0","method":"eth_sendRawTransaction","id":"#);
+        body.extend_from_slice(i.to_string().as_bytes());
+        body.extend_from_slice(br#","params":["0x"#);
+        let start = body.len();
+        body.resize(start + tx.raw().len() * 2, 0);
+        alloy::hex::encode_to_slice(tx.raw(), &mut body[start..]).expect("the buffer is twice the input");
+        body.extend_from_slice(br#""]}"#);
+    }
+    body.push(b']');
+    body
+}
+
+/// The answers to a batch of `n` sends, in order: accepted, or the node's error.
+pub fn parse_send_answers(bytes: &[u8], n: usize) -> Result<Vec<Result<(), ErrorObject>>, RpcError> {
+    const METHOD: &str = "eth_sendRawTransaction";
+    let mut out: Vec<Option<Result<(), ErrorObject>>> = vec![None; n];
+    for (id, _, error) in responses(METHOD, bytes, n)? {
+        out[id] = Some(error.map_or(Ok(()), Err));
+    }
+    out.into_iter().map(|r| r.ok_or_else(|| missing(METHOD))).collect()
 }
 
 /// One answer of a batch: its id, its result, its error.

@@ -9,21 +9,28 @@ mod funding;
 mod health;
 mod inflight;
 mod probe;
+mod receipts;
 mod reject;
+mod revert;
 mod sender;
 mod tracker;
+mod ws;
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, OnceLock, atomic::AtomicBool},
+};
 
 use alloy::primitives::{Address, Bytes, U64, U256};
 use tokio::{
-    sync::{mpsc, oneshot},
+    sync::{Notify, mpsc, oneshot},
     task::JoinHandle,
 };
 use tokio_util::sync::CancellationToken;
 
-pub use client::{Client, RpcError};
+pub use client::{Client, RawTx, RpcError, encode_send_batch, parse_send_answers};
 pub use probe::{Probe, probe};
+pub use ws::probe_subscribe;
 
 use self::{funder::Funder, health::Health, inflight::Inflight, sender::Job};
 use super::{AccountState, EventSink, RejectKind, Rejection, Target, TargetError, TargetHealth, TargetInfo};
@@ -58,6 +65,14 @@ pub(crate) struct Shared {
     facts: OnceLock<NodeFacts>,
     funder: OnceLock<Funder>,
     notes: Mutex<Vec<String>>,
+    /// Rings when a new head is announced over WebSocket.
+    wake: Notify,
+    /// Whether the newHeads subscription is up (polling slows to a fallback then).
+    ws_live: AtomicBool,
+    /// When each announced head arrived, until its block is processed.
+    heads: Mutex<HashMap<u64, u64>>,
+    /// The node does not know `eth_getBlockReceipts`.
+    no_block_receipts: AtomicBool,
 }
 
 impl Shared {
@@ -95,6 +110,10 @@ impl Rpc {
                 facts: OnceLock::new(),
                 funder: OnceLock::new(),
                 notes: Mutex::new(Vec::new()),
+                wake: Notify::new(),
+                ws_live: AtomicBool::new(false),
+                heads: Mutex::new(HashMap::new()),
+                no_block_receipts: AtomicBool::new(false),
             }),
             queue: Mutex::new(None),
             cancel: CancellationToken::new(),
@@ -156,9 +175,16 @@ impl Target for Rpc {
         let mut notes = vec![
             format!("node: {} at {}", facts.map_or("?", |f| f.client_version.as_str()), s.spec.http),
             format!(
-                "sending: eth_sendRawTransaction batches of up to {} over {} connections; inclusion: polling every {}; \
-                 drop timeout {}",
-                s.spec.batch_size, s.spec.connections, s.spec.poll_interval, s.spec.drop_timeout
+                "sending: eth_sendRawTransaction batches of up to {} over {} connections; inclusion: {}; blocks and \
+                 receipts (eth_getBlockReceipts when most of a block is ours, else batched eth_getTransactionReceipt) fetched when a head is seen; drop timeout {}",
+                s.spec.batch_size,
+                s.spec.connections,
+                match &s.spec.ws {
+                    Some(ws) =>
+                        format!("newHeads over {ws}, polling every {} as the fallback", tracker::WS_FALLBACK_POLL),
+                    None => format!("polling every {}", s.spec.poll_interval),
+                },
+                s.spec.drop_timeout
             ),
         ];
         notes.extend(lock(&s.notes).iter().cloned());
@@ -205,6 +231,9 @@ impl Target for Rpc {
         let mut tasks = lock(&self.tasks);
         tasks.push(tokio::spawn(sender::run(s.clone(), rx)));
         tasks.push(tokio::spawn(tracker::run(s.clone(), head.to::<u64>() + 1, self.cancel.clone())));
+        if let Some(url) = &s.spec.ws {
+            tasks.push(tokio::spawn(ws::follow(s.clone(), url.clone(), self.cancel.clone())));
+        }
         Ok(())
     }
 

@@ -1,31 +1,33 @@
-//! The inclusion tracker: polls the head, fetches new blocks with their transaction
-//! hashes (in batches), fetches receipts of ours in parallel batches of
-//! `eth_getTransactionReceipt` (on anvil `eth_getBlockReceipts` takes seconds for a full
-//! block), and emits a block event stamped when gasbench saw the block. Transactions not
-//! included within the drop timeout of their acceptance are counted as dropped, and their
-//! senders resynced.
+//! The inclusion tracker: polls the head (or wakes on an announced one), fetches new
+//! blocks with their transaction hashes (in batches), fetches the receipts of ours (see
+//! `receipts`), replays reverted ones for their revert data, and emits a block event
+//! stamped when gasbench saw the block. Transactions not included within the drop
+//! timeout of their acceptance are counted as dropped, and their senders resynced.
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::Arc,
+    sync::{Arc, atomic::Ordering},
     time::Duration,
 };
 
-use alloy::primitives::{Address, B256, U64, U128};
+use alloy::primitives::{Address, B256, Bytes, U64, U128};
 use serde::Deserialize;
-use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::{Shared, client::RpcError};
+use super::{
+    Shared,
+    client::RpcError,
+    receipts::{self, RpcReceipt},
+    revert,
+};
 use crate::{
     lock,
+    scenario::Dur,
     target::{BlockEvent, ChainEvent, IncludedTx},
 };
 
 /// Blocks per `eth_getBlockByNumber` batch.
 const BLOCKS_PER_BATCH: u64 = 100;
-/// Receipts per `eth_getTransactionReceipt` batch.
-const RECEIPTS_PER_BATCH: usize = 250;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -38,27 +40,19 @@ struct RpcBlock {
     transactions: Vec<B256>,
 }
 
-/// The receipt fields gasbench reads; OP-stack chains add `l1Fee`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RpcReceipt {
-    #[serde(default)]
-    status: Option<U64>,
-    gas_used: U64,
-    #[serde(default)]
-    effective_gas_price: Option<U128>,
-    #[serde(default)]
-    l1_fee: Option<U128>,
-}
+/// How often the tracker polls while newHeads over WebSocket is up.
+pub const WS_FALLBACK_POLL: Dur = Dur::from_millis(1000);
 
 /// Follows the chain from block `next` until `cancel`.
 pub async fn run(shared: Arc<Shared>, mut next: u64, cancel: CancellationToken) {
-    let poll = shared.spec.poll_interval.get();
     loop {
+        let live = shared.ws_live.load(Ordering::Relaxed);
+        let poll = if live { WS_FALLBACK_POLL.get() } else { shared.spec.poll_interval.get() };
         let wait = Duration::from_nanos(shared.health.down_until_ns().saturating_sub(shared.now_ns())).max(poll);
         tokio::select! {
             () = cancel.cancelled() => return,
             () = tokio::time::sleep(wait) => {}
+            () = shared.wake.notified() => {}
         }
         match step(&shared, &mut next).await {
             Ok(()) => {
@@ -84,35 +78,60 @@ async fn step(shared: &Arc<Shared>, next: &mut u64) -> Result<(), RpcError> {
         if blocks.is_empty() {
             return Ok(());
         }
-        let ours: Vec<B256> = {
+        let wanted: Vec<receipts::Wanted> = {
             let inflight = lock(&shared.inflight);
-            blocks.iter().flat_map(|b| &b.transactions).filter(|h| inflight.get(h).is_some()).copied().collect()
+            blocks
+                .iter()
+                .map(|b| receipts::Wanted {
+                    number: b.number.to(),
+                    block_txs: b.transactions.len(),
+                    ours: b.transactions.iter().filter(|h| inflight.get(h).is_some()).copied().collect(),
+                })
+                .collect()
         };
-        let receipts = receipts(shared, &ours).await?;
+        let receipts = receipts::fetch(shared, wanted).await?;
+        let reverted: Vec<(B256, u64)> = blocks
+            .iter()
+            .flat_map(|b| b.transactions.iter().map(move |h| (*h, b.number.to::<u64>())))
+            .filter(|(h, _)| receipts.get(h).is_some_and(|r| r.status.is_some_and(|s| s.to::<u64>() != 1)))
+            .collect();
+        let revert_data = revert::revert_data(&shared.tracker, &reverted).await;
         for b in &blocks {
-            emit_block(shared, b, &receipts, observed_ns);
+            emit_block(shared, b, &receipts, &revert_data, observed_ns);
         }
         *next = blocks.last().map_or(*next, |b| b.number.to::<u64>() + 1);
     }
     Ok(())
 }
 
-fn emit_block(shared: &Shared, b: &RpcBlock, receipts: &HashMap<B256, RpcReceipt>, observed_ns: u64) {
+fn emit_block(
+    shared: &Shared,
+    b: &RpcBlock,
+    receipts: &HashMap<B256, RpcReceipt>,
+    revert_data: &HashMap<B256, Bytes>,
+    fetched_ns: u64,
+) {
+    // Seen when its head was announced (WebSocket), else when its block arrived.
+    let announced = lock(&shared.heads).remove(&b.number.to::<u64>());
+    let observed_ns = announced.map_or(fetched_ns, |t| t.min(fetched_ns));
     let mut txs = Vec::new();
     let mut foreign_txs = 0;
     {
         let mut inflight = lock(&shared.inflight);
         for h in &b.transactions {
-            match (inflight.resolve(h), receipts.get(h)) {
-                (Some(e), Some(r)) => txs.push(IncludedTx {
+            // `receipts` holds one for each of ours (checked when fetched); a transaction
+            // without one was not ours then and stays as it is.
+            let ours = receipts.get(h).and_then(|r| Some((r, inflight.resolve(h)?)));
+            match ours {
+                Some((r, e)) => txs.push(IncludedTx {
                     id: e.id,
                     success: r.status.is_none_or(|s| s.to::<u64>() == 1),
                     gas_used: r.gas_used.to(),
                     effective_gas_price_wei: r.effective_gas_price.map_or(0, |p| p.to()),
                     l1_fee_wei: r.l1_fee.map(|f| f.to()),
-                    revert_data: None,
+                    revert_data: revert_data.get(h).cloned(),
                 }),
-                _ => foreign_txs += 1,
+                None => foreign_txs += 1,
             }
         }
     }
@@ -127,37 +146,6 @@ fn emit_block(shared: &Shared, b: &RpcBlock, receipts: &HashMap<B256, RpcReceipt
             foreign_txs,
         }));
     }
-}
-
-/// Receipts of `hashes`, in parallel batches; every one must be there.
-async fn receipts(shared: &Arc<Shared>, hashes: &[B256]) -> Result<HashMap<B256, RpcReceipt>, RpcError> {
-    let mut set = JoinSet::new();
-    for chunk in hashes.chunks(RECEIPTS_PER_BATCH) {
-        let (client, chunk) = (shared.tracker.clone(), chunk.to_vec());
-        set.spawn(async move {
-            let params = chunk.iter().map(|h| serde_json::json!([h]));
-            let got = client.batch::<Option<RpcReceipt>>("eth_getTransactionReceipt", params).await?;
-            Ok::<_, RpcError>(chunk.into_iter().zip(got).collect::<Vec<_>>())
-        });
-    }
-    let mut out = HashMap::with_capacity(hashes.len());
-    while let Some(joined) = set.join_next().await {
-        let part = joined.map_err(|e| RpcError::Decode { method: "receipts".into(), message: e.to_string() })??;
-        for (h, r) in part {
-            match r {
-                Ok(Some(r)) => {
-                    out.insert(h, r);
-                }
-                other => {
-                    return Err(RpcError::Decode {
-                        method: "eth_getTransactionReceipt".into(),
-                        message: format!("no receipt for {h}, which a block holds: {other:?}"),
-                    });
-                }
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// What stayed in flight past the drop timeout after the node accepted it, while the

@@ -74,7 +74,8 @@ fn exec_bench_compares_executors_on_the_same_blocks_and_finds_them_identical() {
         for f in ["tx_per_s", "mgas_per_s", "median_seconds", "speedup"] {
             assert!(e[f].as_f64().unwrap() > 0.0, "{f}: {e:#}");
         }
-        for f in ["spread_pct", "re_executions_per_tx", "aborts_per_tx", "suspended_reads_per_tx"] {
+        assert!(e["read_waits_per_tx"].as_f64().unwrap() > 0.0, "2 us reads are waited for: {e:#}");
+        for f in ["spread_pct", "re_executions_per_tx", "aborts_per_tx", "suspended_reads_per_tx", "busy_us_per_tx"] {
             assert!(e[f].as_f64().unwrap() >= 0.0, "{f}: {e:#}");
         }
     }

@@ -15,6 +15,9 @@ pub struct Runs {
     /// The first difference from the reference run, if any run had one.
     pub mismatch: Option<String>,
     pub counters: Option<ExecCounters>,
+    /// Modelled state reads waited for, and nanoseconds waited, over the timed runs.
+    pub waits: u64,
+    pub waited_ns: u64,
 }
 
 /// What a run produced, to compare.
@@ -45,14 +48,20 @@ fn gas(outcomes: &[TxOutcome]) -> u64 {
 /// Runs `executors` (the first is the reference) `reps` times each, interleaved, after
 /// one unrecorded warm-up round; returns their runs and the gas the blocks used.
 pub fn interleaved(executors: &mut [Box<dyn Executor>], blocks: &Blocks, reps: usize) -> (Vec<Runs>, u64) {
-    let mut runs: Vec<Runs> =
-        executors.iter().map(|_| Runs { seconds: Vec::new(), mismatch: None, counters: None }).collect();
+    let mut runs: Vec<Runs> = executors
+        .iter()
+        .map(|_| Runs { seconds: Vec::new(), mismatch: None, counters: None, waits: 0, waited_ns: 0 })
+        .collect();
     let mut reference: Option<Outcome> = None;
     for rep in 0..=reps {
         for (exec, r) in executors.iter_mut().zip(&mut runs) {
+            let (w0, ns0) = crate::exec::latency::waits();
             let (seconds, out) = run_once(exec.as_mut(), blocks);
+            let (w1, ns1) = crate::exec::latency::waits();
             if rep > 0 {
                 r.seconds.push(seconds);
+                r.waits += w1 - w0;
+                r.waited_ns += ns1 - ns0;
             }
             match &reference {
                 None => reference = Some(out),

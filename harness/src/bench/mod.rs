@@ -58,6 +58,12 @@ pub struct ExecutorFigures {
     pub re_executions_per_tx: f64,
     pub aborts_per_tx: f64,
     pub suspended_reads_per_tx: f64,
+    /// Modelled state reads that waited, per transaction (0 in memory).
+    pub read_waits_per_tx: f64,
+    /// Thread time per transaction not spent waiting for modelled reads, microseconds
+    /// (wall time x threads - waits, mean over the repetitions): execution, bookkeeping
+    /// and idle threads. Sequential: the work alone.
+    pub busy_us_per_tx: f64,
     /// Blocks run sequentially by fallback (over every repetition, warm-up included).
     pub fallbacks: u64,
     /// Outcomes and final state equal the sequential reference in every repetition.
@@ -148,6 +154,7 @@ fn bench(scenario: &Scenario, o: &BenchOptions, latency_us: u64, hot_ratio: Opti
     let (n1, ns1) = crate::exec::latency::waits();
     let mean_read_wait_us = if n1 > n0 { (ns1 - ns0) as f64 / (n1 - n0) as f64 / 1e3 } else { 0.0 };
     let txs = blocks.txs();
+    let reps = o.reps.max(1);
     let seq = runs[0].seconds.clone();
     let figures = runs
         .iter()
@@ -169,6 +176,11 @@ fn bench(scenario: &Scenario, o: &BenchOptions, latency_us: u64, hot_ratio: Opti
                 re_executions_per_tx: per_tx(c.re_executions),
                 aborts_per_tx: per_tx(c.validation_aborts),
                 suspended_reads_per_tx: per_tx(c.suspended_reads),
+                read_waits_per_tx: r.waits as f64 / reps as f64 / txs.max(1) as f64,
+                busy_us_per_tx: (r.seconds.iter().sum::<f64>() * threads as f64 - r.waited_ns as f64 / 1e9).max(0.0)
+                    * 1e6
+                    / reps as f64
+                    / txs.max(1) as f64,
                 fallbacks: c.fallbacks,
                 identical: r.mismatch.is_none(),
                 mismatch: r.mismatch.clone(),

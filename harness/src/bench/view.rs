@@ -27,6 +27,8 @@ fn run_table(r: &BenchRun) -> Table {
         "re-exec/tx",
         "aborts/tx",
         "suspended/tx",
+        "waits/tx",
+        "busy us/tx",
         "fallbacks",
         "identical",
     ]);
@@ -42,6 +44,8 @@ fn run_table(r: &BenchRun) -> Table {
             right(format!("{:.3}", e.re_executions_per_tx)),
             right(format!("{:.3}", e.aborts_per_tx)),
             right(format!("{:.3}", e.suspended_reads_per_tx)),
+            right(format!("{:.2}", e.read_waits_per_tx)),
+            right(format!("{:.2}", e.busy_us_per_tx)),
             right(e.fallbacks.to_string()),
             Cell::new(if e.identical { "yes" } else { "NO" }),
         ]);

@@ -2,7 +2,6 @@
 //! the block (or an estimate of a write by an aborted one), and each transaction's last
 //! read and write sets. A read sees the highest writer below the reader.
 
-use core::hash::BuildHasher;
 use std::sync::Mutex;
 
 use alloy::primitives::U256;
@@ -83,7 +82,6 @@ const SHARDS: usize = 64;
 #[derive(Debug)]
 pub struct MvMemory {
     shards: Box<[Padded<Mutex<LocMap<Versions>>>]>,
-    hasher: foldhash::fast::FixedState,
     last_writes: Slots<Vec<Loc>>,
     last_reads: Slots<ReadSet>,
 }
@@ -94,14 +92,14 @@ impl MvMemory {
             shards: (0..SHARDS)
                 .map(|_| Padded(Mutex::new(LocMap::with_capacity_and_hasher(txs * 4 / SHARDS + 8, Default::default()))))
                 .collect(),
-            hasher: Default::default(),
             last_writes: slots(txs),
             last_reads: slots(txs),
         }
     }
 
     fn shard(&self, loc: &Loc) -> &Mutex<LocMap<Versions>> {
-        &self.shards[self.hasher.hash_one(loc) as usize % SHARDS]
+        // The folded word's low bits pick the shard; the map hashes it again in full.
+        &self.shards[(loc.fold() ^ (loc.fold() >> 32)) as usize % SHARDS]
     }
 
     /// The value `txn` reads at `loc`.
@@ -125,8 +123,10 @@ impl MvMemory {
     }
 
     /// Records an execution's reads and writes; true when it wrote a location its
-    /// previous incarnation did not (earlier validations may have missed it).
-    pub fn record(&self, txn: u32, inc: u32, reads: ReadSet, writes: Vec<(Loc, Value)>) -> bool {
+    /// previous incarnation did not (earlier validations may have missed it). `reads`
+    /// comes back as the previous read set, emptied, to be filled again without
+    /// allocating.
+    pub fn record(&self, txn: u32, inc: u32, reads: &mut ReadSet, writes: Vec<(Loc, Value)>) -> bool {
         let locs: Vec<Loc> = writes.iter().map(|(l, _)| *l).collect();
         for (loc, value) in writes {
             lock(self.shard(&loc)).entry(loc).or_default().insert(txn, Entry::Data(inc, value));
@@ -140,7 +140,8 @@ impl MvMemory {
         let wrote_new = locs.iter().any(|l| !prev.contains(l));
         *prev = locs;
         drop(prev);
-        *lock(&self.last_reads[txn as usize]) = reads;
+        core::mem::swap(&mut *lock(&self.last_reads[txn as usize]), reads);
+        reads.clear();
         wrote_new
     }
 

@@ -3,7 +3,7 @@
 //! sequential executor's [`LatentState`](crate::exec::LatentState) does), later reads
 //! of it are free.
 
-use core::{hash::BuildHasher, time::Duration};
+use core::time::Duration;
 use std::sync::Mutex;
 
 use alloy::primitives::{Address, B256, U256};
@@ -21,20 +21,19 @@ pub struct PreState<'a> {
     db: &'a ChainState,
     latency: Duration,
     seen: Box<[Mutex<LocSet>]>,
-    hasher: foldhash::fast::FixedState,
 }
 
 impl<'a> PreState<'a> {
     pub fn new(db: &'a ChainState, latency: Duration) -> Self {
         let shards = if latency.is_zero() { 0 } else { SHARDS };
-        Self { db, latency, seen: (0..shards).map(|_| Mutex::default()).collect(), hasher: Default::default() }
+        Self { db, latency, seen: (0..shards).map(|_| Mutex::default()).collect() }
     }
 
     fn charge(&self, loc: Loc) {
         if self.latency.is_zero() {
             return;
         }
-        let first = lock(&self.seen[self.hasher.hash_one(loc) as usize % SHARDS]).insert(loc);
+        let first = lock(&self.seen[loc.fold() as usize % SHARDS]).insert(loc);
         if first {
             wait(self.latency);
         }

@@ -73,9 +73,8 @@ fn execute(
                         return None;
                     }
                 };
-                let reads = core::mem::take(&mut view.reads);
                 *lock(&shared.results[txn as usize]) = Some((result, state, fee));
-                let wrote_new = shared.mv.record(txn, inc, reads, writes);
+                let wrote_new = shared.mv.record(txn, inc, &mut view.reads, writes);
                 return shared.sched.finish_execution((txn, inc), wrote_new);
             }
         }

@@ -160,7 +160,7 @@ fn accepted_transactions_that_are_never_mined_are_counted_dropped() {
     let node = Anvil::start(&[]);
     let s = burst(&node, 500, "1s");
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let client = rpc::Client::new(&node.url(), 1);
+    let client = rpc::Client::new(&node.url(), 1, rpc::SEND_TIMEOUT);
     rt.block_on(async {
         for a in Keyring::derive(s.seed, 50).addresses() {
             let _: serde_json::Value =
@@ -238,7 +238,7 @@ fn wrong_chain_id_missing_funder_and_unreachable_node_are_clear_errors() {
 #[tokio::test]
 async fn probe_reports_what_the_node_is_and_supports() {
     let node = Anvil::start(&["--gas-limit", "50000000"]);
-    let p = rpc::probe(&rpc::Client::new(&node.url(), 1)).await.unwrap();
+    let p = rpc::probe(&rpc::Client::new(&node.url(), 1, rpc::SEND_TIMEOUT)).await.unwrap();
     assert_eq!((p.chain_id, p.gas_limit, p.latest_block), (31337, 50_000_000, 0));
     assert_eq!(p.client_version, "anvil/v1.7.1");
     assert!(p.batches);

@@ -28,9 +28,6 @@ impl RawTx for alloy::primitives::Bytes {
     }
 }
 
-/// Longest wait for one HTTP request (a batch of sends included): a node that hangs must
-/// not hold the run past its end for long.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What went wrong with a request as a whole.
@@ -97,11 +94,13 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(url: &str, connections: usize) -> Self {
+    /// A client of `url` with at most `connections` requests open, each waiting at most
+    /// `timeout` for its answer.
+    pub fn new(url: &str, connections: usize, timeout: Duration) -> Self {
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(connections)
             .tcp_nodelay(true)
-            .timeout(REQUEST_TIMEOUT)
+            .timeout(timeout)
             .connect_timeout(CONNECT_TIMEOUT)
             .build()
             .expect("a plain HTTP client always builds");

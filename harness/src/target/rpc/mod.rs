@@ -19,6 +19,7 @@ mod ws;
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex, OnceLock, atomic::AtomicBool},
+    time::Duration,
 };
 
 use alloy::primitives::{Address, Bytes, U64, U256};
@@ -42,6 +43,13 @@ use crate::{
 
 /// Connections of the tracker (blocks, receipts), apart from the send path's pool.
 const TRACKER_CONNECTIONS: usize = 4;
+/// Longest wait for a send batch's answer: a node that hangs must not hold the run past
+/// its end for long (a batch without an answer stays in flight, settled by inclusion or
+/// the drop timeout).
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest wait for the tracker's requests: anvil takes 15 s for the receipts of a block
+/// of 6,000 transactions, and an answer that comes is worth waiting for.
+pub const TRACK_TIMEOUT: Duration = Duration::from_secs(120);
 /// Accounts per read batch (balances, nonces, calls).
 const READ_BATCH: usize = 500;
 
@@ -97,8 +105,8 @@ pub struct Rpc {
 
 impl Rpc {
     pub fn new(spec: RpcSpec) -> Self {
-        let client = Client::new(&spec.http, spec.connections);
-        let tracker = Client::new(&spec.http, TRACKER_CONNECTIONS);
+        let client = Client::new(&spec.http, spec.connections, SEND_TIMEOUT);
+        let tracker = Client::new(&spec.http, TRACKER_CONNECTIONS, TRACK_TIMEOUT);
         Self {
             shared: Arc::new(Shared {
                 spec,
@@ -239,13 +247,12 @@ impl Target for Rpc {
 
     async fn submit(&self, batch: &[Arc<PlannedTx>]) -> Vec<Result<(), Rejection>> {
         let s = &self.shared;
-        let now = s.now_ns();
         let mut results: Vec<Result<(), Rejection>> = Vec::with_capacity(batch.len());
         let mut ready = Vec::with_capacity(batch.len());
         {
             let mut inflight = lock(&s.inflight);
             for (i, tx) in batch.iter().enumerate() {
-                let r = inflight.register(tx, now);
+                let r = inflight.register(tx);
                 if r.is_ok() {
                     ready.push(i);
                 }

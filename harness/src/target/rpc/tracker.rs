@@ -54,13 +54,20 @@ pub async fn run(shared: Arc<Shared>, mut next: u64, cancel: CancellationToken) 
             () = tokio::time::sleep(wait) => {}
             () = shared.wake.notified() => {}
         }
-        match step(&shared, &mut next).await {
-            Ok(()) => {
-                shared.health.ok();
-                // Only when caught up with the head: a lagging tracker is no evidence.
-                drop_expired(&shared).await;
+        // A slow node (anvil takes seconds for a big block's receipts) must not hold stop().
+        let round = async {
+            match step(&shared, &mut next).await {
+                Ok(()) => {
+                    shared.health.ok();
+                    // Only when caught up with the head: a lagging tracker is no evidence.
+                    drop_expired(&shared).await;
+                }
+                Err(e) => shared.health.error("track", &e, shared.now_ns()),
             }
-            Err(e) => shared.health.error("track", &e, shared.now_ns()),
+        };
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = round => {}
         }
     }
 }

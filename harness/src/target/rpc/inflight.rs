@@ -20,6 +20,9 @@ pub struct Entry {
     pub nonce: u64,
     /// When the node accepted it (`None`: not answered yet).
     pub accepted_ns: Option<u64>,
+    /// A plain transfer to a generated account (no code, no calldata): its max fee and
+    /// tip, from which its receipt follows (see `receipts::derived`).
+    pub plain: Option<(u128, u128)>,
 }
 
 /// The in-flight set (behind one mutex in the target).
@@ -46,7 +49,10 @@ impl Inflight {
                 message: format!("not sent: another transaction with nonce {} is in flight", tx.nonce),
             });
         }
-        self.by_hash.insert(tx.hash, Entry { id: tx.id, from: tx.from, nonce: tx.nonce, accepted_ns: None });
+        let t = &tx.tx;
+        let plain = (t.input.is_empty() && t.access_list.is_empty() && tx.recipient.is_some())
+            .then_some((t.max_fee_per_gas, t.max_priority_fee_per_gas));
+        self.by_hash.insert(tx.hash, Entry { id: tx.id, from: tx.from, nonce: tx.nonce, accepted_ns: None, plain });
         Ok(())
     }
 

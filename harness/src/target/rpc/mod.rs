@@ -81,6 +81,8 @@ pub(crate) struct Shared {
     heads: Mutex<HashMap<u64, u64>>,
     /// The node does not know `eth_getBlockReceipts`.
     no_block_receipts: AtomicBool,
+    /// A fetched receipt of a plain transfer differed from the derived one: fetch all.
+    no_derive: AtomicBool,
 }
 
 impl Shared {
@@ -122,6 +124,7 @@ impl Rpc {
                 ws_live: AtomicBool::new(false),
                 heads: Mutex::new(HashMap::new()),
                 no_block_receipts: AtomicBool::new(false),
+                no_derive: AtomicBool::new(false),
             }),
             queue: Mutex::new(None),
             cancel: CancellationToken::new(),
@@ -164,7 +167,7 @@ impl Rpc {
 }
 
 fn unreachable(url: &str, e: &RpcError) -> TargetError {
-    if e.is_transport() {
+    if e.is_transport() || matches!(e, RpcError::Timeout { .. }) {
         TargetError::Unreachable(format!("{e}; is the node running? check target.http ({url})"))
     } else {
         TargetError::Unreachable(format!("the node at {url} does not answer JSON-RPC as expected: {e}"))
@@ -184,7 +187,7 @@ impl Target for Rpc {
             format!("node: {} at {}", facts.map_or("?", |f| f.client_version.as_str()), s.spec.http),
             format!(
                 "sending: eth_sendRawTransaction batches of up to {} over {} connections; inclusion: {}; blocks and \
-                 receipts (eth_getBlockReceipts when most of a block is ours, else batched eth_getTransactionReceipt) fetched when a head is seen; drop timeout {}",
+                 receipts (eth_getBlockReceipts when most of a block is ours, else batched eth_getTransactionReceipt) fetched when a head is seen, except for plain transfers to generated accounts: derived from the block (21,000 gas, min(max fee, base fee + tip)) and checked against one fetched receipt per block; drop timeout {}",
                 s.spec.batch_size,
                 s.spec.connections,
                 match &s.spec.ws {

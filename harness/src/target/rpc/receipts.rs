@@ -26,7 +26,7 @@ const RECEIPTS_PER_BATCH: usize = 250;
 const WHOLE_BLOCK_SHARE: usize = 4;
 
 /// The receipt fields gasbench reads; OP-stack chains add `l1Fee`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RpcReceipt {
     pub transaction_hash: B256,
@@ -37,6 +37,29 @@ pub struct RpcReceipt {
     pub effective_gas_price: Option<U128>,
     #[serde(default)]
     pub l1_fee: Option<U128>,
+}
+
+/// The receipt of a plain transfer to a generated account (no code, no calldata, no
+/// access list): 21,000 gas, success, and the EIP-1559 price min(max fee, base fee +
+/// tip): what every EVM chain charges, known without asking the node. The tracker checks
+/// it against one fetched receipt per block and stops deriving at the first difference
+/// (an OP-stack `l1Fee` included).
+pub fn derived(hash: B256, base_fee: u128, (max_fee, tip): (u128, u128)) -> RpcReceipt {
+    RpcReceipt {
+        transaction_hash: hash,
+        status: Some(U64::from(1)),
+        gas_used: U64::from(21_000),
+        effective_gas_price: Some(U128::from(max_fee.min(base_fee + tip))),
+        l1_fee: None,
+    }
+}
+
+/// Whether a fetched receipt is what [`derived`] says.
+pub fn matches(fetched: &RpcReceipt, derived: &RpcReceipt) -> bool {
+    fetched.status == derived.status
+        && fetched.gas_used == derived.gas_used
+        && fetched.effective_gas_price == derived.effective_gas_price
+        && fetched.l1_fee.is_none()
 }
 
 /// What one block needs: its number, its size, and our transactions in it.

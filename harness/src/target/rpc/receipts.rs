@@ -1,10 +1,13 @@
-//! Receipts of our transactions, the fastest way the node allows. Measured on anvil 1.7.1
-//! (docs/performance.md): a receipt costs it time that grows with the size of its block
-//! whichever way it is asked, so a block where most transactions are ours is fetched
-//! whole with `eth_getBlockReceipts` (0.9 s for 2,000 transactions, against ~5 s for the
-//! same receipts one by one), and one where few are ours with batched
-//! `eth_getTransactionReceipt`. Blocks are fetched in parallel, within the tracker's
-//! connections. A node without `eth_getBlockReceipts` gets the batched calls only.
+//! Receipts of our transactions, the cheapest way the node allows. Measured on anvil
+//! 1.7.1 (scripts/bench-receipts.sh, docs/performance.md): a block's receipts cost it
+//! time that grows with the square of the block's size whichever way they are asked
+//! (1,941 transactions: `eth_getBlockReceipts` 1.24 s, batched `eth_getTransactionReceipt`
+//! 1.30 s; 5,557: 11.0 s and 10.5 s), against 7-11 ms for the block's hashes. So plain
+//! transfers to generated accounts are not asked for at all (see [`derived`]); a block
+//! mostly ours is fetched whole with `eth_getBlockReceipts` (one request), one with few
+//! of ours with batched `eth_getTransactionReceipt`. Blocks are fetched in parallel,
+//! within the tracker's connections; a node without `eth_getBlockReceipts` gets the
+//! batched calls only.
 
 use std::{
     collections::HashMap,

@@ -4,6 +4,7 @@
 //! receipts, counts drops, guards nonces, and reports the node going away as a fault.
 
 mod client;
+mod drain;
 mod funder;
 mod funding;
 mod health;
@@ -37,7 +38,7 @@ use self::{funder::Funder, health::Health, inflight::Inflight, sender::Job};
 use super::{AccountState, EventSink, RejectKind, Rejection, Target, TargetError, TargetHealth, TargetInfo};
 use crate::{
     lock,
-    plan::{PlannedTx, RunCost},
+    plan::{Keyring, PlannedTx, RunCost},
     scenario::RpcSpec,
 };
 
@@ -93,6 +94,19 @@ impl Shared {
 
     fn chain_id(&self) -> u64 {
         self.facts.get().map_or(0, |f| f.chain_id)
+    }
+
+    /// Reads `method(address, "latest")` for each address, in batches.
+    async fn read_each(&self, method: &str, addresses: &[Address]) -> Result<Vec<U256>, TargetError> {
+        let mut out = Vec::with_capacity(addresses.len());
+        for chunk in addresses.chunks(READ_BATCH) {
+            let params = chunk.iter().map(|a| serde_json::json!([a, "latest"]));
+            let got = self.tracker.batch::<U256>(method, params).await.map_err(|e| failed(&e))?;
+            for r in got {
+                out.push(r.map_err(|e| TargetError::Failed(format!("{method}: {}", e.message)))?);
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -150,19 +164,6 @@ impl Rpc {
         let _ =
             s.facts.set(NodeFacts { chain_id: p.chain_id, gas_limit: p.gas_limit, client_version: p.client_version });
         Ok(())
-    }
-
-    /// Reads `method(address, "latest")` for each address, in batches.
-    async fn read_each(&self, method: &str, addresses: &[Address]) -> Result<Vec<U256>, TargetError> {
-        let mut out = Vec::with_capacity(addresses.len());
-        for chunk in addresses.chunks(READ_BATCH) {
-            let params = chunk.iter().map(|a| serde_json::json!([a, "latest"]));
-            let got = self.shared.tracker.batch::<U256>(method, params).await.map_err(|e| failed(&e))?;
-            for r in got {
-                out.push(r.map_err(|e| TargetError::Failed(format!("{method}: {}", e.message)))?);
-            }
-        }
-        Ok(out)
     }
 }
 
@@ -288,8 +289,8 @@ impl Target for Rpc {
     }
 
     async fn accounts(&self, addresses: &[Address]) -> Result<Vec<AccountState>, TargetError> {
-        let balances = self.read_each("eth_getBalance", addresses).await?;
-        let nonces = self.read_each("eth_getTransactionCount", addresses).await?;
+        let balances = self.shared.read_each("eth_getBalance", addresses).await?;
+        let nonces = self.shared.read_each("eth_getTransactionCount", addresses).await?;
         Ok(balances.into_iter().zip(nonces).map(|(balance, n)| AccountState { balance, nonce: n.to() }).collect())
     }
 
@@ -310,6 +311,13 @@ impl Target for Rpc {
             }
         }
         out
+    }
+
+    async fn reclaim(&self, rings: &[&Keyring]) -> Result<(), TargetError> {
+        let Some(funder) = self.shared.funder.get().filter(|_| self.shared.spec.drain_back) else { return Ok(()) };
+        let note = drain::drain_back(&self.shared, funder.address(), rings).await?;
+        lock(&self.shared.notes).push(note);
+        Ok(())
     }
 
     fn health(&self) -> TargetHealth {

@@ -133,3 +133,26 @@ async fn one_by_one(client: &Client, hashes: &[B256]) -> Result<Vec<RpcReceipt>,
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn op_stack_receipts_carry_the_l1_fee_and_stop_the_derivation() {
+        // A receipt with the L1 fields of OP-stack nodes (op-geth, op-reth), written by hand.
+        let json = r#"{"transactionHash":"0x7b9c225e86a67f2b9d2aee5aff1c9a9985c9cd9e7924dbe08627538790dc20d0",
+            "status":"0x1","gasUsed":"0x5208","effectiveGasPrice":"0x3b9aca01","l1Fee":"0x2386f26fc10000",
+            "l1GasUsed":"0x640","l1GasPrice":"0x3b9aca00","l1BaseFeeScalar":"0x558","l1BlobBaseFee":"0x1",
+            "l1BlobBaseFeeScalar":"0xc5fc5","logs":[],"type":"0x2"}"#;
+        let r: RpcReceipt = serde_json::from_str(json).unwrap();
+        assert_eq!(r.l1_fee, Some(U128::from(10_000_000_000_000_000u128)));
+        let d = derived(r.transaction_hash, 1_000_000_000, (2_000_000_000, 1));
+        assert_eq!((d.gas_used, d.effective_gas_price), (r.gas_used, r.effective_gas_price));
+        assert!(!matches(&r, &d), "an L1 fee means the receipt cannot be derived");
+        let plain = RpcReceipt { l1_fee: None, ..r };
+        assert!(matches(&plain, &d));
+        let capped = derived(plain.transaction_hash, 5_000_000_000, (2_000_000_000, 1));
+        assert_eq!(capped.effective_gas_price, Some(U128::from(2_000_000_000u64)), "the max fee caps the price");
+    }
+}

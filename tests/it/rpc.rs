@@ -1,7 +1,8 @@
 //! The RPC target against a real anvil: the ready scenarios (transfers, ERC-20, swaps,
 //! gaming), identical gas on anvil and on the embedded chain for the same transactions,
-//! automine drops caught and counted exactly, a node killed mid-run, clear errors for a
-//! wrong chain id, a missing funder and an unreachable node, and the probe.
+//! automine drops caught and counted exactly, transactions never mined, a node killed
+//! mid-run, decoded reverts, drain back, clear errors for a wrong chain id, a missing or
+//! poor funder and an unreachable node, and the probe.
 
 use std::{collections::BTreeMap, process::ExitCode, sync::Arc, time::Duration};
 
@@ -214,7 +215,7 @@ fn a_node_killed_mid_run_gives_a_partial_report_and_exit_code_3() {
 }
 
 #[test]
-fn wrong_chain_id_missing_funder_and_unreachable_node_are_clear_errors() {
+fn wrong_chain_id_missing_funder_poor_funder_and_unreachable_node_are_clear_errors() {
     let node = Anvil::start(&[]);
     let other = Anvil::start(&["--chain-id", "10"]);
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -226,6 +227,14 @@ fn wrong_chain_id_missing_funder_and_unreachable_node_are_clear_errors() {
     assert!(e.contains("target.chain_id") && e.contains("reports chain 31337") && e.contains("expects 1"), "{e}");
     let e = err(other.target(""));
     assert!(e.contains("target.funder") && e.contains("chain 10") && e.contains("env"), "{e}");
+    let poor = Anvil::start(&["--balance", "1"]);
+    let e = err(poor.target("") + "\nfees: {max_fee_gwei: 10000}");
+    assert!(
+        e.contains("the funder 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 (anvil dev account 0) holds 1.000000 ETH")
+            && e.contains("load gas (gas limit x max fee x transactions) 2.100000 ETH")
+            && e.contains("fees.max_fee_gwei"),
+        "{e}"
+    );
     let down = format!("{{kind: rpc, http: \"http://127.0.0.1:{}\"}}", crate::anvil::free_port());
     let e = err(down.clone());
     assert!(e.contains("cannot reach the node") && e.contains("Connection refused"), "{e}");

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::{EXIT_BAD_INPUT, EXIT_OK};
-use crate::target::rpc::{Client, probe, probe_subscribe};
+use crate::target::rpc::{Client, SEND_TIMEOUT, probe, probe_subscribe};
 
 #[derive(Debug, Args)]
 pub struct TargetArgs {
@@ -43,7 +43,7 @@ pub fn run(args: &TargetArgs) -> ExitCode {
         }
     };
     let probed = rt.block_on(async {
-        let mut p = probe(&Client::new(url, 1)).await?;
+        let mut p = probe(&Client::new(url, 1, SEND_TIMEOUT)).await?;
         if let Some(ws) = ws {
             p.subscribe = probe_subscribe(ws).await;
         }

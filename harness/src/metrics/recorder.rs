@@ -43,12 +43,13 @@ struct Slot {
     workload: u16,
     intended_ns: u64,
     gas_used: u64,
-    price_wei: u128,
+    /// What its sender paid: gas used x effective price, plus the L1 fee on rollups.
+    fee_wei: u128,
 }
 
 impl Default for Slot {
     fn default() -> Self {
-        Self { state: State::Unsent, workload: 0, intended_ns: 0, gas_used: 0, price_wei: 0 }
+        Self { state: State::Unsent, workload: 0, intended_ns: 0, gas_used: 0, fee_wei: 0 }
     }
 }
 
@@ -220,7 +221,7 @@ impl Recorder {
                 continue;
             }
             self.slots[id] =
-                Slot { state: State::Sent, workload: tx.workload, intended_ns: intended, gas_used: 0, price_wei: 0 };
+                Slot { state: State::Sent, workload: tx.workload, intended_ns: intended, gas_used: 0, fee_wei: 0 };
             self.per[tx.workload as usize].counts.sent += 1;
             self.total.counts.sent += 1;
             self.pending += 1;
@@ -349,7 +350,7 @@ impl Recorder {
             }
             slot.state = if t.success { State::Included } else { State::Reverted };
             slot.gas_used = t.gas_used;
-            slot.price_wei = t.effective_gas_price_wei;
+            slot.fee_wei = u128::from(t.gas_used) * t.effective_gas_price_wei + t.l1_fee_wei.unwrap_or(0);
             let (w, intended) = (slot.workload as usize, slot.intended_ns);
             let reason = (!t.success).then(|| match &t.revert_data {
                 Some(data) => workloads::revert::decode(data),
@@ -458,7 +459,7 @@ impl Recorder {
     pub fn included(&self, id: TxId) -> Option<Included> {
         let s = self.slots.get(id as usize)?;
         matches!(s.state, State::Included | State::Reverted)
-            .then(|| Included { success: s.state == State::Included, fee_wei: u128::from(s.gas_used) * s.price_wei })
+            .then(|| Included { success: s.state == State::Included, fee_wei: s.fee_wei })
     }
 
     /// Accounting over the whole run, with `planned` from the plan.

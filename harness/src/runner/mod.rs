@@ -87,7 +87,7 @@ pub async fn run_on(
     let mut nonces = target.prepare(&funded, balance).await?;
     let deployer_nonce = nonces.pop().unwrap_or(0);
     let info = target.info();
-    let mut planner = Planner::new(scenario, keys.clone(), deployer, info.chain_id, nonces, deployer_nonce)?;
+    let mut planner = Planner::new(scenario, keys.clone(), deployer.clone(), info.chain_id, nonces, deployer_nonce)?;
     let names = planner.workload_names();
 
     let warmup_ns = scenario.measure.warmup.get().as_nanos() as u64;
@@ -217,6 +217,10 @@ pub async fn run_on(
     let ((sent_txs, signing_during), load_done_ns) = load_result.expect("the loop ends after the load");
     let actual_accounts = target.accounts(keys.addresses()).await;
     let checks_after = checks::read_all(target.as_ref(), &prepared.checks).await;
+    let mut warnings = prepared.warnings.clone();
+    if let Err(e) = target.reclaim(&[&keys, &deployer]).await {
+        warnings.push(format!("the funds could not all be drained back: {e}"));
+    }
     let mut rec = lock(&recorder);
     rec.finish(load_end_ns);
 
@@ -277,7 +281,7 @@ pub async fn run_on(
         },
         signing,
         setup: setup_report,
-        warnings: prepared.warnings.clone(),
+        warnings,
         load,
         throughput: rec.throughput(window_s),
         latency: rec.latencies(),

@@ -177,6 +177,9 @@ pub struct RpcSpec {
     /// An accepted transaction not included within this is counted as dropped.
     #[serde(default = "default_drop_timeout")]
     pub drop_timeout: Dur,
+    /// After the run, send what the generated accounts hold back to the funder.
+    #[serde(default)]
+    pub drain_back: bool,
 }
 
 fn default_batch_size() -> usize {

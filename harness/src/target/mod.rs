@@ -15,7 +15,7 @@ pub use events::{BlockEvent, ChainEvent, EventSink, IncludedTx};
 
 use crate::{
     exec::ExecCounters,
-    plan::{PlannedTx, RunCost},
+    plan::{Keyring, PlannedTx, RunCost},
     scenario::TargetSpec,
 };
 
@@ -122,6 +122,12 @@ pub trait Target: Send + Sync + core::fmt::Debug {
     /// Gives the plan's senders what they may spend (a real node: transfers from the
     /// funder, after checking it can afford them). Nothing to do in-process.
     async fn fund(&self, _cost: &RunCost) -> Result<(), TargetError> {
+        Ok(())
+    }
+
+    /// After the run: gives what the generated accounts of `rings` still hold back to
+    /// whoever funded them, when the target was asked to (a real node's `drain_back`).
+    async fn reclaim(&self, _rings: &[&Keyring]) -> Result<(), TargetError> {
         Ok(())
     }
 

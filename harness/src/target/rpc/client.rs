@@ -28,9 +28,6 @@ impl RawTx for alloy::primitives::Bytes {
     }
 }
 
-/// Longest wait for one HTTP request (a batch of sends included): a node that hangs must
-/// not hold the run past its end for long.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What went wrong with a request as a whole.
@@ -45,6 +42,10 @@ pub enum RpcError {
         /// opposed to a connection that was never made.
         maybe_delivered: bool,
     },
+    /// The node took longer than the client's timeout to answer: alive but overloaded, or
+    /// hung. The request may have been carried out.
+    #[error("the node at {url} did not answer within {after:?}")]
+    Timeout { url: String, after: Duration },
     /// The node answered with an HTTP error status.
     #[error("the node at {url} answered HTTP {status}: {body}")]
     Http { url: String, status: u16, body: String },
@@ -64,7 +65,7 @@ impl RpcError {
 
     /// Whether the request may have reached the node although no answer came back.
     pub fn maybe_delivered(&self) -> bool {
-        matches!(self, Self::Transport { maybe_delivered: true, .. })
+        matches!(self, Self::Transport { maybe_delivered: true, .. } | Self::Timeout { .. })
     }
 }
 
@@ -94,18 +95,21 @@ pub struct Client {
     http: reqwest::Client,
     url: Arc<str>,
     slots: Arc<Semaphore>,
+    timeout: Duration,
 }
 
 impl Client {
-    pub fn new(url: &str, connections: usize) -> Self {
+    /// A client of `url` with at most `connections` requests open, each waiting at most
+    /// `timeout` for its answer.
+    pub fn new(url: &str, connections: usize, timeout: Duration) -> Self {
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(connections)
             .tcp_nodelay(true)
-            .timeout(REQUEST_TIMEOUT)
+            .timeout(timeout)
             .connect_timeout(CONNECT_TIMEOUT)
             .build()
             .expect("a plain HTTP client always builds");
-        Self { http, url: url.into(), slots: Arc::new(Semaphore::new(connections.max(1))) }
+        Self { http, url: url.into(), slots: Arc::new(Semaphore::new(connections.max(1))), timeout }
     }
 
     pub fn url(&self) -> &str {
@@ -125,10 +129,11 @@ impl Client {
 
     /// Posts a JSON body in a slot already held.
     async fn post_in(&self, body: Vec<u8>, _slot: OwnedSemaphorePermit) -> Result<Vec<u8>, RpcError> {
-        let transport = |e: reqwest::Error| RpcError::Transport {
-            url: self.url.to_string(),
-            message: describe(&e),
-            maybe_delivered: !e.is_connect(),
+        let transport = |e: reqwest::Error| {
+            if e.is_timeout() {
+                return RpcError::Timeout { url: self.url.to_string(), after: self.timeout };
+            }
+            RpcError::Transport { url: self.url.to_string(), message: describe(&e), maybe_delivered: !e.is_connect() }
         };
         let resp = self
             .http
@@ -266,7 +271,7 @@ fn missing(method: &str) -> RpcError {
 
 /// reqwest's message plus its cause chain ("error sending request" alone says nothing).
 fn describe(e: &reqwest::Error) -> String {
-    let mut msg = if e.is_timeout() { "timed out".to_string() } else { e.to_string() };
+    let mut msg = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         msg.push_str(": ");

@@ -3,7 +3,10 @@
 //! batches; the funder's nonce on the node says when they are in (and which to send
 //! again: anvil in automine mode loses accepted transactions under bursts).
 
-use std::time::{Duration, Instant};
+use std::{
+    collections::BTreeSet,
+    time::{Duration, Instant},
+};
 
 use alloy::{
     consensus::TxEip1559,
@@ -16,12 +19,39 @@ use crate::{
     target::{RejectKind, TargetError},
 };
 
-const TRANSFER_GAS: u64 = 21_000;
+pub(super) const TRANSFER_GAS: u64 = 21_000;
 const TIP_WEI: u128 = 1_000_000_000;
 /// Longest wait for the funding transfers to be included.
 const FUNDING_TIMEOUT: Duration = Duration::from_secs(120);
 /// Without progress for this long, the transfers not in yet are sent again.
 const RESEND_AFTER: Duration = Duration::from_secs(3);
+
+/// A plain EIP-1559 transfer.
+pub(super) fn transfer(chain_id: u64, nonce: u64, max_fee: u128, to: Address, value: U256) -> TxEip1559 {
+    TxEip1559 {
+        chain_id,
+        nonce,
+        gas_limit: TRANSFER_GAS,
+        max_fee_per_gas: max_fee,
+        max_priority_fee_per_gas: TIP_WEI.min(max_fee),
+        to: TxKind::Call(to),
+        value,
+        ..Default::default()
+    }
+}
+
+/// The max fee of funding and drain transfers: twice the latest base fee plus the tip.
+pub(super) async fn transfer_max_fee(shared: &Shared) -> Result<u128, RpcError> {
+    let latest: serde_json::Value =
+        shared.client.call("eth_getBlockByNumber", serde_json::json!(["latest", false])).await?;
+    let base_fee =
+        latest["baseFeePerGas"].as_str().and_then(|s| u128::from_str_radix(s.trim_start_matches("0x"), 16).ok());
+    Ok(base_fee.unwrap_or(1_000_000_000) * 2 + TIP_WEI)
+}
+
+fn funding(e: &TargetError) -> TargetError {
+    TargetError::Setup(format!("funding: {e}"))
+}
 
 /// Tops up the plan's senders; returns a line for the report.
 pub async fn fund(shared: &Shared, funder: &Funder, cost: &RunCost) -> Result<String, TargetError> {
@@ -39,11 +69,7 @@ pub async fn fund(shared: &Shared, funder: &Funder, cost: &RunCost) -> Result<St
             }
         }
     }
-    let latest: serde_json::Value =
-        c.call("eth_getBlockByNumber", serde_json::json!(["latest", false])).await.map_err(fail)?;
-    let base_fee =
-        latest["baseFeePerGas"].as_str().and_then(|s| u128::from_str_radix(s.trim_start_matches("0x"), 16).ok());
-    let max_fee = base_fee.unwrap_or(1_000_000_000) * 2 + TIP_WEI;
+    let max_fee = transfer_max_fee(shared).await.map_err(fail)?;
     let transfers_wei = U256::from(topups.len() as u64 * TRANSFER_GAS) * U256::from(max_fee);
     let values_wei = topups.iter().fold(U256::ZERO, |s, (_, w)| s + w);
     let needed = values_wei + transfers_wei;
@@ -70,24 +96,19 @@ pub async fn fund(shared: &Shared, funder: &Funder, cost: &RunCost) -> Result<St
     }
     let first: U64 = c.call("eth_getTransactionCount", serde_json::json!([who, "pending"])).await.map_err(fail)?;
     let first = first.to::<u64>();
-    let raws = topups
+    let transfers = topups
         .iter()
         .enumerate()
         .map(|(i, (to, value))| {
-            funder.sign(TxEip1559 {
-                chain_id: shared.chain_id(),
-                nonce: first + i as u64,
-                gas_limit: TRANSFER_GAS,
-                max_fee_per_gas: max_fee,
-                max_priority_fee_per_gas: TIP_WEI,
-                to: TxKind::Call(*to),
-                value: *value,
-                ..Default::default()
-            })
+            let nonce = first + i as u64;
+            let raw = funder.sign(transfer(shared.chain_id(), nonce, max_fee, *to, *value))?;
+            Ok(Transfer { from: who, nonce, raw })
         })
-        .collect::<Result<Vec<Bytes>, _>>()?;
-    send_all(shared, &raws).await?;
-    wait_included(shared, who, first, &raws).await?;
+        .collect::<Result<Vec<Transfer>, TargetError>>()?;
+    if let Some((_, why)) = send_all(shared, &transfers).await.map_err(|e| funding(&e))?.first() {
+        return Err(TargetError::Setup(format!("funding: the node refused a transfer: {why}")));
+    }
+    wait_included(shared, &transfers).await.map_err(|e| funding(&e))?;
     Ok(format!(
         "funding: {} accounts topped up with {} ETH from {who} ({})",
         topups.len(),
@@ -96,49 +117,56 @@ pub async fn fund(shared: &Shared, funder: &Funder, cost: &RunCost) -> Result<St
     ))
 }
 
-async fn send_all(shared: &Shared, raws: &[Bytes]) -> Result<(), TargetError> {
-    for chunk in raws.chunks(shared.spec.batch_size) {
+/// A signed transfer of the funding or the drain.
+#[derive(Debug, Clone)]
+pub(super) struct Transfer {
+    pub from: Address,
+    pub nonce: u64,
+    pub raw: Bytes,
+}
+
+/// Sends `transfers` in batches; returns those the node refused, with its words.
+pub(super) async fn send_all(shared: &Shared, transfers: &[Transfer]) -> Result<Vec<(Transfer, String)>, TargetError> {
+    let mut refused = Vec::new();
+    for chunk in transfers.chunks(shared.spec.batch_size) {
+        let raws: Vec<Bytes> = chunk.iter().map(|t| t.raw.clone()).collect();
         let slot = shared.client.slot().await;
-        let answers =
-            shared.client.send_raw(chunk, slot).await.map_err(|e| TargetError::Setup(format!("funding: {e}")))?;
-        for a in answers {
+        let answers = shared.client.send_raw(&raws, slot).await.map_err(|e| TargetError::Setup(e.to_string()))?;
+        for (t, a) in chunk.iter().zip(answers) {
             if let Err(e) = a
                 && classify(&e.message) != RejectKind::AlreadyKnown
             {
-                return Err(TargetError::Setup(format!("funding: the node refused a transfer: {}", e.message)));
+                refused.push((t.clone(), e.message));
             }
         }
     }
-    Ok(())
+    Ok(refused)
 }
 
-/// Waits until the funder's nonce passes the last transfer, sending again what is
-/// missing when nothing moves.
-async fn wait_included(shared: &Shared, who: Address, first: u64, raws: &[Bytes]) -> Result<(), TargetError> {
-    let end = first + raws.len() as u64;
+/// Waits until every sender's nonce on the node passes its transfers, sending again what
+/// is missing when nothing moves for a while.
+pub(super) async fn wait_included(shared: &Shared, transfers: &[Transfer]) -> Result<(), TargetError> {
+    let senders: Vec<Address> = transfers.iter().map(|t| t.from).collect::<BTreeSet<_>>().into_iter().collect();
     let started = Instant::now();
-    let (mut seen, mut moved) = (first, Instant::now());
+    let (mut seen, mut moved) = (usize::MAX, Instant::now());
     loop {
-        let n: U64 = shared
-            .client
-            .call("eth_getTransactionCount", serde_json::json!([who, "latest"]))
-            .await
-            .map_err(|e| TargetError::Setup(format!("funding: {e}")))?;
-        let n = n.to::<u64>();
-        if n >= end {
+        let nonces = shared.node_nonces(&senders, "latest").await;
+        let missing: Vec<Transfer> =
+            transfers.iter().filter(|t| nonces.get(&t.from).is_none_or(|&n| n <= t.nonce)).cloned().collect();
+        if missing.is_empty() {
             return Ok(());
         }
-        if n > seen {
-            (seen, moved) = (n, Instant::now());
+        if missing.len() < seen {
+            (seen, moved) = (missing.len(), Instant::now());
         } else if moved.elapsed() > RESEND_AFTER {
-            send_all(shared, &raws[(n - first) as usize..]).await?;
+            send_all(shared, &missing).await?;
             moved = Instant::now();
         }
         if started.elapsed() > FUNDING_TIMEOUT {
             return Err(TargetError::Setup(format!(
-                "funding: {} of {} transfers not included after {FUNDING_TIMEOUT:?}; is the node mining?",
-                end - n,
-                raws.len()
+                "{} of {} transfers not included after {FUNDING_TIMEOUT:?}; is the node mining?",
+                missing.len(),
+                transfers.len()
             )));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

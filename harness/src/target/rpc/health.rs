@@ -26,19 +26,24 @@ pub struct Health {
 }
 
 impl Health {
-    /// Counts `err` under `{place}_{kind}`; a transport error is a fault and starts (or
-    /// doubles) the backoff.
+    /// Counts `err` under `{place}_{kind}`; a transport error (no connection, or one cut)
+    /// is a fault and starts (or doubles) the backoff; a timeout (an overloaded node) is
+    /// neither.
     pub fn error(&self, place: &str, err: &RpcError, now_ns: u64) {
         let kind = match err {
             RpcError::Transport { .. } => "unreachable",
+            RpcError::Timeout { .. } => "timeout",
             RpcError::Http { .. } => "http_status",
             RpcError::Node { .. } => "node_error",
             RpcError::Decode { .. } => "bad_answer",
         };
         let mut h = lock(&self.inner);
         *h.errors.entry(format!("{place}_{kind}")).or_default() += 1;
-        if err.is_transport() {
+        if err.maybe_delivered() || err.is_transport() {
+            // No answer: what the node holds may still be mined (see `unreachable_since`).
             h.last_unreachable_ns = Some(now_ns);
+        }
+        if err.is_transport() {
             if h.fault.is_none() {
                 h.fault = Some(format!("node unreachable from {:.1}s into the run: {err}", now_ns as f64 / 1e9));
             }
@@ -61,7 +66,7 @@ impl Health {
         lock(&self.inner).down_until_ns
     }
 
-    /// Whether the node was out of reach at some point since `since_ns`.
+    /// Whether the node left a request unanswered at some point since `since_ns`.
     pub fn unreachable_since(&self, since_ns: u64) -> bool {
         lock(&self.inner).last_unreachable_ns.is_some_and(|t| t >= since_ns)
     }

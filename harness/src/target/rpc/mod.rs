@@ -4,6 +4,7 @@
 //! receipts, counts drops, guards nonces, and reports the node going away as a fault.
 
 mod client;
+mod drain;
 mod funder;
 mod funding;
 mod health;
@@ -19,6 +20,7 @@ mod ws;
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex, OnceLock, atomic::AtomicBool},
+    time::Duration,
 };
 
 use alloy::primitives::{Address, Bytes, U64, U256};
@@ -36,12 +38,19 @@ use self::{funder::Funder, health::Health, inflight::Inflight, sender::Job};
 use super::{AccountState, EventSink, RejectKind, Rejection, Target, TargetError, TargetHealth, TargetInfo};
 use crate::{
     lock,
-    plan::{PlannedTx, RunCost},
+    plan::{Keyring, PlannedTx, RunCost},
     scenario::RpcSpec,
 };
 
 /// Connections of the tracker (blocks, receipts), apart from the send path's pool.
 const TRACKER_CONNECTIONS: usize = 4;
+/// Longest wait for a send batch's answer: a node that hangs must not hold the run past
+/// its end for long (a batch without an answer stays in flight, settled by inclusion or
+/// the drop timeout).
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest wait for the tracker's requests: anvil takes 15 s for the receipts of a block
+/// of 6,000 transactions, and an answer that comes is worth waiting for.
+pub const TRACK_TIMEOUT: Duration = Duration::from_secs(120);
 /// Accounts per read batch (balances, nonces, calls).
 const READ_BATCH: usize = 500;
 
@@ -73,6 +82,8 @@ pub(crate) struct Shared {
     heads: Mutex<HashMap<u64, u64>>,
     /// The node does not know `eth_getBlockReceipts`.
     no_block_receipts: AtomicBool,
+    /// A fetched receipt of a plain transfer differed from the derived one: fetch all.
+    no_derive: AtomicBool,
 }
 
 impl Shared {
@@ -83,6 +94,19 @@ impl Shared {
 
     fn chain_id(&self) -> u64 {
         self.facts.get().map_or(0, |f| f.chain_id)
+    }
+
+    /// Reads `method(address, "latest")` for each address, in batches.
+    async fn read_each(&self, method: &str, addresses: &[Address]) -> Result<Vec<U256>, TargetError> {
+        let mut out = Vec::with_capacity(addresses.len());
+        for chunk in addresses.chunks(READ_BATCH) {
+            let params = chunk.iter().map(|a| serde_json::json!([a, "latest"]));
+            let got = self.tracker.batch::<U256>(method, params).await.map_err(|e| failed(&e))?;
+            for r in got {
+                out.push(r.map_err(|e| TargetError::Failed(format!("{method}: {}", e.message)))?);
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -97,8 +121,8 @@ pub struct Rpc {
 
 impl Rpc {
     pub fn new(spec: RpcSpec) -> Self {
-        let client = Client::new(&spec.http, spec.connections);
-        let tracker = Client::new(&spec.http, TRACKER_CONNECTIONS);
+        let client = Client::new(&spec.http, spec.connections, SEND_TIMEOUT);
+        let tracker = Client::new(&spec.http, TRACKER_CONNECTIONS, TRACK_TIMEOUT);
         Self {
             shared: Arc::new(Shared {
                 spec,
@@ -114,6 +138,7 @@ impl Rpc {
                 ws_live: AtomicBool::new(false),
                 heads: Mutex::new(HashMap::new()),
                 no_block_receipts: AtomicBool::new(false),
+                no_derive: AtomicBool::new(false),
             }),
             queue: Mutex::new(None),
             cancel: CancellationToken::new(),
@@ -140,23 +165,10 @@ impl Rpc {
             s.facts.set(NodeFacts { chain_id: p.chain_id, gas_limit: p.gas_limit, client_version: p.client_version });
         Ok(())
     }
-
-    /// Reads `method(address, "latest")` for each address, in batches.
-    async fn read_each(&self, method: &str, addresses: &[Address]) -> Result<Vec<U256>, TargetError> {
-        let mut out = Vec::with_capacity(addresses.len());
-        for chunk in addresses.chunks(READ_BATCH) {
-            let params = chunk.iter().map(|a| serde_json::json!([a, "latest"]));
-            let got = self.shared.tracker.batch::<U256>(method, params).await.map_err(|e| failed(&e))?;
-            for r in got {
-                out.push(r.map_err(|e| TargetError::Failed(format!("{method}: {}", e.message)))?);
-            }
-        }
-        Ok(out)
-    }
 }
 
 fn unreachable(url: &str, e: &RpcError) -> TargetError {
-    if e.is_transport() {
+    if e.is_transport() || matches!(e, RpcError::Timeout { .. }) {
         TargetError::Unreachable(format!("{e}; is the node running? check target.http ({url})"))
     } else {
         TargetError::Unreachable(format!("the node at {url} does not answer JSON-RPC as expected: {e}"))
@@ -176,7 +188,7 @@ impl Target for Rpc {
             format!("node: {} at {}", facts.map_or("?", |f| f.client_version.as_str()), s.spec.http),
             format!(
                 "sending: eth_sendRawTransaction batches of up to {} over {} connections; inclusion: {}; blocks and \
-                 receipts (eth_getBlockReceipts when most of a block is ours, else batched eth_getTransactionReceipt) fetched when a head is seen; drop timeout {}",
+                 receipts (eth_getBlockReceipts when most of a block is ours, else batched eth_getTransactionReceipt) fetched when a head is seen, except for plain transfers to generated accounts: derived from the block (21,000 gas, min(max fee, base fee + tip)) and checked against one fetched receipt per block; drop timeout {}",
                 s.spec.batch_size,
                 s.spec.connections,
                 match &s.spec.ws {
@@ -239,13 +251,12 @@ impl Target for Rpc {
 
     async fn submit(&self, batch: &[Arc<PlannedTx>]) -> Vec<Result<(), Rejection>> {
         let s = &self.shared;
-        let now = s.now_ns();
         let mut results: Vec<Result<(), Rejection>> = Vec::with_capacity(batch.len());
         let mut ready = Vec::with_capacity(batch.len());
         {
             let mut inflight = lock(&s.inflight);
             for (i, tx) in batch.iter().enumerate() {
-                let r = inflight.register(tx, now);
+                let r = inflight.register(tx);
                 if r.is_ok() {
                     ready.push(i);
                 }
@@ -278,8 +289,8 @@ impl Target for Rpc {
     }
 
     async fn accounts(&self, addresses: &[Address]) -> Result<Vec<AccountState>, TargetError> {
-        let balances = self.read_each("eth_getBalance", addresses).await?;
-        let nonces = self.read_each("eth_getTransactionCount", addresses).await?;
+        let balances = self.shared.read_each("eth_getBalance", addresses).await?;
+        let nonces = self.shared.read_each("eth_getTransactionCount", addresses).await?;
         Ok(balances.into_iter().zip(nonces).map(|(balance, n)| AccountState { balance, nonce: n.to() }).collect())
     }
 
@@ -300,6 +311,13 @@ impl Target for Rpc {
             }
         }
         out
+    }
+
+    async fn reclaim(&self, rings: &[&Keyring]) -> Result<(), TargetError> {
+        let Some(funder) = self.shared.funder.get().filter(|_| self.shared.spec.drain_back) else { return Ok(()) };
+        let note = drain::drain_back(&self.shared, funder.address(), rings).await?;
+        lock(&self.shared.notes).push(note);
+        Ok(())
     }
 
     fn health(&self) -> TargetHealth {

@@ -1,17 +1,19 @@
 //! The send path. Submissions queue here; one task packs them into JSON-RPC batches of
 //! up to `batch_size` transactions. It takes a connection slot before it packs, so
-//! batches grow by themselves while the node is busy and go out at once when it is not.
+//! batches grow by themselves while the node is busy; when it is not, a batch waits at
+//! most `LINGER` to fill.
 //! Refusals resync the sender's nonce from the node: a real gap stops its later sends.
 
 use std::{
     collections::{BTreeMap, HashMap},
     sync::Arc,
+    time::Duration,
 };
 
 use alloy::primitives::{Address, U64};
 use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 
-use super::{Shared, reject::classify};
+use super::{Shared, inflight::Entry, reject::classify};
 use crate::{
     lock,
     plan::PlannedTx,
@@ -19,6 +21,10 @@ use crate::{
 };
 
 type Results = Vec<Result<(), Rejection>>;
+
+/// How long a batch that is not full waits for more: at low rates one request per
+/// transaction would cost ~100 us of CPU each; 2 ms of submit latency is cheaper.
+const LINGER: Duration = Duration::from_millis(2);
 
 /// One `submit` call waiting for its results.
 #[derive(Debug)]
@@ -34,14 +40,16 @@ pub async fn run(shared: Arc<Shared>, mut queue: mpsc::UnboundedReceiver<Job>) {
         let Some(first) = queue.recv().await else { return };
         let mut n = first.txs.len();
         let mut jobs = vec![first];
+        let linger = tokio::time::sleep(LINGER);
+        tokio::pin!(linger);
         while n < shared.spec.batch_size {
-            match queue.try_recv() {
-                Ok(j) => {
-                    n += j.txs.len();
-                    jobs.push(j);
-                }
-                Err(_) => break,
-            }
+            let job = tokio::select! {
+                j = queue.recv() => j,
+                () = &mut linger => None,
+            };
+            let Some(j) = job else { break };
+            n += j.txs.len();
+            jobs.push(j);
         }
         tokio::spawn(send(shared.clone(), jobs, permit));
     }
@@ -49,7 +57,23 @@ pub async fn run(shared: Arc<Shared>, mut queue: mpsc::UnboundedReceiver<Job>) {
 
 async fn send(shared: Arc<Shared>, jobs: Vec<Job>, permit: OwnedSemaphorePermit) {
     let txs: Vec<Arc<PlannedTx>> = jobs.iter().flat_map(|j| j.txs.iter().cloned()).collect();
-    let mut results = send_now(&shared, &txs, permit).await.into_iter();
+    // A gap found since they were queued: they could never be included.
+    let gaps: Results = {
+        let mut inflight = lock(&shared.inflight);
+        txs.iter()
+            .map(|t| {
+                let r = inflight.check_gap(t);
+                if r.is_err() {
+                    inflight.resolve(&t.hash);
+                }
+                r
+            })
+            .collect()
+    };
+    let go: Vec<Arc<PlannedTx>> = txs.iter().zip(&gaps).filter(|(_, g)| g.is_ok()).map(|(t, _)| t.clone()).collect();
+    let mut sent =
+        if go.is_empty() { Vec::new().into_iter() } else { send_now(&shared, &go, permit).await.into_iter() };
+    let mut results = gaps.into_iter().map(|g| g.and_then(|()| sent.next().expect("one result per transaction sent")));
     for job in jobs {
         let mine: Results = results.by_ref().take(job.txs.len()).collect();
         let _ = job.reply.send(mine);
@@ -100,16 +124,18 @@ async fn send_now(shared: &Arc<Shared>, txs: &[Arc<PlannedTx>], permit: OwnedSem
 /// lacks the refused nonce, the sender's later transactions can never be included.
 async fn settle(shared: &Arc<Shared>, txs: &[Arc<PlannedTx>], results: &Results) {
     let mut lowest: BTreeMap<Address, (u64, RejectKind)> = BTreeMap::new();
+    let mut behind = Vec::new();
     {
         let now = shared.now_ns();
         let mut inflight = lock(&shared.inflight);
         for (tx, r) in txs.iter().zip(results) {
             if r.is_ok() {
                 inflight.accepted(&tx.hash, now);
-            } else if let Err(rej) = r {
-                if rej.kind == RejectKind::NonceGap {
-                    continue;
+                // Sent before its sender's gap was found: it cannot be included.
+                if inflight.check_gap(tx).is_err() {
+                    behind.extend(inflight.resolve(&tx.hash));
                 }
+            } else if let Err(rej) = r {
                 inflight.resolve(&tx.hash);
                 let e = lowest.entry(tx.from).or_insert((tx.nonce, rej.kind));
                 if tx.nonce < e.0 {
@@ -118,6 +144,7 @@ async fn settle(shared: &Arc<Shared>, txs: &[Arc<PlannedTx>], results: &Results)
             }
         }
     }
+    shared.dropped_behind(&behind, "refused or dropped");
     if lowest.is_empty() {
         return;
     }
@@ -150,6 +177,11 @@ impl Shared {
     /// Marks `from`'s `nonce` missing and drops its later transactions in flight.
     pub(super) fn gap(&self, from: Address, nonce: u64, why: &str) {
         let behind = lock(&self.inflight).mark_gap(from, nonce);
+        self.dropped_behind(&behind, why);
+    }
+
+    /// Counts `behind` as dropped: an earlier nonce of their sender never reached the chain.
+    fn dropped_behind(&self, behind: &[Entry], why: &str) {
         if behind.is_empty() {
             return;
         }
@@ -158,7 +190,7 @@ impl Shared {
             for e in behind {
                 sink.emit(ChainEvent::Dropped {
                     id: e.id,
-                    reason: format!("behind a {why} nonce: nonce {nonce} of its sender never reached the chain"),
+                    reason: format!("behind a {why} nonce: an earlier nonce of its sender never reached the chain"),
                 });
             }
         }

@@ -42,7 +42,12 @@ pub fn summary_table(r: &Report) -> String {
         "\n{} on {} ({}{}), seed {}: {outcome}\nwindow {:.1}s after {:.1}s warmup; drain {:.1}s\n",
         r.run.scenario_name,
         r.target.kind,
-        r.target.executor.as_deref().unwrap_or("-"),
+        // The executor for the embedded chain; the node's client and address for a node.
+        r.target
+            .executor
+            .as_deref()
+            .or_else(|| r.target.notes.iter().find_map(|n| n.strip_prefix("node: ")))
+            .unwrap_or("-"),
         format_args!(", chain id {}", r.target.chain_id),
         r.run.seed,
         r.run.window_seconds,

@@ -305,3 +305,27 @@ async fn drain_back_returns_what_the_accounts_hold_to_the_funder() {
         assert!(left < U256::from(21_000u64 * 10_000_000_000), "{a}: {left}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_funder_key_from_the_environment_never_shows_in_reports_or_output() {
+    // Any chain but 31337 needs an explicit funder; .cargo/config.toml sets the variable
+    // to anvil's dev account 1, as a user would export their own key.
+    let var = "GASBENCH_TEST_FUNDER_KEY";
+    let key = std::env::var(var).expect("set by .cargo/config.toml");
+    let secret = key.trim_start_matches("0x").to_lowercase();
+    let node = Anvil::start(&["--block-time", "1", "--chain-id", "10"]);
+    let s = scenario(&crate::small(
+        50,
+        "1s",
+        &format!("target: {}\n", node.target(&format!("chain_id: 10, funder: {{env: {var}}}"))),
+    ));
+    let r = run(&s, &RunOptions::default(), CancellationToken::new()).await.unwrap();
+    assert_exact(&r);
+    let notes = r.target.notes.join("\n");
+    assert!(notes.contains("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"), "funded by dev account 1: {notes}");
+    let shown =
+        [serde_json::to_string(&r).unwrap(), gasbench::report::summary_table(&r), format!("{s:?}"), format!("{r:?}")];
+    for text in shown {
+        assert!(!text.to_lowercase().contains(&secret), "the funder key leaked into: {text}");
+    }
+}

@@ -329,3 +329,33 @@ async fn a_funder_key_from_the_environment_never_shows_in_reports_or_output() {
         assert!(!text.to_lowercase().contains(&secret), "the funder key leaked into: {text}");
     }
 }
+
+/// A node that loses accepted set-up transactions (anvil in automine mode does under
+/// bursts; here the pool is emptied with `anvil_dropAllTransactions` as soon as the
+/// deployer's first transactions sit in it): the set-up sends them again and completes,
+/// and the load then runs with every count exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_up_transactions_the_node_loses_are_sent_again() {
+    let node = Anvil::start(&["--block-time", "2", "--gas-limit", "300000000"]);
+    let s = ready("defi", &node.target("drop_timeout: 2s"), 20);
+    let deployer = gasbench::plan::Planner::deployer_keys(s.seed).addresses()[0];
+    let client = rpc::Client::new(&node.url(), 1, rpc::SEND_TIMEOUT);
+    let saboteur = tokio::spawn(async move {
+        for _ in 0..2_000 {
+            let pending: U256 =
+                client.call("eth_getTransactionCount", serde_json::json!([deployer, "pending"])).await.unwrap();
+            if pending > U256::ZERO {
+                let _: serde_json::Value =
+                    client.call("anvil_dropAllTransactions", serde_json::json!([])).await.unwrap();
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        false
+    });
+    let r = run(&s, &RunOptions::default(), CancellationToken::new()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(saboteur.await.unwrap(), "the deployer's transactions never reached the pool");
+    assert_exact(&r);
+    assert!(r.setup.resent > 0, "{:?}", r.setup);
+    assert!(r.effects.checks.iter().all(|c| c.verdict == "pass"), "{:?}", r.effects.checks);
+}

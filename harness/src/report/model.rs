@@ -256,6 +256,10 @@ pub struct SetupReport {
     pub gas_used: u64,
     pub fee_wei: Wei,
     pub seconds: f64,
+    /// Set-up transactions the target reported dropped and that were sent again (a node
+    /// that loses accepted transactions, as anvil in automine mode does under bursts).
+    #[serde(default)]
+    pub resent: u64,
 }
 
 /// The verdict of one workload check (an invariant read on chain).

@@ -213,12 +213,17 @@ pub fn summary_table(r: &Report) -> String {
     }
     if r.setup.txs > 0 {
         out.push_str(&format!(
-            "set-up: {} txs in {} blocks, {:.2} Mgas, {} ETH in fees, {:.2}s, before the load\n",
+            "set-up: {} txs in {} blocks, {:.2} Mgas, {} ETH in fees, {:.2}s, before the load{}\n",
             r.setup.txs,
             r.setup.blocks,
             r.setup.gas_used as f64 / 1e6,
             eth(r.setup.fee_wei),
-            r.setup.seconds
+            r.setup.seconds,
+            if r.setup.resent > 0 {
+                format!("; {} dropped by the node and sent again", r.setup.resent)
+            } else {
+                String::new()
+            }
         ));
     }
     out.push_str(&format!(

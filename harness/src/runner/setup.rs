@@ -22,6 +22,8 @@ use crate::{
 const BATCH: usize = 256;
 /// Attempts for a transaction the target refused with a retryable reason.
 const ATTEMPTS: u32 = 5;
+/// Times a set-up transaction the target dropped is sent again before the set-up fails.
+const RESENDS: u32 = 3;
 
 /// Why the set-up could not finish.
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +60,7 @@ pub async fn run(
         let mut pending: BTreeMap<TxId, &Arc<PlannedTx>> = txs.iter().map(|t| (t.id, t)).collect();
         submit_all(target, txs, &label, cancel).await?;
         let deadline = tokio::time::Instant::now() + timeout;
+        let mut resends: BTreeMap<TxId, u32> = BTreeMap::new();
         while !pending.is_empty() {
             let event = tokio::select! {
                 e = events.recv() => e,
@@ -68,31 +71,39 @@ pub async fn run(
                 let first = pending.keys().next().map(|&id| label(id)).unwrap_or_default();
                 return Err(SetupError::Timeout { phase, missing: pending.len(), total: txs.len(), timeout, first });
             };
-            match event {
-                ChainEvent::Block(b) => {
-                    for t in &b.txs {
-                        if pending.remove(&t.id).is_none() {
-                            continue;
+            // Handle this event and every one already queued behind it, so that a drop and
+            // the drops of the same sender's later nonces are resent together.
+            let mut lost: Vec<(TxId, String)> = Vec::new();
+            let mut next = Some(event);
+            while let Some(event) = next {
+                match event {
+                    ChainEvent::Block(b) => {
+                        for t in &b.txs {
+                            if pending.remove(&t.id).is_none() {
+                                continue;
+                            }
+                            blocks.insert(b.number);
+                            if !t.success {
+                                let reason = t.revert_data.as_ref().map_or_else(
+                                    || "no revert data (halted?)".into(),
+                                    |d| workloads::revert::decode(d),
+                                );
+                                return Err(SetupError::Reverted { label: label(t.id), reason });
+                            }
+                            report.txs += 1;
+                            report.gas_used += t.gas_used;
+                            report.fee_wei.0 +=
+                                u128::from(t.gas_used) * t.effective_gas_price_wei + t.l1_fee_wei.unwrap_or(0);
                         }
-                        blocks.insert(b.number);
-                        if !t.success {
-                            let reason = t
-                                .revert_data
-                                .as_ref()
-                                .map_or_else(|| "no revert data (halted?)".into(), |d| workloads::revert::decode(d));
-                            return Err(SetupError::Reverted { label: label(t.id), reason });
-                        }
-                        report.txs += 1;
-                        report.gas_used += t.gas_used;
-                        report.fee_wei.0 +=
-                            u128::from(t.gas_used) * t.effective_gas_price_wei + t.l1_fee_wei.unwrap_or(0);
                     }
+                    ChainEvent::Dropped { id, reason } if pending.contains_key(&id) => lost.push((id, reason)),
+                    ChainEvent::Dropped { .. } => {}
                 }
-                ChainEvent::Dropped { id, reason } => {
-                    if pending.contains_key(&id) {
-                        return Err(SetupError::Dropped { label: label(id), reason });
-                    }
-                }
+                next = events.try_recv().ok();
+            }
+            lost.retain(|(id, _)| pending.contains_key(id));
+            if !lost.is_empty() {
+                report.resent += resend_lost(target, &pending, &lost, &mut resends, &label, cancel).await?;
             }
         }
         report.phases += 1;
@@ -100,6 +111,51 @@ pub async fn run(
     report.blocks = blocks.len() as u64;
     report.seconds = (clock.now_ns() - started) as f64 / 1e9;
     Ok(report)
+}
+
+/// Sends the lost transactions again, with every pending later nonce of their senders
+/// (in nonce order), unless one was already sent [`RESENDS`] times. Returns how many were
+/// lost.
+async fn resend_lost(
+    target: &Arc<dyn Target>,
+    pending: &BTreeMap<TxId, &Arc<PlannedTx>>,
+    lost: &[(TxId, String)],
+    resends: &mut BTreeMap<TxId, u32>,
+    label: &impl Fn(TxId) -> String,
+    cancel: &CancellationToken,
+) -> Result<u64, SetupError> {
+    let mut from: BTreeMap<alloy::primitives::Address, u64> = BTreeMap::new();
+    for (id, reason) in lost {
+        let n = resends.entry(*id).or_default();
+        *n += 1;
+        if *n > RESENDS {
+            let reason = format!("{reason} (sent {} times)", RESENDS + 1);
+            return Err(SetupError::Dropped { label: label(*id), reason });
+        }
+        let tx = pending[id];
+        let lowest = from.entry(tx.from).or_insert(tx.nonce);
+        *lowest = (*lowest).min(tx.nonce);
+    }
+    let mut again: Vec<Arc<PlannedTx>> =
+        pending.values().filter(|t| from.get(&t.from).is_some_and(|&n| t.nonce >= n)).map(|&t| t.clone()).collect();
+    again.sort_by_key(|t| (t.from, t.nonce));
+    if cancel.is_cancelled() {
+        return Err(SetupError::Interrupted);
+    }
+    for (tx, r) in again.iter().zip(target.resend(&again).await) {
+        match r {
+            // Known already, or its nonce was mined meanwhile: its block says which.
+            Ok(()) => {}
+            Err(rej) if matches!(rej.kind, RejectKind::AlreadyKnown | RejectKind::NonceTooLow) => {}
+            Err(rej) => {
+                return Err(SetupError::Rejected {
+                    label: label(tx.id),
+                    reason: format!("{} (sending again after a drop): {}", rej.kind.as_str(), rej.message),
+                });
+            }
+        }
+    }
+    Ok(lost.len() as u64)
 }
 
 async fn submit_all(

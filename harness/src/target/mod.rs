@@ -142,6 +142,13 @@ pub trait Target: Send + Sync + core::fmt::Debug {
     /// Submits a batch; one result per transaction, in order.
     async fn submit(&self, batch: &[Arc<PlannedTx>]) -> Vec<Result<(), Rejection>>;
 
+    /// Sends again transactions this target reported dropped, each sender's in nonce
+    /// order: the set-up does, so that a node that lost them (anvil in automine mode
+    /// under bursts) gets them again. The measured load never does: its drops are counted.
+    async fn resend(&self, batch: &[Arc<PlannedTx>]) -> Vec<Result<(), Rejection>> {
+        self.submit(batch).await
+    }
+
     /// Reads accounts' current state (after the run, for the effects check).
     async fn accounts(&self, addresses: &[Address]) -> Result<Vec<AccountState>, TargetError>;
 

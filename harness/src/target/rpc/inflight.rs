@@ -118,6 +118,14 @@ impl Inflight {
         }
     }
 
+    /// `from`'s transactions from `nonce` on are being sent again: a gap at or above it is
+    /// being filled, so later nonces may go out again.
+    pub fn refill(&mut self, from: Address, nonce: u64) {
+        if self.gaps.get(&from).is_some_and(|&gap| gap >= nonce) {
+            self.gaps.remove(&from);
+        }
+    }
+
     /// Records that `from`'s nonce `nonce` is missing on the node; removes and returns
     /// the sender's later transactions the node accepted (they cannot be included). Those
     /// not answered yet are refused as `nonce_gap` by the send path before they go out, or

@@ -249,6 +249,16 @@ impl Target for Rpc {
         Ok(())
     }
 
+    async fn resend(&self, batch: &[Arc<PlannedTx>]) -> Vec<Result<(), Rejection>> {
+        {
+            let mut inflight = lock(&self.shared.inflight);
+            for tx in batch {
+                inflight.refill(tx.from, tx.nonce);
+            }
+        }
+        self.submit(batch).await
+    }
+
     async fn submit(&self, batch: &[Arc<PlannedTx>]) -> Vec<Result<(), Rejection>> {
         let s = &self.shared;
         let mut results: Vec<Result<(), Rejection>> = Vec::with_capacity(batch.len());

@@ -118,12 +118,12 @@ impl Inflight {
         }
     }
 
-    /// `from`'s transactions from `nonce` on are being sent again: a gap at or above it is
-    /// being filled, so later nonces may go out again.
-    pub fn refill(&mut self, from: Address, nonce: u64) {
-        if self.gaps.get(&from).is_some_and(|&gap| gap >= nonce) {
-            self.gaps.remove(&from);
-        }
+    /// `from`'s transactions from `nonce` on are being sent again by a caller that knows
+    /// every lower nonce is settled (the set-up): the sender's gap, at that nonce or at a
+    /// lower one the node has mined since, is forgotten. Should the caller be wrong, the
+    /// node leaves them unmined and the drop timeout finds them again.
+    pub fn refill(&mut self, from: Address) {
+        self.gaps.remove(&from);
     }
 
     /// Records that `from`'s nonce `nonce` is missing on the node; removes and returns

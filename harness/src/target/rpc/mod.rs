@@ -253,7 +253,7 @@ impl Target for Rpc {
         {
             let mut inflight = lock(&self.shared.inflight);
             for tx in batch {
-                inflight.refill(tx.from, tx.nonce);
+                inflight.refill(tx.from);
             }
         }
         self.submit(batch).await

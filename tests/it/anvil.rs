@@ -2,10 +2,12 @@
 //! by scripts/test.sh), on a free 127.0.0.1 port, killed when dropped.
 
 use std::{
-    net::{TcpListener, TcpStream},
+    io::{BufRead, BufReader},
+    net::TcpListener,
     path::PathBuf,
     process::{Child, Command, Stdio},
-    time::{Duration, Instant},
+    sync::mpsc,
+    time::Duration,
 };
 
 /// A running anvil.
@@ -28,22 +30,30 @@ pub fn free_port() -> u16 {
 }
 
 impl Anvil {
-    /// Starts anvil with `args` (e.g. `--block-time 1`) and waits until it listens.
+    /// Starts anvil with `args` (e.g. `--block-time 1`) and waits until it says it
+    /// listens; a thread keeps reading its output (a full pipe would stall it).
     pub fn start(args: &[&str]) -> Self {
         let port = free_port();
-        let child = Command::new(binary())
+        let mut child = Command::new(binary())
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
             .args(args)
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("anvil starts");
+        let out = child.stdout.take().expect("stdout is piped");
+        let (listening, ready) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if line.starts_with("Listening on") {
+                    let _ = listening.send(());
+                }
+            }
+        });
         let anvil = Self { child, port };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "anvil did not listen on {port} within 20s");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        ready
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("anvil did not listen on {port} within 20s"));
         anvil
     }
 

@@ -2,12 +2,10 @@
 //! by scripts/test.sh), on a free 127.0.0.1 port, killed when dropped.
 
 use std::{
-    io::{BufRead, BufReader},
-    net::TcpListener,
+    net::{TcpListener, TcpStream},
     path::PathBuf,
     process::{Child, Command, Stdio},
-    sync::mpsc,
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 /// A running anvil.
@@ -30,30 +28,22 @@ pub fn free_port() -> u16 {
 }
 
 impl Anvil {
-    /// Starts anvil with `args` (e.g. `--block-time 1`) and waits until it says it
-    /// listens; a thread keeps reading its output (a full pipe would stall it).
+    /// Starts anvil with `args` (e.g. `--block-time 1`) and waits until it listens.
     pub fn start(args: &[&str]) -> Self {
         let port = free_port();
-        let mut child = Command::new(binary())
+        let child = Command::new(binary())
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
             .args(args)
-            .stdout(Stdio::piped())
+            .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("anvil starts");
-        let out = child.stdout.take().expect("stdout is piped");
-        let (listening, ready) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if line.starts_with("Listening on") {
-                    let _ = listening.send(());
-                }
-            }
-        });
         let anvil = Self { child, port };
-        ready
-            .recv_timeout(Duration::from_secs(20))
-            .unwrap_or_else(|_| panic!("anvil did not listen on {port} within 20s"));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "anvil did not listen on {port} within 20s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
         anvil
     }
 

@@ -31,8 +31,9 @@ pub struct Inflight {
     by_hash: HashMap<B256, Entry>,
     nonces: HashSet<(Address, u64)>,
     order: VecDeque<B256>,
-    /// Per sender, the lowest nonce known to be missing on the node.
-    gaps: HashMap<Address, u64>,
+    /// Per sender, the lowest nonce known to be missing on the node, and why
+    /// (`refused`, `dropped`).
+    gaps: HashMap<Address, (u64, &'static str)>,
 }
 
 impl Inflight {
@@ -59,9 +60,9 @@ impl Inflight {
     /// Refuses `tx` when an earlier nonce of its sender is known to be missing.
     pub fn check_gap(&self, tx: &PlannedTx) -> Result<(), Rejection> {
         match self.gaps.get(&tx.from) {
-            Some(&gap) if tx.nonce > gap => Err(Rejection {
+            Some(&(gap, why)) if tx.nonce > gap => Err(Rejection {
                 kind: RejectKind::NonceGap,
-                message: format!("not sent: nonce {gap} of this sender was refused or dropped"),
+                message: format!("not sent: nonce {gap} of this sender was {why}"),
             }),
             _ => Ok(()),
         }
@@ -76,6 +77,11 @@ impl Inflight {
             e.accepted_ns = Some(now_ns);
             self.order.push_back(*hash);
         }
+    }
+
+    /// Why `from` has a nonce gap (`refused`, `dropped`), if it has one.
+    pub fn gap_reason(&self, from: &Address) -> Option<&'static str> {
+        self.gaps.get(from).map(|g| g.1)
     }
 
     /// Removes `hash` (included, refused or dropped); its entry if it was in flight.
@@ -130,10 +136,12 @@ impl Inflight {
     /// the sender's later transactions the node accepted (they cannot be included). Those
     /// not answered yet are refused as `nonce_gap` by the send path before they go out, or
     /// dropped when their acceptance comes back.
-    pub fn mark_gap(&mut self, from: Address, nonce: u64) -> Vec<Entry> {
-        let gap = self.gaps.entry(from).or_insert(nonce);
-        *gap = (*gap).min(nonce);
-        let gap = *gap;
+    pub fn mark_gap(&mut self, from: Address, nonce: u64, why: &'static str) -> Vec<Entry> {
+        let gap = self.gaps.entry(from).or_insert((nonce, why));
+        if nonce < gap.0 {
+            *gap = (nonce, why);
+        }
+        let gap = gap.0;
         let behind: Vec<B256> = self
             .by_hash
             .iter()
@@ -176,7 +184,7 @@ mod tests {
         assert_eq!(f.register(&tx(9, 1, 9)).unwrap_err().kind, RejectKind::Other, "same nonce twice");
         f.register(&tx(5, 5, 5)).unwrap();
         assert_eq!(f.expired(15).len(), 1);
-        let behind = f.mark_gap(Address::repeat_byte(1), 0);
+        let behind = f.mark_gap(Address::repeat_byte(1), 0, "dropped");
         assert_eq!(behind.iter().map(|e| e.id).collect::<Vec<_>>(), {
             let mut ids = vec![1, 2];
             ids.sort_by_key(|id| behind.iter().position(|e| e.id == *id));

@@ -133,7 +133,8 @@ async fn settle(shared: &Arc<Shared>, txs: &[Arc<PlannedTx>], results: &Results)
                 inflight.accepted(&tx.hash, now);
                 // Sent before its sender's gap was found: it cannot be included.
                 if inflight.check_gap(tx).is_err() {
-                    behind.extend(inflight.resolve(&tx.hash));
+                    let why = inflight.gap_reason(&tx.from).unwrap_or("refused");
+                    behind.extend(inflight.resolve(&tx.hash).map(|e| (e, why)));
                 }
             } else if let Err(rej) = r {
                 inflight.resolve(&tx.hash);
@@ -144,7 +145,10 @@ async fn settle(shared: &Arc<Shared>, txs: &[Arc<PlannedTx>], results: &Results)
             }
         }
     }
-    shared.dropped_behind(&behind, "refused or dropped");
+    for why in ["refused", "dropped"] {
+        let these: Vec<Entry> = behind.iter().filter(|(_, w)| *w == why).map(|(e, _)| *e).collect();
+        shared.dropped_behind(&these, why);
+    }
     if lowest.is_empty() {
         return;
     }
@@ -175,8 +179,8 @@ impl Shared {
     }
 
     /// Marks `from`'s `nonce` missing and drops its later transactions in flight.
-    pub(super) fn gap(&self, from: Address, nonce: u64, why: &str) {
-        let behind = lock(&self.inflight).mark_gap(from, nonce);
+    pub(super) fn gap(&self, from: Address, nonce: u64, why: &'static str) {
+        let behind = lock(&self.inflight).mark_gap(from, nonce, why);
         self.dropped_behind(&behind, why);
     }
 

@@ -185,7 +185,7 @@ impl Shared {
     }
 
     /// Counts `behind` as dropped: an earlier nonce of their sender never reached the chain.
-    fn dropped_behind(&self, behind: &[Entry], why: &str) {
+    pub(super) fn dropped_behind(&self, behind: &[Entry], why: &str) {
         if behind.is_empty() {
             return;
         }

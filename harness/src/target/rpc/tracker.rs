@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use super::{
     Shared,
     client::RpcError,
+    inflight::Entry,
     receipts::{self, RpcReceipt},
     revert,
 };
@@ -233,6 +234,12 @@ async fn drop_expired(shared: &Arc<Shared>) {
         let n = lowest.entry(e.from).or_insert(e.nonce);
         *n = (*n).min(e.nonce);
     }
+    // The gaps are marked before anyone hears of the drops: a listener that sends them
+    // again at once (the set-up) must not find its sends refused by a gap marked later.
+    let behind: Vec<Entry> = {
+        let mut f = lock(&shared.inflight);
+        lowest.into_iter().flat_map(|(from, nonce)| f.mark_gap(from, nonce, "dropped")).collect()
+    };
     if let Some(sink) = shared.sink.get() {
         for e in &lost {
             let node = latest.get(&e.from).map_or_else(|| "unknown".to_string(), u64::to_string);
@@ -246,7 +253,5 @@ async fn drop_expired(shared: &Arc<Shared>) {
             });
         }
     }
-    for (from, nonce) in lowest {
-        shared.gap(from, nonce, "dropped");
-    }
+    shared.dropped_behind(&behind, "dropped");
 }

@@ -201,7 +201,21 @@ fn a_node_killed_mid_run_gives_a_partial_report_and_exit_code_3() {
     let args = ["gasbench", "run", path.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()];
     let cli = Cli::try_parse_from(args).unwrap();
     let run = std::thread::spawn(move || gasbench::cli::run(cli));
-    std::thread::sleep(Duration::from_millis(2500));
+    // Killed once the load has reached the chain (a sender's transaction is mined), however
+    // long funding took: the test then waits no longer than it must.
+    let sender = Keyring::derive(8, 20).addresses()[0];
+    let client = rpc::Client::new(&node.url(), 1, rpc::SEND_TIMEOUT);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mined = (0..600).any(|_| {
+        let n: U256 = rt
+            .block_on(client.call("eth_getTransactionCount", serde_json::json!([sender, "latest"])))
+            .unwrap_or_default();
+        n > U256::ZERO || {
+            std::thread::sleep(Duration::from_millis(50));
+            false
+        }
+    });
+    assert!(mined, "no load transaction was mined within 30 s");
     node.kill();
     assert_eq!(run.join().unwrap(), ExitCode::from(EXIT_TARGET_FAULT));
     let r: Report = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();

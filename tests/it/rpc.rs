@@ -286,14 +286,14 @@ async fn probe_reports_what_the_node_is_and_supports() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reverts_on_anvil_are_decoded_by_replaying_them() {
-    // Two players, 300 moves: each has energy for 100; one transaction per block (a
-    // replay on its parent block then sees what it saw). One at a time: anvil in automine
-    // loses transactions that arrive together. The run ends when all 300 are settled
-    // (the duration is a cap); newHeads over WebSocket settles each one as it is mined.
-    let node = Anvil::start(&[]);
+async fn reverts_on_anvil_are_decoded_where_they_stood_in_their_block() {
+    // Two players, 300 moves: each has energy for 100. Blocks every second hold about 15
+    // moves of each player, so the moves that run out of energy mid-block revert because
+    // of earlier moves in their own block: a replay on the parent block would succeed and
+    // say nothing (this test fails with tracing switched off).
+    let node = Anvil::start(&["--block-time", "1"]);
     let yaml = format!(
-        "name: tired\nseed: 2\naccounts: {{count: 2}}\nworkloads: [{{kind: game_move}}]\nload: {{closed: {{in_flight: 1, \
+        "name: tired\nseed: 2\naccounts: {{count: 2}}\nworkloads: [{{kind: game_move}}]\nload: {{closed: {{in_flight: 30, \
          count: 300}}}}\nmeasure: {{warmup: 0s, duration: 60s, drain_timeout: 5s}}\ntarget: {}\n",
         node.target(&format!("ws: \"{}\"", node.ws_url()))
     );

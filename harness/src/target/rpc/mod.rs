@@ -84,6 +84,8 @@ pub(crate) struct Shared {
     no_block_receipts: AtomicBool,
     /// A fetched receipt of a plain transfer differed from the derived one: fetch all.
     no_derive: AtomicBool,
+    /// The node does not trace transactions: reverts are replayed on the parent block.
+    no_trace: AtomicBool,
 }
 
 impl Shared {
@@ -138,6 +140,7 @@ impl Rpc {
                 ws_live: AtomicBool::new(false),
                 heads: Mutex::new(HashMap::new()),
                 no_block_receipts: AtomicBool::new(false),
+                no_trace: AtomicBool::new(false),
                 no_derive: AtomicBool::new(false),
             }),
             queue: Mutex::new(None),

@@ -1,17 +1,26 @@
-//! Revert data of reverted transactions. Receipts do not carry it, so each reverted
-//! transaction is replayed with `eth_call` on the state its block started from: two
-//! batched calls per round, for reverted transactions only (a few per run when the
-//! workloads behave), capped per round so a revert storm cannot stall the tracker.
+//! Revert data of reverted transactions. Receipts do not carry it. Where the node traces
+//! (`debug_traceTransaction` with the call tracer: geth, reth, anvil, op-geth), each
+//! reverted transaction is re-run where it stood in its block, so a revert caused by an
+//! earlier transaction of the same block keeps its reason. Elsewhere each is replayed
+//! with `eth_call` on the state its block started from. Batched, for reverted
+//! transactions only (a few per run when the workloads behave), capped per round so a
+//! revert storm cannot stall the tracker.
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    sync::atomic::{AtomicBool, Ordering},
+};
 
 use alloy::primitives::{Address, B256, Bytes, U64, U256};
 use serde::Deserialize;
 
-use super::client::Client;
+use super::client::{Client, ErrorObject};
 
 /// Most reverted transactions replayed per tracker round; the rest keep no revert data.
 const MAX_REPLAYS: usize = 64;
+
+/// JSON-RPC "method not found".
+const METHOD_NOT_FOUND: i64 = -32601;
 
 #[derive(Debug, Deserialize)]
 struct RpcTx {
@@ -23,9 +32,49 @@ struct RpcTx {
     gas: U64,
 }
 
-/// Revert data of `reverted` (hash, block number), for those the replay reproduces.
-pub async fn revert_data(client: &Client, reverted: &[(B256, u64)]) -> HashMap<B256, Bytes> {
+/// The top call of a `callTracer` trace: its output is the revert data when it failed.
+#[derive(Debug, Deserialize)]
+struct TopCall {
+    #[serde(default)]
+    output: Option<Bytes>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+/// Revert data of `reverted` (hash, block number): traced in place unless `no_trace`
+/// says the node cannot (set here when it answers that it does not know the method),
+/// replayed on the parent block otherwise.
+pub async fn revert_data(client: &Client, reverted: &[(B256, u64)], no_trace: &AtomicBool) -> HashMap<B256, Bytes> {
     let reverted = &reverted[..reverted.len().min(MAX_REPLAYS)];
+    if reverted.is_empty() {
+        return HashMap::new();
+    }
+    if !no_trace.load(Ordering::Relaxed) {
+        match traced(client, reverted).await {
+            Some(out) => return out,
+            None => no_trace.store(true, Ordering::Relaxed),
+        }
+    }
+    replayed(client, reverted).await
+}
+
+/// Revert data from the node's call tracer; `None` when the node does not trace.
+async fn traced(client: &Client, reverted: &[(B256, u64)]) -> Option<HashMap<B256, Bytes>> {
+    let config = serde_json::json!({"tracer": "callTracer", "tracerConfig": {"onlyTopCall": true}});
+    let params = reverted.iter().map(|(h, _)| serde_json::json!([h, config]));
+    let Ok(traces) = client.batch::<TopCall>("debug_traceTransaction", params).await else {
+        return Some(HashMap::new());
+    };
+    let unsupported = |e: &ErrorObject| e.code == METHOD_NOT_FOUND || e.message.contains("not supported");
+    if traces.iter().any(|t| t.as_ref().is_err_and(unsupported)) {
+        return None;
+    }
+    let failed = |t: TopCall| t.error.is_some().then_some(t.output).flatten();
+    Some(reverted.iter().zip(traces).filter_map(|((h, _), t)| Some((*h, failed(t.ok()?)?))).collect())
+}
+
+/// Revert data from replaying each transaction with `eth_call` on its parent block.
+async fn replayed(client: &Client, reverted: &[(B256, u64)]) -> HashMap<B256, Bytes> {
     let mut out = HashMap::new();
     let params = reverted.iter().map(|(h, _)| serde_json::json!([h]));
     let Ok(txs) = client.batch::<Option<RpcTx>>("eth_getTransactionByHash", params).await else { return out };

@@ -92,7 +92,7 @@ async fn step(shared: &Arc<Shared>, next: &mut u64) -> Result<(), RpcError> {
             .flat_map(|b| b.transactions.iter().map(move |h| (*h, b.number.to::<u64>())))
             .filter(|(h, _)| receipts.get(h).is_some_and(|r| r.status.is_some_and(|s| s.to::<u64>() != 1)))
             .collect();
-        let revert_data = revert::revert_data(&shared.tracker, &reverted).await;
+        let revert_data = revert::revert_data(&shared.tracker, &reverted, &shared.no_trace).await;
         for b in &blocks {
             emit_block(shared, b, &receipts, &revert_data, observed_ns);
         }

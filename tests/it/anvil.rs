@@ -60,6 +60,13 @@ impl Anvil {
         format!("{{kind: rpc, http: \"{}\"{}{extra}}}", self.url(), if extra.is_empty() { "" } else { ", " })
     }
 
+    /// Freezes the node (SIGSTOP): it holds its connections and answers nothing, as a
+    /// hung node does. Dropping it still kills it.
+    pub fn pause(&self) {
+        let status = Command::new("kill").args(["-STOP", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success(), "kill -STOP anvil");
+    }
+
     /// Kills the node (a fault, mid-run).
     pub fn kill(&mut self) {
         let _ = self.child.kill();

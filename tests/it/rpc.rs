@@ -184,15 +184,15 @@ fn accepted_transactions_that_are_never_mined_are_counted_dropped() {
     assert_eq!(a.rejected, r.failures.rejected.get("nonce_gap").map_or(0, |k| k.count), "{:?}", r.failures);
 }
 
-#[test]
-fn a_node_killed_mid_run_gives_a_partial_report_and_exit_code_3() {
-    let mut node = Anvil::start(&["--block-time", "1"]);
+/// Runs 4 s of transfers at anvil, hits it with `fault` once a load transaction is mined
+/// (however long funding took), and returns the partial report of a run that exited 3.
+fn run_with_a_fault_mid_run(node: &mut Anvil, fault: impl FnOnce(&mut Anvil)) -> Report {
     let dir = tempfile::tempdir().unwrap();
     let (path, out) = (dir.path().join("s.yaml"), dir.path().join("r.json"));
     std::fs::write(
         &path,
         format!(
-            "name: killed\nseed: 8\naccounts: {{count: 20}}\nworkloads: [{{kind: transfer}}]\nload: {{open: {{rate: 200}}}}\n\
+            "name: fault\nseed: 8\naccounts: {{count: 20}}\nworkloads: [{{kind: transfer}}]\nload: {{open: {{rate: 200}}}}\n\
              measure: {{warmup: 0s, duration: 4s, drain_timeout: 2s}}\ntarget: {}\n",
             node.target("drop_timeout: 1s")
         ),
@@ -201,8 +201,6 @@ fn a_node_killed_mid_run_gives_a_partial_report_and_exit_code_3() {
     let args = ["gasbench", "run", path.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()];
     let cli = Cli::try_parse_from(args).unwrap();
     let run = std::thread::spawn(move || gasbench::cli::run(cli));
-    // Killed once the load has reached the chain (a sender's transaction is mined), however
-    // long funding took: the test then waits no longer than it must.
     let sender = Keyring::derive(8, 20).addresses()[0];
     let client = rpc::Client::new(&node.url(), 1, rpc::SEND_TIMEOUT);
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -216,16 +214,41 @@ fn a_node_killed_mid_run_gives_a_partial_report_and_exit_code_3() {
         }
     });
     assert!(mined, "no load transaction was mined within 30 s");
-    node.kill();
+    fault(node);
     assert_eq!(run.join().unwrap(), ExitCode::from(EXIT_TARGET_FAULT));
     let r: Report = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert!(r.run.partial);
+    assert!(r.accounting.balanced, "{:?}", r.accounting);
+    assert!(r.accounting.rejected > 0 && r.accounting.included > 0, "{:?}", r.accounting);
+    r
+}
+
+#[test]
+fn a_node_killed_mid_run_gives_a_partial_report_and_exit_code_3() {
+    let mut node = Anvil::start(&["--block-time", "1"]);
+    let r = run_with_a_fault_mid_run(&mut node, Anvil::kill);
     let fault = r.run.fault.clone().unwrap();
     assert!(fault.contains("node unreachable") && fault.contains("cannot reach the node"), "{fault}");
     assert!(r.target.errors.get("send_unreachable").is_some_and(|&n| n > 0), "{:?}", r.target.errors);
-    assert!(r.accounting.balanced, "{:?}", r.accounting);
-    assert!(r.accounting.rejected > 0 && r.accounting.included > 0, "{:?}", r.accounting);
     assert!(r.run.elapsed_seconds < 4.0 + 2.0 + 1.5, "ends on schedule: {}", r.run.elapsed_seconds);
+}
+
+#[test]
+fn a_node_that_hangs_mid_run_is_a_fault_too() {
+    // Frozen, anvil keeps its connections open and answers nothing: sends time out (5 s)
+    // and no other request is answered meanwhile, which an overloaded node would do.
+    let mut node = Anvil::start(&["--block-time", "1"]);
+    let r = run_with_a_fault_mid_run(&mut node, |n| n.pause());
+    let fault = r.run.fault.clone().unwrap();
+    assert!(fault.contains("node unresponsive") && fault.contains("nothing answered for"), "{fault}");
+    assert!(r.target.errors.get("send_timeout").is_some_and(|&n| n > 0), "{:?}", r.target.errors);
+    // Later sends are refused at once instead of queueing behind requests that cannot
+    // return, and the checks after the run do not wait on the node.
+    let refused = &r.failures.rejected["transport"];
+    assert!(refused.example.contains("the node has answered nothing since"), "{refused:?}");
+    assert!(r.effects.details.iter().any(|d| d.contains("answered nothing")), "{:?}", r.effects);
+    // The end may slip by one send timeout: the requests out when the node froze.
+    assert!(r.run.elapsed_seconds < 4.0 + 2.0 + 5.0 + 1.5, "ends on schedule: {}", r.run.elapsed_seconds);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! How talking to the node goes during a run: errors by kind, the first fault (the node
-//! out of reach), and the backoff that keeps a dead node from being hammered while the
-//! run goes on to its planned end.
+//! out of reach, or hung: a request timed out and nothing was answered since it was
+//! sent), and the backoff that keeps a dead node from being hammered while the run goes
+//! on to its planned end.
 
 use std::{collections::BTreeMap, sync::Mutex};
 
@@ -17,6 +18,18 @@ struct Inner {
     down_until_ns: u64,
     backoff_ns: u64,
     last_unreachable_ns: Option<u64>,
+    /// When the node last answered anything.
+    last_answer_ns: u64,
+    /// Hung: nothing answered since a request that timed out was sent.
+    hung: bool,
+}
+
+impl Inner {
+    /// Starts (or doubles) the backoff.
+    fn back_off(&mut self, now_ns: u64) {
+        self.backoff_ns = (self.backoff_ns * 2).clamp(BACKOFF_MIN_NS, BACKOFF_MAX_NS);
+        self.down_until_ns = now_ns + self.backoff_ns;
+    }
 }
 
 /// Shared by the send path and the tracker.
@@ -47,18 +60,46 @@ impl Health {
             if h.fault.is_none() {
                 h.fault = Some(format!("node unreachable from {:.1}s into the run: {err}", now_ns as f64 / 1e9));
             }
-            h.backoff_ns = (h.backoff_ns * 2).clamp(BACKOFF_MIN_NS, BACKOFF_MAX_NS);
-            h.down_until_ns = now_ns + h.backoff_ns;
+            h.back_off(now_ns);
         }
     }
 
-    /// The node answered: the backoff starts over.
-    pub fn ok(&self) {
+    /// A request sent at `sent_ns` timed out at `now_ns`. An overloaded node still answers
+    /// other requests meanwhile; one that answered nothing since is hung: a fault, and
+    /// the same backoff as an unreachable node (sends are refused at once, not queued
+    /// behind requests that cannot return).
+    pub fn timed_out(&self, sent_ns: u64, now_ns: u64) {
         let mut h = lock(&self.inner);
+        if h.last_answer_ns >= sent_ns {
+            return;
+        }
+        h.hung = true;
+        if h.fault.is_none() {
+            h.fault = Some(format!(
+                "node unresponsive from {:.1}s into the run: nothing answered for {:.1}s (a request timed out)",
+                h.last_answer_ns as f64 / 1e9,
+                (now_ns - h.last_answer_ns) as f64 / 1e9
+            ));
+        }
+        h.back_off(now_ns);
+    }
+
+    /// The node answered at `now_ns`: the backoff starts over.
+    pub fn ok(&self, now_ns: u64) {
+        let mut h = lock(&self.inner);
+        h.last_answer_ns = h.last_answer_ns.max(now_ns);
+        h.hung = false;
         if h.backoff_ns != 0 {
             h.backoff_ns = 0;
             h.down_until_ns = 0;
         }
+    }
+
+    /// Why asking the node now is pointless (it is hung), if it is.
+    pub fn hung(&self) -> Option<String> {
+        let h = lock(&self.inner);
+        h.hung
+            .then(|| format!("the node has answered nothing since {:.1}s into the run", h.last_answer_ns as f64 / 1e9))
     }
 
     /// Until when nothing should be sent (0: go ahead).
@@ -94,11 +135,27 @@ mod tests {
         assert_eq!(h.down_until_ns(), 1_050_000_000);
         h.error("send", &down, 1_000_000_000);
         assert_eq!(h.down_until_ns(), 1_100_000_000);
-        h.ok();
+        h.ok(1_200_000_000);
         assert_eq!(h.down_until_ns(), 0);
         assert!(h.unreachable_since(1_000_000_000) && !h.unreachable_since(1_000_000_001));
         let s = h.snapshot();
         assert_eq!(s.errors["send_unreachable"], 2);
         assert!(s.fault.unwrap().contains("1.0s into the run"));
+    }
+
+    #[test]
+    fn a_timeout_with_no_answer_since_its_request_is_a_hung_node() {
+        let h = Health::default();
+        h.ok(2_000_000_000);
+        // Overloaded: another request was answered after this one was sent.
+        h.timed_out(1_500_000_000, 6_500_000_000);
+        assert!(h.hung().is_none() && h.snapshot().fault.is_none() && h.down_until_ns() == 0);
+        // Hung: nothing answered since it was sent.
+        h.timed_out(2_100_000_000, 7_100_000_000);
+        assert_eq!(h.hung().unwrap(), "the node has answered nothing since 2.0s into the run");
+        assert!(h.snapshot().fault.unwrap().starts_with("node unresponsive from 2.0s into the run"));
+        assert_eq!(h.down_until_ns(), 7_150_000_000);
+        h.ok(8_000_000_000);
+        assert!(h.hung().is_none() && h.down_until_ns() == 0);
     }
 }

@@ -98,8 +98,14 @@ impl Shared {
         self.facts.get().map_or(0, |f| f.chain_id)
     }
 
+    /// Refuses to ask a hung node (each read would wait for the tracker's long timeout).
+    fn answering(&self) -> Result<(), TargetError> {
+        self.health.hung().map_or(Ok(()), |why| Err(TargetError::Failed(why)))
+    }
+
     /// Reads `method(address, "latest")` for each address, in batches.
     async fn read_each(&self, method: &str, addresses: &[Address]) -> Result<Vec<U256>, TargetError> {
+        self.answering()?;
         let mut out = Vec::with_capacity(addresses.len());
         for chunk in addresses.chunks(READ_BATCH) {
             let params = chunk.iter().map(|a| serde_json::json!([a, "latest"]));
@@ -313,6 +319,9 @@ impl Target for Rpc {
     }
 
     async fn call_many(&self, calls: &[(Address, Bytes)]) -> Vec<Result<Bytes, TargetError>> {
+        if let Some(why) = self.shared.health.hung() {
+            return calls.iter().map(|_| Err(TargetError::Failed(why.clone()))).collect();
+        }
         let mut out = Vec::with_capacity(calls.len());
         for chunk in calls.chunks(READ_BATCH) {
             let params = chunk.iter().map(|(to, input)| serde_json::json!([{"to": to, "data": input}, "latest"]));

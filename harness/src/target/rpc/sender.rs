@@ -13,7 +13,7 @@ use std::{
 use alloy::primitives::{Address, U64};
 use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 
-use super::{Shared, inflight::Entry, reject::classify};
+use super::{Shared, client::RpcError, inflight::Entry, reject::classify};
 use crate::{
     lock,
     plan::PlannedTx,
@@ -86,11 +86,12 @@ async fn send_now(shared: &Arc<Shared>, txs: &[Arc<PlannedTx>], permit: OwnedSem
     let down = |m: String| Rejection { kind: RejectKind::Transport, message: m };
     let results: Results = if shared.health.down_until_ns() > now {
         drop(permit);
-        vec![Err(down("not sent: the node is unreachable (backing off before reconnecting)".into())); txs.len()]
+        let why = shared.health.hung().unwrap_or_else(|| "the node is unreachable".into());
+        vec![Err(down(format!("not sent: {why} (backing off before trying again)"))); txs.len()]
     } else {
         match shared.client.send_raw(txs, permit).await {
             Ok(answers) => {
-                shared.health.ok();
+                shared.health.ok(shared.now_ns());
                 answers
                     .into_iter()
                     .map(|a| match a {
@@ -107,6 +108,9 @@ async fn send_now(shared: &Arc<Shared>, txs: &[Arc<PlannedTx>], permit: OwnedSem
             // inclusion or the drop timeout settles each one exactly.
             Err(e) if e.maybe_delivered() => {
                 shared.health.error("send", &e, shared.now_ns());
+                if matches!(e, RpcError::Timeout { .. }) {
+                    shared.health.timed_out(now, shared.now_ns());
+                }
                 vec![Ok(()); txs.len()]
             }
             Err(e) => {

@@ -59,7 +59,7 @@ pub async fn run(shared: Arc<Shared>, mut next: u64, cancel: CancellationToken) 
         let round = async {
             match step(&shared, &mut next).await {
                 Ok(()) => {
-                    shared.health.ok();
+                    shared.health.ok(shared.now_ns());
                     // Only when caught up with the head: a lagging tracker is no evidence.
                     drop_expired(&shared).await;
                 }

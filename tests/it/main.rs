@@ -11,6 +11,7 @@ mod rpc;
 mod scenario_errors;
 mod scenarios_dir;
 mod stall;
+mod tls;
 mod workloads;
 
 use std::path::{Path, PathBuf};

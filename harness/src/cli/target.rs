@@ -18,9 +18,9 @@ pub enum TargetCommand {
     /// Ask a JSON-RPC node for its client version, chain id, head, gas limit, base fee,
     /// and whether batches and eth_subscribe work.
     Probe {
-        /// The node's HTTP endpoint, e.g. http://127.0.0.1:8545.
+        /// The node's HTTP endpoint, e.g. http://127.0.0.1:8545 (https:// too).
         url: String,
-        /// Also try `eth_subscribe newHeads` over this WebSocket endpoint (ws://...).
+        /// Also try `eth_subscribe newHeads` over this WebSocket endpoint (ws:// or wss://).
         #[arg(long, value_name = "WS_URL")]
         ws: Option<String>,
         /// Print JSON instead of text.
@@ -31,8 +31,8 @@ pub enum TargetCommand {
 
 pub fn run(args: &TargetArgs) -> ExitCode {
     let TargetCommand::Probe { url, ws, json } = &args.command;
-    if !url.starts_with("http://") {
-        eprintln!("error: `{url}` is not an http:// URL (e.g. http://127.0.0.1:8545)");
+    if !url.starts_with("http://") && !url.starts_with("https://") {
+        eprintln!("error: `{url}` is not an http:// or https:// URL (e.g. http://127.0.0.1:8545)");
         return ExitCode::from(EXIT_BAD_INPUT);
     }
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
@@ -60,7 +60,7 @@ pub fn run(args: &TargetArgs) -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: {e}");
-            eprintln!("  hint: is the node running and listening on that address?");
+            eprintln!("  hint: {}", e.hint());
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }

@@ -241,21 +241,26 @@ fn validate_target(s: &Scenario, out: &mut Vec<Problem>) {
     }
 }
 
+/// Whether `url` is `{scheme}://` followed by something, for one of `schemes`.
+fn has_scheme(url: &str, schemes: &[&str]) -> bool {
+    schemes.iter().any(|s| url.strip_prefix(s).and_then(|r| r.strip_prefix("://")).is_some_and(|r| !r.is_empty()))
+}
+
 fn validate_rpc(r: &super::RpcSpec, out: &mut Vec<Problem>) {
-    if !r.http.starts_with("http://") || r.http.len() <= "http://".len() {
+    if !has_scheme(&r.http, &["http", "https"]) {
         out.push(problem(
             "target.http",
-            format!("`{}` is not an http:// URL", r.http),
-            "write e.g. `http: http://127.0.0.1:8545` (https is not built in)",
+            format!("`{}` is not an http:// or https:// URL", r.http),
+            "write e.g. `http: http://127.0.0.1:8545`",
         ));
     }
     if let Some(ws) = &r.ws
-        && (!ws.starts_with("ws://") || ws.len() <= "ws://".len())
+        && !has_scheme(ws, &["ws", "wss"])
     {
         out.push(problem(
             "target.ws",
-            format!("`{ws}` is not a ws:// URL"),
-            "write e.g. `ws: ws://127.0.0.1:8545` (wss is not built in), or leave it out to poll",
+            format!("`{ws}` is not a ws:// or wss:// URL"),
+            "write e.g. `ws: ws://127.0.0.1:8545`, or leave it out to poll",
         ));
     }
     if r.chain_id.is_some_and(|c| c != super::ANVIL_CHAIN_ID) && r.funder.is_none() {

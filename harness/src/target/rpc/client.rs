@@ -67,6 +67,17 @@ impl RpcError {
     pub fn maybe_delivered(&self) -> bool {
         matches!(self, Self::Transport { maybe_delivered: true, .. } | Self::Timeout { .. })
     }
+
+    /// What to check when the node could not be reached.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Self::Transport { message, .. } if message.contains("certificate") => {
+                "the node's TLS certificate is not trusted here: set SSL_CERT_FILE to the PEM file of the CA that \
+                 signed it"
+            }
+            _ => "is the node running and listening on that address?",
+        }
+    }
 }
 
 /// A JSON-RPC error object, for one call of a batch.

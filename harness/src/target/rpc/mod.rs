@@ -178,7 +178,7 @@ impl Rpc {
 
 fn unreachable(url: &str, e: &RpcError) -> TargetError {
     if e.is_transport() || matches!(e, RpcError::Timeout { .. }) {
-        TargetError::Unreachable(format!("{e}; is the node running? check target.http ({url})"))
+        TargetError::Unreachable(format!("{e}; {} (target.http: {url})", e.hint()))
     } else {
         TargetError::Unreachable(format!("the node at {url} does not answer JSON-RPC as expected: {e}"))
     }

@@ -20,7 +20,7 @@ mod writeback;
 use core::time::Duration;
 use std::sync::{Arc, Mutex};
 
-use alloy::primitives::{Address, B256};
+use alloy::primitives::{Address, B256, U256};
 use revm::{
     bytecode::Bytecode,
     context::{BlockEnv, CfgEnv, TxEnv},
@@ -28,7 +28,7 @@ use revm::{
 };
 
 use self::{
-    handler::Executed,
+    handler::TxResult,
     mvmemory::MvMemory,
     padded::{Slots, slots},
     prestate::PreState,
@@ -84,25 +84,38 @@ impl Parallel {
         self.counters.get()
     }
 
-    /// Runs the block in parallel; `None` when it must run sequentially instead.
+    /// Runs the block in parallel and commits it; `None` when it must run sequentially
+    /// instead (nothing committed).
     fn run(
         &self,
-        state: &ChainState,
+        state: &mut ChainState,
         block: &BlockCtx,
         txs: &[TxEnv],
         c: &mut ExecCounters,
-    ) -> Option<Vec<Executed<ViewError>>> {
+    ) -> Option<Vec<TxOutcome>> {
         let coinbase = block.coinbase;
         if txs.len() < self.config.min_txs || txs.iter().any(|t| t.caller == coinbase || t.kind.to() == Some(&coinbase))
         {
             return None;
         }
+        let done = self.speculate(state, block, txs, c)?;
+        let results = done
+            .results
+            .into_vec()
+            .into_iter()
+            .map(|r| r.0.into_inner().unwrap_or_else(|e| e.into_inner()).expect("every transaction executed"));
+        let codes = done.codes.into_inner().unwrap_or_else(|e| e.into_inner());
+        Some(writeback::apply(state, block, txs, results, done.mv.into_write_sets(), &codes))
+    }
+
+    /// Block-STM over the block on the worker threads; `None` when a worker gave up.
+    fn speculate(&self, state: &ChainState, block: &BlockCtx, txs: &[TxEnv], c: &mut ExecCounters) -> Option<Done> {
         let shared = Shared {
             pre: PreState::new(state, self.config.read_latency),
             mv: MvMemory::new(txs.len()),
             sched: Scheduler::new(txs.len()),
             codes: Mutex::default(),
-            coinbase,
+            coinbase: block.coinbase,
             stress: self.config.stress,
             txs,
             results: slots(txs.len()),
@@ -131,10 +144,18 @@ impl Parallel {
             return None;
         }
         debug_assert!(!shared.mv.has_estimates(), "an estimate is left after the block");
-        let results =
-            shared.results.into_vec().into_iter().map(|r| r.0.into_inner().unwrap_or_else(|e| e.into_inner()));
-        Some(results.map(|r| r.expect("every transaction executed")).collect())
+        Some(Done { mv: shared.mv, results: shared.results, codes: shared.codes })
     }
+}
+
+/// Each transaction's latest result, and the fee it owes the block producer.
+type Results = Slots<Option<(TxResult<ViewError>, U256)>>;
+
+/// What a block's speculation leaves to commit.
+struct Done {
+    mv: MvMemory,
+    results: Results,
+    codes: Mutex<HashMap<B256, Bytecode>>,
 }
 
 /// What the workers share for one block.
@@ -148,8 +169,8 @@ struct Shared<'a> {
     coinbase: Address,
     stress: bool,
     txs: &'a [TxEnv],
-    /// Each transaction's latest execution.
-    results: Slots<Option<Executed<ViewError>>>,
+    /// Each transaction's latest result, and the fee it owes the block producer.
+    results: Results,
     /// Set when the block must run sequentially; stops the workers.
     unsupported: Mutex<Option<&'static str>>,
     block_env: BlockEnv,
@@ -172,10 +193,10 @@ impl Executor for Parallel {
         let mut c = ExecCounters { blocks: 1, txs: txs.len() as u64, ..Default::default() };
         let mode = if self.config.adaptive { self.policy.next() } else { Mode::Parallel };
         let start = std::time::Instant::now();
-        let results = if mode == Mode::Parallel { self.run(state, block, &txs, &mut c) } else { None };
-        let ran_parallel = results.is_some();
-        let outcomes = match results {
-            Some(results) => writeback::apply(state, block, &txs, results),
+        let outcomes = if mode == Mode::Parallel { self.run(state, block, &txs, &mut c) } else { None };
+        let ran_parallel = outcomes.is_some();
+        let outcomes = match outcomes {
+            Some(outcomes) => outcomes,
             None => {
                 c.fallbacks += 1;
                 c.executions += txs.len() as u64;

@@ -33,8 +33,11 @@ pub fn run(shared: &Shared<'_>, c: &mut ExecCounters) {
             Some(Task::Validate(v)) => validate(shared, v, c),
             None => {
                 let next = shared.sched.next_task();
-                if next.is_none() {
-                    // Without yielding, oversubscribed threads starve the ones with work.
+                if next.is_none() && shared.sched.all_handed_out() {
+                    // Only other threads' tasks are left: let them run (oversubscribed
+                    // threads would starve them). A miss while tasks remain (the one
+                    // claimed was being executed elsewhere) is retried at once: a
+                    // yield costs several microseconds.
                     std::thread::yield_now();
                 }
                 next

@@ -18,7 +18,7 @@ mod worker;
 mod writeback;
 
 use core::time::Duration;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use alloy::primitives::{Address, B256, U256};
 use revm::{
@@ -28,12 +28,7 @@ use revm::{
 };
 
 use self::{
-    handler::TxResult,
-    mvmemory::MvMemory,
-    padded::{Slots, slots},
-    prestate::PreState,
-    scheduler::Scheduler,
-    view::ViewError,
+    handler::TxResult, mvmemory::MvMemory, padded::Slots, prestate::PreState, scheduler::Scheduler, view::ViewError,
 };
 use super::{BlockCtx, ChainState, ExecCounters, Executor, Sequential, SharedCounters, TxOutcome, block_env, cfg_env};
 use crate::lock;
@@ -67,11 +62,20 @@ pub struct Parallel {
     config: ParallelConfig,
     counters: Arc<SharedCounters>,
     policy: policy::Policy,
+    /// Kept from block to block with their allocations (reset before each block).
+    mv: MvMemory,
+    results: Results,
 }
 
 impl Parallel {
     pub fn new(config: ParallelConfig) -> Self {
-        Self { config, counters: Arc::default(), policy: Default::default() }
+        Self {
+            config,
+            counters: Arc::default(),
+            policy: Default::default(),
+            mv: MvMemory::default(),
+            results: Results::new(),
+        }
     }
 
     /// Adds this executor's counters to `counters` (shared with whoever reports them).
@@ -87,7 +91,7 @@ impl Parallel {
     /// Runs the block in parallel and commits it; `None` when it must run sequentially
     /// instead (nothing committed).
     fn run(
-        &self,
+        &mut self,
         state: &mut ChainState,
         block: &BlockCtx,
         txs: &[TxEnv],
@@ -98,27 +102,33 @@ impl Parallel {
         {
             return None;
         }
-        let done = self.speculate(state, block, txs, c)?;
-        let results = done
-            .results
-            .into_vec()
-            .into_iter()
-            .map(|r| r.0.into_inner().unwrap_or_else(|e| e.into_inner()).expect("every transaction executed"));
-        let codes = done.codes.into_inner().unwrap_or_else(|e| e.into_inner());
-        Some(writeback::apply(state, block, txs, results, done.mv.into_write_sets(), &codes))
+        self.mv.reset(txs.len());
+        padded::reset(&mut self.results, txs.len(), |r| *r = None);
+        let codes = self.speculate(state, block, txs, c)?;
+        let results = self.results[..txs.len()]
+            .iter_mut()
+            .map(|r| r.0.get_mut().unwrap_or_else(PoisonError::into_inner).take().expect("every transaction executed"));
+        Some(writeback::apply(state, block, txs, results, self.mv.write_sets(txs.len()), &codes))
     }
 
-    /// Block-STM over the block on the worker threads; `None` when a worker gave up.
-    fn speculate(&self, state: &ChainState, block: &BlockCtx, txs: &[TxEnv], c: &mut ExecCounters) -> Option<Done> {
+    /// Block-STM over the block on the worker threads; returns the code the block
+    /// deployed, by hash, or `None` when a worker gave up.
+    fn speculate(
+        &self,
+        state: &ChainState,
+        block: &BlockCtx,
+        txs: &[TxEnv],
+        c: &mut ExecCounters,
+    ) -> Option<HashMap<B256, Bytecode>> {
         let shared = Shared {
             pre: PreState::new(state, self.config.read_latency),
-            mv: MvMemory::new(txs.len()),
+            mv: &self.mv,
             sched: Scheduler::new(txs.len()),
             codes: Mutex::default(),
             coinbase: block.coinbase,
             stress: self.config.stress,
             txs,
-            results: slots(txs.len()),
+            results: &self.results,
             unsupported: Mutex::default(),
             block_env: block_env(block),
             cfg_env: cfg_env(block.chain_id),
@@ -144,33 +154,25 @@ impl Parallel {
             return None;
         }
         debug_assert!(!shared.mv.has_estimates(), "an estimate is left after the block");
-        Some(Done { mv: shared.mv, results: shared.results, codes: shared.codes })
+        Some(shared.codes.into_inner().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
 /// Each transaction's latest result, and the fee it owes the block producer.
 type Results = Slots<Option<(TxResult<ViewError>, U256)>>;
 
-/// What a block's speculation leaves to commit.
-struct Done {
-    mv: MvMemory,
-    results: Results,
-    codes: Mutex<HashMap<B256, Bytecode>>,
-}
-
 /// What the workers share for one block.
 #[derive(Debug)]
 struct Shared<'a> {
     pre: PreState<'a>,
-    mv: MvMemory,
+    mv: &'a MvMemory,
     sched: Scheduler,
     /// Code deployed in the block, by hash.
     codes: Mutex<HashMap<B256, Bytecode>>,
     coinbase: Address,
     stress: bool,
     txs: &'a [TxEnv],
-    /// Each transaction's latest result, and the fee it owes the block producer.
-    results: Results,
+    results: &'a Results,
     /// Set when the block must run sequentially; stops the workers.
     unsupported: Mutex<Option<&'static str>>,
     block_env: BlockEnv,

@@ -1,8 +1,9 @@
 //! Multi-version memory: for each location, the values written by each transaction of
 //! the block (or an estimate of a write by an aborted one), and each transaction's last
-//! read and write sets. A read sees the highest writer below the reader. Nothing here
-//! allocates per execution once a transaction's sets have their capacity: a location
-//! with one writer keeps it inline, and the sets are copied into kept vectors.
+//! read and write sets. A read sees the highest writer below the reader. The memory is
+//! kept from block to block, so nothing here allocates in the steady state: a location
+//! with one writer keeps it inline, and read and write sets are swapped with the
+//! worker's buffers, whose capacity comes back to it.
 
 use std::sync::Mutex;
 
@@ -10,7 +11,7 @@ use alloy::primitives::U256;
 use smallvec::SmallVec;
 
 use super::{
-    padded::{Padded, Slots, slots},
+    padded::{Padded, Slots, reset},
     view::BasicKey,
 };
 use crate::{
@@ -96,15 +97,26 @@ pub struct MvMemory {
     last_reads: Slots<ReadSet>,
 }
 
-impl MvMemory {
-    pub fn new(txs: usize) -> Self {
+impl Default for MvMemory {
+    fn default() -> Self {
         Self {
-            shards: (0..SHARDS)
-                .map(|_| Padded(Mutex::new(LocMap::with_capacity_and_hasher(txs * 4 / SHARDS + 8, Default::default()))))
-                .collect(),
-            last_writes: slots(txs),
-            last_reads: slots(txs),
+            shards: (0..SHARDS).map(|_| Padded::default()).collect(),
+            last_writes: Slots::new(),
+            last_reads: Slots::new(),
         }
+    }
+}
+
+impl MvMemory {
+    /// Empties the memory for a block of `txs` transactions.
+    pub fn reset(&mut self, txs: usize) {
+        for shard in &mut self.shards {
+            let map = shard.0.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
+            map.clear();
+            map.reserve(txs * 4 / SHARDS + 8);
+        }
+        reset(&mut self.last_writes, txs, Vec::clear);
+        reset(&mut self.last_reads, txs, Vec::clear);
     }
 
     fn shard(&self, loc: &Loc) -> &Mutex<LocMap<Versions>> {
@@ -133,9 +145,11 @@ impl MvMemory {
     }
 
     /// Records an execution's reads and writes; true when it wrote a location its
-    /// previous incarnation did not (earlier validations may have missed it).
-    pub fn record(&self, txn: u32, inc: u32, reads: &ReadSet, writes: &WriteSet) -> bool {
-        for (loc, value) in writes {
+    /// previous incarnation did not (earlier validations may have missed it). The sets
+    /// are swapped in: `reads` and `writes` come back holding the previous ones, to be
+    /// emptied and refilled without allocating.
+    pub fn record(&self, txn: u32, inc: u32, reads: &mut ReadSet, writes: &mut WriteSet) -> bool {
+        for (loc, value) in writes.iter() {
             lock(self.shard(loc)).entry(*loc).or_default().insert(txn, Entry::Data(inc, *value));
         }
         let written = |l: &Loc| writes.iter().any(|(w, _)| w == l);
@@ -146,9 +160,9 @@ impl MvMemory {
             }
         }
         let wrote_new = writes.iter().any(|(l, _)| !prev.iter().any(|(p, _)| p == l));
-        prev.clone_from(writes);
+        core::mem::swap(&mut *prev, writes);
         drop(prev);
-        lock(&self.last_reads[txn as usize]).clone_from(reads);
+        core::mem::swap(&mut *lock(&self.last_reads[txn as usize]), reads);
         wrote_new
     }
 
@@ -166,9 +180,10 @@ impl MvMemory {
         }
     }
 
-    /// Each transaction's writes by its last execution, in block order.
-    pub fn into_write_sets(self) -> impl Iterator<Item = WriteSet> {
-        self.last_writes.into_vec().into_iter().map(|w| w.0.into_inner().unwrap_or_else(|e| e.into_inner()))
+    /// The writes of the last execution of each of the block's `txs` transactions, in
+    /// block order.
+    pub fn write_sets(&mut self, txs: usize) -> impl Iterator<Item = &WriteSet> {
+        self.last_writes[..txs].iter_mut().map(|w| &*w.0.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
     /// Whether any estimate is left (there must be none once the block is done).

@@ -81,7 +81,7 @@ fn execute(
                 // the write sets.
                 drop(state);
                 *lock(&shared.results[txn as usize]) = Some((result, fee));
-                let wrote_new = shared.mv.record(txn, inc, &view.reads, writes);
+                let wrote_new = shared.mv.record(txn, inc, &mut view.reads, writes);
                 return shared.sched.finish_execution((txn, inc), wrote_new);
             }
         }

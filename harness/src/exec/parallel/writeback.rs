@@ -22,12 +22,12 @@ use crate::exec::{BlockCtx, ChainState, Loc, TxOutcome, effective_gas_price, rec
 
 /// Commits the transactions of `txs`, given each one's result and fee, its write set,
 /// and the code deployed in the block by hash; returns the outcomes.
-pub fn apply(
+pub fn apply<'w>(
     state: &mut ChainState,
     block: &BlockCtx,
     txs: &[TxEnv],
     results: impl Iterator<Item = (TxResult<ViewError>, U256)>,
-    writes: impl Iterator<Item = WriteSet>,
+    writes: impl Iterator<Item = &'w WriteSet>,
     codes: &HashMap<B256, Bytecode>,
 ) -> Vec<TxOutcome> {
     let mut fees = U256::ZERO;
@@ -36,7 +36,7 @@ pub fn apply(
         .zip(txs)
         .map(|(((result, fee), writes), tx)| match result {
             Ok(result) => {
-                commit(state, &writes, codes);
+                commit(state, writes, codes);
                 fees += fee;
                 TxOutcome::Included(receipt(result, effective_gas_price(tx, block.base_fee_wei)))
             }

@@ -53,9 +53,12 @@ impl<DB: Database> Handler for DeferredFee<DB> {
     }
 }
 
-/// What one execution produced: the result (or why the transaction is invalid), the
-/// state it touched, and the fee the block producer is owed.
-pub type Executed<E> = (Result<ExecutionResult, EVMError<E, InvalidTransaction>>, EvmState, U256);
+/// The result of one execution, or why the transaction is invalid.
+pub type TxResult<E> = Result<ExecutionResult, EVMError<E, InvalidTransaction>>;
+
+/// What one execution produced: its result, the state it touched, and the fee the
+/// block producer is owed.
+pub type Executed<E> = (TxResult<E>, EvmState, U256);
 
 /// Executes `tx` on `evm` without paying the block producer.
 pub fn transact<DB: Database>(evm: &mut WorkerEvm<DB>, tx: TxEnv) -> Executed<DB::Error> {

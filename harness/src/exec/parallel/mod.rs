@@ -18,9 +18,9 @@ mod worker;
 mod writeback;
 
 use core::time::Duration;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use alloy::primitives::{Address, B256};
+use alloy::primitives::{Address, B256, U256};
 use revm::{
     bytecode::Bytecode,
     context::{BlockEnv, CfgEnv, TxEnv},
@@ -28,12 +28,7 @@ use revm::{
 };
 
 use self::{
-    handler::Executed,
-    mvmemory::MvMemory,
-    padded::{Slots, slots},
-    prestate::PreState,
-    scheduler::Scheduler,
-    view::ViewError,
+    handler::TxResult, mvmemory::MvMemory, padded::Slots, prestate::PreState, scheduler::Scheduler, view::ViewError,
 };
 use super::{BlockCtx, ChainState, ExecCounters, Executor, Sequential, SharedCounters, TxOutcome, block_env, cfg_env};
 use crate::lock;
@@ -67,11 +62,20 @@ pub struct Parallel {
     config: ParallelConfig,
     counters: Arc<SharedCounters>,
     policy: policy::Policy,
+    /// Kept from block to block with their allocations (reset before each block).
+    mv: MvMemory,
+    results: Results,
 }
 
 impl Parallel {
     pub fn new(config: ParallelConfig) -> Self {
-        Self { config, counters: Arc::default(), policy: Default::default() }
+        Self {
+            config,
+            counters: Arc::default(),
+            policy: Default::default(),
+            mv: MvMemory::default(),
+            results: Results::new(),
+        }
     }
 
     /// Adds this executor's counters to `counters` (shared with whoever reports them).
@@ -84,28 +88,47 @@ impl Parallel {
         self.counters.get()
     }
 
-    /// Runs the block in parallel; `None` when it must run sequentially instead.
+    /// Runs the block in parallel and commits it; `None` when it must run sequentially
+    /// instead (nothing committed).
     fn run(
-        &self,
-        state: &ChainState,
+        &mut self,
+        state: &mut ChainState,
         block: &BlockCtx,
         txs: &[TxEnv],
         c: &mut ExecCounters,
-    ) -> Option<Vec<Executed<ViewError>>> {
+    ) -> Option<Vec<TxOutcome>> {
         let coinbase = block.coinbase;
         if txs.len() < self.config.min_txs || txs.iter().any(|t| t.caller == coinbase || t.kind.to() == Some(&coinbase))
         {
             return None;
         }
+        self.mv.reset(txs.len());
+        padded::reset(&mut self.results, txs.len(), |r| *r = None);
+        let codes = self.speculate(state, block, txs, c)?;
+        let results = self.results[..txs.len()]
+            .iter_mut()
+            .map(|r| r.0.get_mut().unwrap_or_else(PoisonError::into_inner).take().expect("every transaction executed"));
+        Some(writeback::apply(state, block, txs, results, self.mv.write_sets(txs.len()), &codes))
+    }
+
+    /// Block-STM over the block on the worker threads; returns the code the block
+    /// deployed, by hash, or `None` when a worker gave up.
+    fn speculate(
+        &self,
+        state: &ChainState,
+        block: &BlockCtx,
+        txs: &[TxEnv],
+        c: &mut ExecCounters,
+    ) -> Option<HashMap<B256, Bytecode>> {
         let shared = Shared {
             pre: PreState::new(state, self.config.read_latency),
-            mv: MvMemory::new(txs.len()),
+            mv: &self.mv,
             sched: Scheduler::new(txs.len()),
             codes: Mutex::default(),
-            coinbase,
+            coinbase: block.coinbase,
             stress: self.config.stress,
             txs,
-            results: slots(txs.len()),
+            results: &self.results,
             unsupported: Mutex::default(),
             block_env: block_env(block),
             cfg_env: cfg_env(block.chain_id),
@@ -131,25 +154,25 @@ impl Parallel {
             return None;
         }
         debug_assert!(!shared.mv.has_estimates(), "an estimate is left after the block");
-        let results =
-            shared.results.into_vec().into_iter().map(|r| r.0.into_inner().unwrap_or_else(|e| e.into_inner()));
-        Some(results.map(|r| r.expect("every transaction executed")).collect())
+        Some(shared.codes.into_inner().unwrap_or_else(PoisonError::into_inner))
     }
 }
+
+/// Each transaction's latest result, and the fee it owes the block producer.
+type Results = Slots<Option<(TxResult<ViewError>, U256)>>;
 
 /// What the workers share for one block.
 #[derive(Debug)]
 struct Shared<'a> {
     pre: PreState<'a>,
-    mv: MvMemory,
+    mv: &'a MvMemory,
     sched: Scheduler,
     /// Code deployed in the block, by hash.
     codes: Mutex<HashMap<B256, Bytecode>>,
     coinbase: Address,
     stress: bool,
     txs: &'a [TxEnv],
-    /// Each transaction's latest execution.
-    results: Slots<Option<Executed<ViewError>>>,
+    results: &'a Results,
     /// Set when the block must run sequentially; stops the workers.
     unsupported: Mutex<Option<&'static str>>,
     block_env: BlockEnv,
@@ -172,10 +195,10 @@ impl Executor for Parallel {
         let mut c = ExecCounters { blocks: 1, txs: txs.len() as u64, ..Default::default() };
         let mode = if self.config.adaptive { self.policy.next() } else { Mode::Parallel };
         let start = std::time::Instant::now();
-        let results = if mode == Mode::Parallel { self.run(state, block, &txs, &mut c) } else { None };
-        let ran_parallel = results.is_some();
-        let outcomes = match results {
-            Some(results) => writeback::apply(state, block, &txs, results),
+        let outcomes = if mode == Mode::Parallel { self.run(state, block, &txs, &mut c) } else { None };
+        let ran_parallel = outcomes.is_some();
+        let outcomes = match outcomes {
+            Some(outcomes) => outcomes,
             None => {
                 c.fallbacks += 1;
                 c.executions += txs.len() as u64;

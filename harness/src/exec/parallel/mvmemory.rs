@@ -1,23 +1,31 @@
 //! Multi-version memory: for each location, the values written by each transaction of
 //! the block (or an estimate of a write by an aborted one), and each transaction's last
-//! read and write sets. A read sees the highest writer below the reader.
+//! read and write sets. A read sees the highest writer below the reader. The memory is
+//! kept from block to block, so nothing here allocates in the steady state: a location
+//! with one writer keeps it inline, and read and write sets are swapped with the
+//! worker's buffers, whose capacity comes back to it.
 
 use std::sync::Mutex;
 
 use alloy::primitives::U256;
-use revm::state::AccountInfo;
+use smallvec::SmallVec;
 
-use super::padded::{Padded, Slots, slots};
+use super::{
+    padded::{Padded, Slots, reset},
+    view::BasicKey,
+};
 use crate::{
     exec::{Loc, LocMap},
     lock,
 };
 
 /// A written value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Value {
     /// Balance, nonce and code hash (code itself is read by hash).
-    Basic(AccountInfo),
+    Basic(BasicKey),
+    /// The same, of an account the transaction created (its storage starts empty).
+    Created(BasicKey),
     Slot(U256),
 }
 
@@ -43,10 +51,10 @@ enum Entry {
     Data(u32, Value),
 }
 
-/// Writers of one location, sorted by transaction; most locations have one or two, so
-/// a vector beats a tree.
+/// Writers of one location, sorted by transaction; most locations have one (kept
+/// inline) or two, so a vector beats a tree.
 #[derive(Debug, Default)]
-struct Versions(Vec<(u32, Entry)>);
+struct Versions(SmallVec<[(u32, Entry); 1]>);
 
 impl Versions {
     /// The highest writer below `txn`.
@@ -76,25 +84,39 @@ impl Versions {
 /// A transaction's reads: each location with where its value came from.
 pub type ReadSet = Vec<(Loc, Origin)>;
 
+/// A transaction's writes, in the order it made them (an account before its slots).
+pub type WriteSet = Vec<(Loc, Value)>;
+
 /// Shards keep threads off one another's locks.
 const SHARDS: usize = 64;
 
 #[derive(Debug)]
 pub struct MvMemory {
     shards: Box<[Padded<Mutex<LocMap<Versions>>>]>,
-    last_writes: Slots<Vec<Loc>>,
+    last_writes: Slots<WriteSet>,
     last_reads: Slots<ReadSet>,
 }
 
-impl MvMemory {
-    pub fn new(txs: usize) -> Self {
+impl Default for MvMemory {
+    fn default() -> Self {
         Self {
-            shards: (0..SHARDS)
-                .map(|_| Padded(Mutex::new(LocMap::with_capacity_and_hasher(txs * 4 / SHARDS + 8, Default::default()))))
-                .collect(),
-            last_writes: slots(txs),
-            last_reads: slots(txs),
+            shards: (0..SHARDS).map(|_| Padded::default()).collect(),
+            last_writes: Slots::new(),
+            last_reads: Slots::new(),
         }
+    }
+}
+
+impl MvMemory {
+    /// Empties the memory for a block of `txs` transactions.
+    pub fn reset(&mut self, txs: usize) {
+        for shard in &mut self.shards {
+            let map = shard.0.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
+            map.clear();
+            map.reserve(txs * 4 / SHARDS + 8);
+        }
+        reset(&mut self.last_writes, txs, Vec::clear);
+        reset(&mut self.last_reads, txs, Vec::clear);
     }
 
     fn shard(&self, loc: &Loc) -> &Mutex<LocMap<Versions>> {
@@ -108,7 +130,7 @@ impl MvMemory {
         match shard.get(loc).and_then(|v| v.below(txn)) {
             None => Found::Pre,
             Some((w, Entry::Estimate)) => Found::Estimate(*w),
-            Some((w, Entry::Data(inc, value))) => Found::Data(Origin::Tx(*w, *inc), value.clone()),
+            Some((w, Entry::Data(inc, value))) => Found::Data(Origin::Tx(*w, *inc), *value),
         }
     }
 
@@ -123,25 +145,24 @@ impl MvMemory {
     }
 
     /// Records an execution's reads and writes; true when it wrote a location its
-    /// previous incarnation did not (earlier validations may have missed it). `reads`
-    /// comes back as the previous read set, emptied, to be filled again without
-    /// allocating.
-    pub fn record(&self, txn: u32, inc: u32, reads: &mut ReadSet, writes: Vec<(Loc, Value)>) -> bool {
-        let locs: Vec<Loc> = writes.iter().map(|(l, _)| *l).collect();
-        for (loc, value) in writes {
-            lock(self.shard(&loc)).entry(loc).or_default().insert(txn, Entry::Data(inc, value));
+    /// previous incarnation did not (earlier validations may have missed it). The sets
+    /// are swapped in: `reads` and `writes` come back holding the previous ones, to be
+    /// emptied and refilled without allocating.
+    pub fn record(&self, txn: u32, inc: u32, reads: &mut ReadSet, writes: &mut WriteSet) -> bool {
+        for (loc, value) in writes.iter() {
+            lock(self.shard(loc)).entry(*loc).or_default().insert(txn, Entry::Data(inc, *value));
         }
+        let written = |l: &Loc| writes.iter().any(|(w, _)| w == l);
         let mut prev = lock(&self.last_writes[txn as usize]);
-        for old in prev.iter().filter(|l| !locs.contains(l)) {
+        for (old, _) in prev.iter().filter(|(l, _)| !written(l)) {
             if let Some(v) = lock(self.shard(old)).get_mut(old) {
                 v.remove(txn);
             }
         }
-        let wrote_new = locs.iter().any(|l| !prev.contains(l));
-        *prev = locs;
+        let wrote_new = writes.iter().any(|(l, _)| !prev.iter().any(|(p, _)| p == l));
+        core::mem::swap(&mut *prev, writes);
         drop(prev);
         core::mem::swap(&mut *lock(&self.last_reads[txn as usize]), reads);
-        reads.clear();
         wrote_new
     }
 
@@ -152,11 +173,17 @@ impl MvMemory {
 
     /// Marks `txn`'s writes as estimates: readers wait for its next incarnation.
     pub fn mark_estimates(&self, txn: u32) {
-        for loc in lock(&self.last_writes[txn as usize]).iter() {
+        for (loc, _) in lock(&self.last_writes[txn as usize]).iter() {
             if let Some(e) = lock(self.shard(loc)).get_mut(loc).and_then(|v| v.get_mut(txn)) {
                 *e = Entry::Estimate;
             }
         }
+    }
+
+    /// The writes of the last execution of each of the block's `txs` transactions, in
+    /// block order.
+    pub fn write_sets(&mut self, txs: usize) -> impl Iterator<Item = &WriteSet> {
+        self.last_writes[..txs].iter_mut().map(|w| &*w.0.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
     /// Whether any estimate is left (there must be none once the block is done).

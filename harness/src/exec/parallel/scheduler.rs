@@ -121,6 +121,12 @@ impl Scheduler {
         None
     }
 
+    /// Whether every execution and validation has been handed out (what is left is
+    /// running on other threads, or will be re-scheduled by them).
+    pub fn all_handed_out(&self) -> bool {
+        self.execution_idx.load(SeqCst).min(self.validation_idx.load(SeqCst)) >= self.txs
+    }
+
     /// The next task, validations first when they lag behind executions.
     pub fn next_task(&self) -> Option<Task> {
         if self.validation_idx.load(SeqCst) < self.execution_idx.load(SeqCst) {

@@ -32,6 +32,11 @@ pub fn basic_key(info: &AccountInfo) -> BasicKey {
     (info.balance, info.nonce, info.code_hash)
 }
 
+/// The account a basic write describes; its code is read by hash.
+fn account(&(balance, nonce, code_hash): &BasicKey) -> AccountInfo {
+    AccountInfo { balance, nonce, code_hash, account_id: None, code: None }
+}
+
 #[derive(Debug)]
 pub struct View<'s, 'a> {
     shared: &'s Shared<'a>,
@@ -84,7 +89,7 @@ impl Database for View<'_, '_> {
             return Err(ViewError::Coinbase);
         }
         let info = match self.read(Loc::Basic(address))? {
-            Some(Value::Basic(info)) => Some(info),
+            Some(Value::Basic(key) | Value::Created(key)) => Some(account(&key)),
             Some(Value::Slot(_)) => unreachable!("a basic location holds account info"),
             None => self.shared.pre.basic(address),
         };
@@ -102,7 +107,7 @@ impl Database for View<'_, '_> {
     fn storage(&mut self, address: Address, index: U256) -> Result<U256, ViewError> {
         Ok(match self.read(Loc::Slot(address, index))? {
             Some(Value::Slot(v)) => v,
-            Some(Value::Basic(_)) => unreachable!("a slot location holds a word"),
+            Some(Value::Basic(_) | Value::Created(_)) => unreachable!("a slot location holds a word"),
             None => self.shared.pre.storage(address, index),
         })
     }

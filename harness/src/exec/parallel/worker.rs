@@ -9,7 +9,7 @@ use revm::{
 use super::{
     Shared,
     handler::{WorkerEvm, transact},
-    mvmemory::Value,
+    mvmemory::{Value, WriteSet},
     scheduler::{Task, Version},
     view::{View, ViewError, basic_key},
 };
@@ -25,15 +25,19 @@ pub fn run(shared: &Shared<'_>, c: &mut ExecCounters) {
         .with_block(shared.block_env.clone())
         .with_cfg(shared.cfg_env.clone())
         .build_mainnet();
+    let mut writes = WriteSet::with_capacity(8);
     let mut task = None;
     while !shared.sched.done() {
         task = match task {
-            Some(Task::Execute(v)) => execute(shared, &mut evm, v, c),
+            Some(Task::Execute(v)) => execute(shared, &mut evm, &mut writes, v, c),
             Some(Task::Validate(v)) => validate(shared, v, c),
             None => {
                 let next = shared.sched.next_task();
-                if next.is_none() {
-                    // Without yielding, oversubscribed threads starve the ones with work.
+                if next.is_none() && shared.sched.all_handed_out() {
+                    // Only other threads' tasks are left: let them run (oversubscribed
+                    // threads would starve them). A miss while tasks remain (the one
+                    // claimed was being executed elsewhere) is retried at once: a
+                    // yield costs several microseconds.
                     std::thread::yield_now();
                 }
                 next
@@ -45,6 +49,7 @@ pub fn run(shared: &Shared<'_>, c: &mut ExecCounters) {
 fn execute(
     shared: &Shared<'_>,
     evm: &mut WorkerEvm<View<'_, '_>>,
+    writes: &mut WriteSet,
     (txn, inc): Version,
     c: &mut ExecCounters,
 ) -> Option<Task> {
@@ -65,15 +70,17 @@ fn execute(
             result => {
                 c.executions += 1;
                 let view = evm.ctx.db_mut();
-                let writes = if result.is_ok() { writes(shared, view, &state) } else { Ok(Vec::new()) };
-                let writes = match writes {
-                    Ok(w) => w,
-                    Err(reason) => {
-                        shared.give_up(reason);
-                        return None;
-                    }
-                };
-                *lock(&shared.results[txn as usize]) = Some((result, state, fee));
+                writes.clear();
+                if result.is_ok()
+                    && let Err(reason) = collect_writes(shared, view, &state, writes)
+                {
+                    shared.give_up(reason);
+                    return None;
+                }
+                // Dropped here, while its memory is warm: the block is committed from
+                // the write sets.
+                drop(state);
+                *lock(&shared.results[txn as usize]) = Some((result, fee));
                 let wrote_new = shared.mv.record(txn, inc, &mut view.reads, writes);
                 return shared.sched.finish_execution((txn, inc), wrote_new);
             }
@@ -81,10 +88,15 @@ fn execute(
     }
 }
 
-/// The locations an execution changed: accounts whose balance, nonce or code changed
-/// (a call merely touches its target) and storage slots whose value changed.
-fn writes(shared: &Shared<'_>, view: &View<'_, '_>, state: &EvmState) -> Result<Vec<(Loc, Value)>, &'static str> {
-    let mut out = Vec::new();
+/// The locations an execution changed, into `out`: accounts whose balance, nonce or
+/// code changed (a call merely touches its target) and storage slots whose value
+/// changed. New code is kept by hash for later readers and the commit.
+fn collect_writes(
+    shared: &Shared<'_>,
+    view: &View<'_, '_>,
+    state: &EvmState,
+    out: &mut WriteSet,
+) -> Result<(), &'static str> {
     for (addr, account) in state {
         if !account.is_touched() {
             continue;
@@ -96,18 +108,18 @@ fn writes(shared: &Shared<'_>, view: &View<'_, '_>, state: &EvmState) -> Result<
         let now = basic_key(&account.info);
         let before = view.basic_read(addr).flatten().unwrap_or((Default::default(), 0, revm::primitives::KECCAK_EMPTY));
         if created || now != before {
-            if created && let Some(code) = &account.info.code {
-                lock(&shared.codes).insert(account.info.code_hash, code.clone());
+            if now.2 != before.2
+                && let Some(code) = &account.info.code
+            {
+                lock(&shared.codes).insert(now.2, code.clone());
             }
-            let mut info = account.info.clone();
-            info.code = None;
-            out.push((Loc::Basic(*addr), Value::Basic(info)));
+            out.push((Loc::Basic(*addr), if created { Value::Created(now) } else { Value::Basic(now) }));
         }
         for (slot, value) in account.changed_storage_slots() {
             out.push((Loc::Slot(*addr, *slot), Value::Slot(value.present_value())));
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn validate(shared: &Shared<'_>, v: Version, c: &mut ExecCounters) -> Option<Task> {

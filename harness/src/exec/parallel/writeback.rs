@@ -1,27 +1,42 @@
-//! After a parallel block: each transaction's final execution committed to the chain
-//! state in block order (exactly what the sequential executor commits), then the
-//! block producer credited with the fees kept out of the conflict set.
+//! After a parallel block: each transaction's final write set committed to the chain
+//! state in block order (what the sequential executor's commits change), then the
+//! block producer credited with the fees kept out of the conflict set. The write sets
+//! hold a few locations each, so this costs far less than re-applying every
+//! transaction's touched state.
 
-use alloy::primitives::U256;
-use revm::{Database, DatabaseCommit, context::TxEnv};
+use alloy::primitives::{B256, U256};
+use revm::{
+    Database,
+    bytecode::Bytecode,
+    context::TxEnv,
+    database::AccountState,
+    primitives::{HashMap, KECCAK_EMPTY},
+};
 
-use super::{handler::Executed, view::ViewError};
-use crate::exec::{BlockCtx, ChainState, TxOutcome, effective_gas_price, receipt};
+use super::{
+    handler::TxResult,
+    mvmemory::{Value, WriteSet},
+    view::ViewError,
+};
+use crate::exec::{BlockCtx, ChainState, Loc, TxOutcome, effective_gas_price, receipt};
 
-/// Commits `results` (one per transaction of `txs`) and returns the outcomes.
-pub fn apply(
+/// Commits the transactions of `txs`, given each one's result and fee, its write set,
+/// and the code deployed in the block by hash; returns the outcomes.
+pub fn apply<'w>(
     state: &mut ChainState,
     block: &BlockCtx,
     txs: &[TxEnv],
-    results: Vec<Executed<ViewError>>,
+    results: impl Iterator<Item = (TxResult<ViewError>, U256)>,
+    writes: impl Iterator<Item = &'w WriteSet>,
+    codes: &HashMap<B256, Bytecode>,
 ) -> Vec<TxOutcome> {
     let mut fees = U256::ZERO;
     let outcomes = results
-        .into_iter()
+        .zip(writes)
         .zip(txs)
-        .map(|((result, changes, fee), tx)| match result {
+        .map(|(((result, fee), writes), tx)| match result {
             Ok(result) => {
-                state.commit(changes);
+                commit(state, writes, codes);
                 fees += fee;
                 TxOutcome::Included(receipt(result, effective_gas_price(tx, block.base_fee_wei)))
             }
@@ -34,4 +49,42 @@ pub fn apply(
         state.insert_account_info(block.coinbase, info);
     }
     outcomes
+}
+
+/// Applies one transaction's writes as revm's `CacheDB::commit` would its state: a
+/// created account starts with empty storage, new code is stored by hash.
+fn commit(state: &mut ChainState, writes: &WriteSet, codes: &HashMap<B256, Bytecode>) {
+    let cache = &mut state.cache;
+    for (loc, value) in writes {
+        match (loc, value) {
+            (Loc::Basic(address), Value::Basic(key) | Value::Created(key)) => {
+                let account = cache.accounts.entry(*address).or_default();
+                account.account_state = if matches!(value, Value::Created(_)) {
+                    account.storage.clear();
+                    AccountState::StorageCleared
+                } else if account.account_state.is_storage_cleared() {
+                    AccountState::StorageCleared
+                } else {
+                    AccountState::Touched
+                };
+                let (balance, nonce, code_hash) = *key;
+                if account.info.code_hash != code_hash {
+                    let code = codes.get(&code_hash).cloned();
+                    if let Some(code) = &code
+                        && code_hash != KECCAK_EMPTY
+                    {
+                        cache.contracts.entry(code_hash).or_insert_with(|| code.clone());
+                    }
+                    account.info.code = code;
+                }
+                account.info.balance = balance;
+                account.info.nonce = nonce;
+                account.info.code_hash = code_hash;
+            }
+            (Loc::Slot(address, slot), Value::Slot(word)) => {
+                cache.accounts.entry(*address).or_default().storage.insert(*slot, *word);
+            }
+            _ => unreachable!("a basic location holds account info, a slot a word"),
+        }
+    }
 }

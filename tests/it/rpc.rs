@@ -150,6 +150,11 @@ fn automine_bursts_lose_accepted_transactions_and_every_one_is_counted() {
     // effects check compares every sender's nonce and balance on the node with what the
     // report says was included, so the counts are exact whatever it lost.
     assert_exact(&r);
+    assert!(
+        r.warnings.iter().any(|w| w.contains("anvil's automine") && w.contains("--block-time 1")),
+        "{:?}",
+        r.warnings
+    );
     let a = &r.accounting;
     // A slow anvil may hold the send path back past the planned end: what was not sent
     // by then is counted apart.
@@ -304,6 +309,8 @@ async fn probe_reports_what_the_node_is_and_supports() {
     assert!(p.subscribe.starts_with("no over HTTP"), "{}", p.subscribe);
     let text = p.to_string();
     assert!(text.contains("chain id        31337") && text.contains("json-rpc batch  yes"), "{text}");
+    assert_eq!(p.automine, Some(true));
+    assert!(text.contains("mining          on each transaction's arrival (automine)"), "{text}");
     let subscribe = rpc::probe_subscribe(&node.ws_url()).await;
     assert!(subscribe.starts_with("yes over ws://"), "{subscribe}");
     let (url, ws) = (node.url(), node.ws_url());

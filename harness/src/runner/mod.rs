@@ -110,7 +110,7 @@ pub async fn run_on(
             signing.per_tx_us
         );
     }
-    for w in &prepared.warnings {
+    for w in prepared.warnings.iter().chain(&info.warnings) {
         eprintln!("warning: {w}");
     }
 
@@ -218,6 +218,7 @@ pub async fn run_on(
     let actual_accounts = target.accounts(keys.addresses()).await;
     let checks_after = checks::read_all(target.as_ref(), &prepared.checks).await;
     let mut warnings = prepared.warnings.clone();
+    warnings.extend(info.warnings.iter().cloned());
     if let Err(e) = target.reclaim(&[&keys, &deployer]).await {
         warnings.push(format!("the funds could not all be drained back: {e}"));
     }

@@ -87,6 +87,10 @@ pub struct TargetInfo {
     pub executor: Option<&'static str>,
     /// Facts a reader must know to interpret the figures.
     pub notes: Vec<String>,
+    /// What about the target may spoil the run (said before it starts, and in the
+    /// report's warnings).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 /// How the conversation with the target went: errors by kind and, if any, the fault that

@@ -160,6 +160,7 @@ impl Target for Embedded {
             block_gas_limit: spec.gas_limit,
             executor: Some(self.executor().name()),
             notes,
+            warnings: Vec::new(),
         }
     }
 

@@ -60,7 +60,15 @@ struct NodeFacts {
     chain_id: u64,
     gas_limit: u64,
     client_version: String,
+    /// anvil (or hardhat) mining each transaction as it arrives.
+    automine: Option<bool>,
 }
+
+/// The warning for a node in automine mode.
+const AUTOMINE: &str = "the node mines each transaction as it arrives (anvil's automine, no --block-time): under \
+                        load it loses accepted transactions (counted dropped) and strands later nonces of their \
+                        senders until something else is sent, and its inclusion latency is no block time's; \
+                        start anvil with --block-time 1 to benchmark it";
 
 /// State shared by the target, its send path and its tracker.
 #[derive(Debug)]
@@ -170,8 +178,10 @@ impl Rpc {
         }
         let funder = Funder::resolve(s.spec.funder.as_ref(), p.chain_id, &s.spec.http)?;
         let _ = s.funder.set(funder);
-        let _ =
-            s.facts.set(NodeFacts { chain_id: p.chain_id, gas_limit: p.gas_limit, client_version: p.client_version });
+        let automine = p.automine;
+        let facts =
+            NodeFacts { chain_id: p.chain_id, gas_limit: p.gas_limit, client_version: p.client_version, automine };
+        let _ = s.facts.set(facts);
         Ok(())
     }
 }
@@ -215,6 +225,7 @@ impl Target for Rpc {
             block_gas_limit: facts.map_or(0, |f| f.gas_limit),
             executor: None,
             notes,
+            warnings: facts.and_then(|f| f.automine).into_iter().filter(|&a| a).map(|_| AUTOMINE.to_string()).collect(),
         }
     }
 

@@ -1,5 +1,5 @@
 //! What a node is and what it supports: client version, chain id, head, gas limit, base
-//! fee, JSON-RPC batches, and `eth_subscribe`. Used when a run connects and by
+//! fee, JSON-RPC batches, `eth_subscribe`, and (anvil, hardhat) whether it automines. Used when a run connects and by
 //! `gasbench target probe`.
 
 use alloy::primitives::U64;
@@ -21,6 +21,9 @@ pub struct Probe {
     pub batches: bool,
     /// What `eth_subscribe` (newHeads) answered over this endpoint.
     pub subscribe: String,
+    /// Whether the node mines each transaction as it arrives (`anvil_getAutomine`, which
+    /// anvil and hardhat answer); `None` for other nodes.
+    pub automine: Option<bool>,
 }
 
 /// Asks the node behind `client`; fails only when the basics (chain id, head) fail.
@@ -38,6 +41,7 @@ pub async fn probe(client: &Client) -> Result<Probe, RpcError> {
         Err(RpcError::Node { message, .. }) => format!("no over HTTP ({message})"),
         Err(e) => format!("no over HTTP ({e})"),
     };
+    let automine = client.call::<bool>("anvil_getAutomine", serde_json::json!([])).await.ok();
     Ok(Probe {
         url: client.url().to_string(),
         client_version,
@@ -47,6 +51,7 @@ pub async fn probe(client: &Client) -> Result<Probe, RpcError> {
         base_fee_wei: quantity("baseFeePerGas"),
         batches: batch.is_ok_and(|b| b.len() == 2 && b.iter().all(Result::is_ok)),
         subscribe,
+        automine,
     })
 }
 
@@ -60,6 +65,11 @@ impl core::fmt::Display for Probe {
         writeln!(f, "gas limit       {}", self.gas_limit)?;
         writeln!(f, "base fee        {}", self.base_fee_wei.map_or_else(|| "none (pre-London)".into(), gwei))?;
         writeln!(f, "json-rpc batch  {}", if self.batches { "yes" } else { "no" })?;
-        write!(f, "eth_subscribe   {}", self.subscribe)
+        write!(f, "eth_subscribe   {}", self.subscribe)?;
+        match self.automine {
+            Some(true) => write!(f, "\nmining          on each transaction's arrival (automine)"),
+            Some(false) => write!(f, "\nmining          on an interval"),
+            None => Ok(()),
+        }
     }
 }

@@ -276,7 +276,16 @@ impl Target for Rpc {
                 inflight.refill(tx.from);
             }
         }
-        self.submit(batch).await
+        let results = self.submit(batch).await;
+        // An automining node strands a transaction that arrived before its nonce was
+        // ready: it sits in the pool (sent again, it is "already known") until something
+        // else arrives. A block mined now takes it.
+        if self.shared.facts.get().is_some_and(|f| f.automine == Some(true))
+            && let Err(e) = self.shared.client.call::<serde_json::Value>("evm_mine", serde_json::json!([])).await
+        {
+            self.shared.health.error("mine", &e, self.shared.now_ns());
+        }
+        results
     }
 
     async fn submit(&self, batch: &[Arc<PlannedTx>]) -> Vec<Result<(), Rejection>> {

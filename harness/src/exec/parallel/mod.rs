@@ -16,6 +16,7 @@ mod stress;
 mod view;
 mod worker;
 mod writeback;
+mod written;
 
 use core::time::Duration;
 use std::sync::{Arc, Mutex, PoisonError};

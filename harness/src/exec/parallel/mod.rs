@@ -16,6 +16,7 @@ mod stress;
 mod view;
 mod worker;
 mod writeback;
+mod written;
 
 use core::time::Duration;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -28,7 +29,10 @@ use revm::{
 };
 
 use self::{
-    handler::TxResult, mvmemory::MvMemory, padded::Slots, prestate::PreState, scheduler::Scheduler, view::ViewError,
+    mvmemory::MvMemory,
+    padded::Slots,
+    prestate::{PreState, Seen},
+    scheduler::Scheduler,
 };
 use super::{BlockCtx, ChainState, ExecCounters, Executor, Sequential, SharedCounters, TxOutcome, block_env, cfg_env};
 use crate::lock;
@@ -65,6 +69,7 @@ pub struct Parallel {
     /// Kept from block to block with their allocations (reset before each block).
     mv: MvMemory,
     results: Results,
+    seen: Seen,
 }
 
 impl Parallel {
@@ -75,6 +80,7 @@ impl Parallel {
             policy: Default::default(),
             mv: MvMemory::default(),
             results: Results::new(),
+            seen: Seen::default(),
         }
     }
 
@@ -103,12 +109,13 @@ impl Parallel {
             return None;
         }
         self.mv.reset(txs.len());
+        self.seen.reset();
         padded::reset(&mut self.results, txs.len(), |r| *r = None);
         let codes = self.speculate(state, block, txs, c)?;
         let results = self.results[..txs.len()]
             .iter_mut()
             .map(|r| r.0.get_mut().unwrap_or_else(PoisonError::into_inner).take().expect("every transaction executed"));
-        Some(writeback::apply(state, block, txs, results, self.mv.write_sets(txs.len()), &codes))
+        Some(writeback::apply(state, block, results, self.mv.write_sets(txs.len()), &codes))
     }
 
     /// Block-STM over the block on the worker threads; returns the code the block
@@ -121,7 +128,7 @@ impl Parallel {
         c: &mut ExecCounters,
     ) -> Option<HashMap<B256, Bytecode>> {
         let shared = Shared {
-            pre: PreState::new(state, self.config.read_latency),
+            pre: PreState::new(state, self.config.read_latency, &self.seen),
             mv: &self.mv,
             sched: Scheduler::new(txs.len()),
             codes: Mutex::default(),
@@ -158,8 +165,8 @@ impl Parallel {
     }
 }
 
-/// Each transaction's latest result, and the fee it owes the block producer.
-type Results = Slots<Option<(TxResult<ViewError>, U256)>>;
+/// Each transaction's latest outcome, and the fee it owes the block producer.
+type Results = Slots<Option<(TxOutcome, U256)>>;
 
 /// What the workers share for one block.
 #[derive(Debug)]

@@ -13,6 +13,7 @@ use smallvec::SmallVec;
 use super::{
     padded::{Padded, Slots, reset},
     view::BasicKey,
+    written::Written,
 };
 use crate::{
     exec::{Loc, LocMap},
@@ -93,6 +94,7 @@ const SHARDS: usize = 64;
 #[derive(Debug)]
 pub struct MvMemory {
     shards: Box<[Padded<Mutex<LocMap<Versions>>>]>,
+    written: Written,
     last_writes: Slots<WriteSet>,
     last_reads: Slots<ReadSet>,
 }
@@ -101,6 +103,7 @@ impl Default for MvMemory {
     fn default() -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Padded::default()).collect(),
+            written: Written::default(),
             last_writes: Slots::new(),
             last_reads: Slots::new(),
         }
@@ -115,6 +118,7 @@ impl MvMemory {
             map.clear();
             map.reserve(txs * 4 / SHARDS + 8);
         }
+        self.written.reset();
         reset(&mut self.last_writes, txs, Vec::clear);
         reset(&mut self.last_reads, txs, Vec::clear);
     }
@@ -126,6 +130,9 @@ impl MvMemory {
 
     /// The value `txn` reads at `loc`.
     pub fn read(&self, loc: &Loc, txn: u32) -> Found {
+        if !self.written.maybe(loc) {
+            return Found::Pre;
+        }
         let shard = lock(self.shard(loc));
         match shard.get(loc).and_then(|v| v.below(txn)) {
             None => Found::Pre,
@@ -136,6 +143,9 @@ impl MvMemory {
 
     /// Where a read by `txn` at `loc` would come from now (`None`: an estimate).
     fn origin(&self, loc: &Loc, txn: u32) -> Option<Origin> {
+        if !self.written.maybe(loc) {
+            return Some(Origin::Pre);
+        }
         let shard = lock(self.shard(loc));
         match shard.get(loc).and_then(|v| v.below(txn)) {
             None => Some(Origin::Pre),
@@ -150,6 +160,7 @@ impl MvMemory {
     /// emptied and refilled without allocating.
     pub fn record(&self, txn: u32, inc: u32, reads: &mut ReadSet, writes: &mut WriteSet) -> bool {
         for (loc, value) in writes.iter() {
+            self.written.mark(loc);
             lock(self.shard(loc)).entry(*loc).or_default().insert(txn, Entry::Data(inc, *value));
         }
         let written = |l: &Loc| writes.iter().any(|(w, _)| w == l);

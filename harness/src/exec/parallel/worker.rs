@@ -14,7 +14,7 @@ use super::{
     view::{View, ViewError, basic_key},
 };
 use crate::{
-    exec::{ExecCounters, Loc},
+    exec::{ExecCounters, Loc, TxOutcome, effective_gas_price, receipt},
     lock,
 };
 
@@ -55,7 +55,8 @@ fn execute(
 ) -> Option<Task> {
     loop {
         evm.ctx.db_mut().reset(txn);
-        let (result, state, fee) = transact(evm, shared.txs[txn as usize].clone());
+        let tx = &shared.txs[txn as usize];
+        let (result, state, fee) = transact(evm, tx.clone());
         match result {
             Err(EVMError::Database(ViewError::Blocked(blocking))) => {
                 c.suspended_reads += 1;
@@ -78,9 +79,13 @@ fn execute(
                     return None;
                 }
                 // Dropped here, while its memory is warm: the block is committed from
-                // the write sets.
+                // the write sets. The receipt is made here too, in parallel.
                 drop(state);
-                *lock(&shared.results[txn as usize]) = Some((result, fee));
+                let outcome = match result {
+                    Ok(r) => TxOutcome::Included(receipt(r, effective_gas_price(tx, shared.block_env.basefee))),
+                    Err(e) => TxOutcome::Excluded(e.to_string()),
+                };
+                *lock(&shared.results[txn as usize]) = Some((outcome, fee));
                 let wrote_new = shared.mv.record(txn, inc, &mut view.reads, writes);
                 return shared.sched.finish_execution((txn, inc), wrote_new);
             }

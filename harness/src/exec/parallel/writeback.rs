@@ -8,39 +8,32 @@ use alloy::primitives::{B256, U256};
 use revm::{
     Database,
     bytecode::Bytecode,
-    context::TxEnv,
     database::AccountState,
     primitives::{HashMap, KECCAK_EMPTY},
 };
 
-use super::{
-    handler::TxResult,
-    mvmemory::{Value, WriteSet},
-    view::ViewError,
-};
-use crate::exec::{BlockCtx, ChainState, Loc, TxOutcome, effective_gas_price, receipt};
+use super::mvmemory::{Value, WriteSet};
+use crate::exec::{BlockCtx, ChainState, Loc, TxOutcome};
 
-/// Commits the transactions of `txs`, given each one's result and fee, its write set,
-/// and the code deployed in the block by hash; returns the outcomes.
+/// Commits a block's transactions, given each one's outcome (made by the worker that
+/// executed it last) and fee, its write set, and the code deployed in the block by
+/// hash; returns the outcomes.
 pub fn apply<'w>(
     state: &mut ChainState,
     block: &BlockCtx,
-    txs: &[TxEnv],
-    results: impl Iterator<Item = (TxResult<ViewError>, U256)>,
+    results: impl Iterator<Item = (TxOutcome, U256)>,
     writes: impl Iterator<Item = &'w WriteSet>,
     codes: &HashMap<B256, Bytecode>,
 ) -> Vec<TxOutcome> {
     let mut fees = U256::ZERO;
     let outcomes = results
         .zip(writes)
-        .zip(txs)
-        .map(|(((result, fee), writes), tx)| match result {
-            Ok(result) => {
+        .map(|((outcome, fee), writes)| {
+            if let TxOutcome::Included(_) = outcome {
                 commit(state, writes, codes);
                 fees += fee;
-                TxOutcome::Included(receipt(result, effective_gas_price(tx, block.base_fee_wei)))
             }
-            Err(e) => TxOutcome::Excluded(e.to_string()),
+            outcome
         })
         .collect();
     if !fees.is_zero() {

@@ -245,7 +245,7 @@ fn a_node_killed_mid_run_gives_a_partial_report_and_exit_code_3() {
     // backoff; sends during it are refused without trying.
     assert!(r.target.errors.keys().any(|k| k.ends_with("_unreachable")), "{:?}", r.target.errors);
     assert!(r.failures.rejected.contains_key("transport"), "{:?}", r.failures.rejected);
-    assert!(r.run.elapsed_seconds < 5.0 + 2.0 + 1.5, "ends on schedule: {}", r.run.elapsed_seconds);
+    assert!(r.run.elapsed_seconds < 5.0 + 2.0 + 3.0, "ends on schedule: {}", r.run.elapsed_seconds);
 }
 
 #[test]
@@ -262,8 +262,9 @@ fn a_node_that_hangs_mid_run_is_a_fault_too() {
     let refused = &r.failures.rejected["transport"];
     assert!(refused.example.contains("the node has answered nothing since"), "{refused:?}");
     assert!(r.effects.details.iter().any(|d| d.contains("answered nothing")), "{:?}", r.effects);
-    // The end may slip by one send timeout: the requests out when the node froze.
-    assert!(r.run.elapsed_seconds < 5.0 + 2.0 + 5.0 + 1.5, "ends on schedule: {}", r.run.elapsed_seconds);
+    // The end may slip by the send timeout (5 s) of the requests out when the node froze,
+    // and a busy machine adds to it; without the fault it took minutes (120 s reads).
+    assert!(r.run.elapsed_seconds < 5.0 + 2.0 + 2.0 * 5.0 + 3.0, "ends on schedule: {}", r.run.elapsed_seconds);
 }
 
 #[test]

@@ -210,21 +210,26 @@ fn run_with_a_fault_mid_run(node: &mut Anvil, fault: impl FnOnce(&mut Anvil)) ->
     // tracker (polling every 50 ms) has seen load included by then, even on a busy machine.
     let sender = Keyring::derive(8, 20).addresses()[0];
     let client = rpc::Client::new(&node.url(), 1, rpc::SEND_TIMEOUT);
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let ask = |method: &str, params: serde_json::Value| -> u64 {
-        rt.block_on(client.call::<U256>(method, params)).unwrap_or_default().to()
+    let ask = async |method: &str, params: serde_json::Value| -> u64 {
+        client.call::<U256>(method, params).await.unwrap_or_default().to()
     };
-    let mut first_block = None;
-    let ready = (0..600).any(|_| {
-        let head = ask("eth_blockNumber", serde_json::json!([]));
-        if first_block.is_none() && ask("eth_getTransactionCount", serde_json::json!([sender, "latest"])) > 0 {
-            first_block = Some(head);
+    let load_on_chain = async {
+        let mut tick = tokio::time::interval(Duration::from_millis(50));
+        let mut first_block = None;
+        loop {
+            tick.tick().await;
+            let head = ask("eth_blockNumber", serde_json::json!([])).await;
+            if first_block.is_none() && ask("eth_getTransactionCount", serde_json::json!([sender, "latest"])).await > 0
+            {
+                first_block = Some(head);
+            }
+            if first_block.is_some_and(|b| head >= b + 2) {
+                return;
+            }
         }
-        first_block.is_some_and(|b| head >= b + 2) || {
-            std::thread::sleep(Duration::from_millis(50));
-            false
-        }
-    });
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let ready = rt.block_on(async { tokio::time::timeout(Duration::from_secs(30), load_on_chain).await.is_ok() });
     assert!(ready, "the load did not reach the chain within 30 s");
     fault(node);
     assert_eq!(run.join().unwrap(), ExitCode::from(EXIT_TARGET_FAULT));

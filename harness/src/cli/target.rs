@@ -31,7 +31,7 @@ pub enum TargetCommand {
 
 pub fn run(args: &TargetArgs) -> ExitCode {
     let TargetCommand::Probe { url, ws, json } = &args.command;
-    if !url.starts_with("http://") && !url.starts_with("https://") {
+    if !crate::scenario::has_scheme(url, &["http", "https"]) {
         eprintln!("error: `{url}` is not an http:// or https:// URL (e.g. http://127.0.0.1:8545)");
         return ExitCode::from(EXIT_BAD_INPUT);
     }

@@ -21,6 +21,7 @@ pub use target::{
     SenderRecovery, TargetSpec,
 };
 pub use validate::Limits;
+pub(crate) use validate::has_scheme;
 
 /// A whole scenario file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

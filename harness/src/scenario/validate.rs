@@ -242,7 +242,7 @@ fn validate_target(s: &Scenario, out: &mut Vec<Problem>) {
 }
 
 /// Whether `url` is `{scheme}://` followed by something, for one of `schemes`.
-fn has_scheme(url: &str, schemes: &[&str]) -> bool {
+pub(crate) fn has_scheme(url: &str, schemes: &[&str]) -> bool {
     schemes.iter().any(|s| url.strip_prefix(s).and_then(|r| r.strip_prefix("://")).is_some_and(|r| !r.is_empty()))
 }
 

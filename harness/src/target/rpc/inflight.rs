@@ -59,13 +59,19 @@ impl Inflight {
 
     /// Refuses `tx` when an earlier nonce of its sender is known to be missing.
     pub fn check_gap(&self, tx: &PlannedTx) -> Result<(), Rejection> {
-        match self.gaps.get(&tx.from) {
-            Some(&(gap, why)) if tx.nonce > gap => Err(Rejection {
+        match self.gap_before(tx) {
+            Some((gap, why)) => Err(Rejection {
                 kind: RejectKind::NonceGap,
                 message: format!("not sent: nonce {gap} of this sender was {why}"),
             }),
-            _ => Ok(()),
+            None => Ok(()),
         }
+    }
+
+    /// The missing nonce of `tx`'s sender below its own, and why it is missing
+    /// (`refused`, `dropped`), if there is one.
+    pub fn gap_before(&self, tx: &PlannedTx) -> Option<(u64, &'static str)> {
+        self.gaps.get(&tx.from).copied().filter(|&(gap, _)| tx.nonce > gap)
     }
 
     /// The node accepted `hash` at `now_ns`: its drop timeout runs from here (a slow
@@ -77,11 +83,6 @@ impl Inflight {
             e.accepted_ns = Some(now_ns);
             self.order.push_back(*hash);
         }
-    }
-
-    /// Why `from` has a nonce gap (`refused`, `dropped`), if it has one.
-    pub fn gap_reason(&self, from: &Address) -> Option<&'static str> {
-        self.gaps.get(from).map(|g| g.1)
     }
 
     /// Removes `hash` (included, refused or dropped); its entry if it was in flight.

@@ -106,14 +106,17 @@ impl Shared {
         self.facts.get().map_or(0, |f| f.chain_id)
     }
 
-    /// Refuses to ask a hung node (each read would wait for the tracker's long timeout).
-    fn answering(&self) -> Result<(), TargetError> {
-        self.health.hung().map_or(Ok(()), |why| Err(TargetError::Failed(why)))
+    /// Whether the node mines each transaction as it arrives (anvil's automine).
+    fn automines(&self) -> bool {
+        self.facts.get().is_some_and(|f| f.automine == Some(true))
     }
 
     /// Reads `method(address, "latest")` for each address, in batches.
     async fn read_each(&self, method: &str, addresses: &[Address]) -> Result<Vec<U256>, TargetError> {
-        self.answering()?;
+        // A hung node is not asked: each read would wait for the tracker's long timeout.
+        if let Some(why) = self.health.hung() {
+            return Err(TargetError::Failed(why));
+        }
         let mut out = Vec::with_capacity(addresses.len());
         for chunk in addresses.chunks(READ_BATCH) {
             let params = chunk.iter().map(|a| serde_json::json!([a, "latest"]));
@@ -178,9 +181,12 @@ impl Rpc {
         }
         let funder = Funder::resolve(s.spec.funder.as_ref(), p.chain_id, &s.spec.http)?;
         let _ = s.funder.set(funder);
-        let automine = p.automine;
-        let facts =
-            NodeFacts { chain_id: p.chain_id, gas_limit: p.gas_limit, client_version: p.client_version, automine };
+        let facts = NodeFacts {
+            chain_id: p.chain_id,
+            gas_limit: p.gas_limit,
+            client_version: p.client_version,
+            automine: p.automine,
+        };
         let _ = s.facts.set(facts);
         Ok(())
     }
@@ -225,7 +231,7 @@ impl Target for Rpc {
             block_gas_limit: facts.map_or(0, |f| f.gas_limit),
             executor: None,
             notes,
-            warnings: facts.and_then(|f| f.automine).into_iter().filter(|&a| a).map(|_| AUTOMINE.to_string()).collect(),
+            warnings: if s.automines() { vec![AUTOMINE.to_string()] } else { Vec::new() },
         }
     }
 
@@ -280,7 +286,7 @@ impl Target for Rpc {
         // An automining node strands a transaction that arrived before its nonce was
         // ready: it sits in the pool (sent again, it is "already known") until something
         // else arrives. A block mined now takes it.
-        if self.shared.facts.get().is_some_and(|f| f.automine == Some(true))
+        if self.shared.automines()
             && let Err(e) = self.shared.client.call::<serde_json::Value>("evm_mine", serde_json::json!([])).await
         {
             self.shared.health.error("mine", &e, self.shared.now_ns());

@@ -1,6 +1,6 @@
 //! What a node is and what it supports: client version, chain id, head, gas limit, base
-//! fee, JSON-RPC batches, `eth_subscribe`, and (anvil, hardhat) whether it automines. Used when a run connects and by
-//! `gasbench target probe`.
+//! fee, JSON-RPC batches, `eth_subscribe`, and (anvil, hardhat) whether it automines.
+//! Used when a run connects and by `gasbench target probe`.
 
 use alloy::primitives::U64;
 use serde::Serialize;

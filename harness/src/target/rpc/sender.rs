@@ -136,8 +136,7 @@ async fn settle(shared: &Arc<Shared>, txs: &[Arc<PlannedTx>], results: &Results)
             if r.is_ok() {
                 inflight.accepted(&tx.hash, now);
                 // Sent before its sender's gap was found: it cannot be included.
-                if inflight.check_gap(tx).is_err() {
-                    let why = inflight.gap_reason(&tx.from).unwrap_or("refused");
+                if let Some((_, why)) = inflight.gap_before(tx) {
                     behind.extend(inflight.resolve(&tx.hash).map(|e| (e, why)));
                 }
             } else if let Err(rej) = r {

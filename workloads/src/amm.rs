@@ -22,6 +22,17 @@ pub(crate) fn seed_liquidity() -> U256 {
     U256::from(10u64).pow(U256::from(24))
 }
 
+/// `AmmRouter.getAmountOut`: what selling `amount_in` pays out (0.3% fee), `None` where
+/// the router reverts.
+pub(crate) fn amount_out(amount_in: U256, reserve_in: U256, reserve_out: U256) -> Option<U256> {
+    if amount_in.is_zero() || reserve_in.is_zero() || reserve_out.is_zero() {
+        return None;
+    }
+    let with_fee = amount_in.checked_mul(U256::from(997))?;
+    let out = with_fee.checked_mul(reserve_out)? / reserve_in.checked_mul(U256::from(1000))?.checked_add(with_fee)?;
+    (out < reserve_out && !out.is_zero()).then_some(out)
+}
+
 /// One deployed AMM.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Dex {
@@ -95,6 +106,50 @@ impl Dex {
                 approve_max(setup, i, b, self.router);
             }
         }
+    }
+
+    /// Per pool: the reserves after the load equal those before with every successful
+    /// swap of the plan replayed in inclusion order at the constant-product price
+    /// (`getAmountOut`, 0.3% fee), computed here. Only for pools nothing else trades on.
+    pub fn swap_replay_checks(&self, workload: &str) -> Vec<Check> {
+        let router = self.router;
+        self.pools
+            .iter()
+            .enumerate()
+            .map(|(p, &(a, b, pair))| {
+                let t0 = a.min(b);
+                Check {
+                    name: format!("{workload}: pool {p} reserves moved by each swap's constant-product amount"),
+                    reads: vec![Read::new(pair, &AmmPair::getReservesCall {})],
+                    verify: Box::new(move |ctx| {
+                        let r = |d: &[u8]| (crate::check::word(d, 0), crate::check::word(d, 1));
+                        let (mut r0, mut r1) = r(&ctx.before[0]);
+                        let mut swaps = 0u64;
+                        for (_, s) in ctx.calls_to::<AmmRouter::swapExactTokensForTokensCall>(router) {
+                            if !((s.tokenIn == a && s.tokenOut == b) || (s.tokenIn == b && s.tokenOut == a)) {
+                                continue;
+                            }
+                            swaps += 1;
+                            let (r_in, r_out) = if s.tokenIn == t0 { (&mut r0, &mut r1) } else { (&mut r1, &mut r0) };
+                            let Some(out) = amount_out(s.amountIn, *r_in, *r_out) else {
+                                return Err(format!("swap #{swaps} could not have succeeded on these reserves"));
+                            };
+                            *r_in += s.amountIn;
+                            *r_out -= out;
+                        }
+                        let after = r(&ctx.after[0]);
+                        if after == (r0, r1) {
+                            Ok(format!("{swaps} swaps replayed: reserves ({r0}, {r1})"))
+                        } else {
+                            Err(format!(
+                                "reserves ({}, {}) after {swaps} swaps, replayed from the plan: ({r0}, {r1})",
+                                after.0, after.1
+                            ))
+                        }
+                    }),
+                }
+            })
+            .collect()
     }
 
     /// Per pool: reserves equal the pair's token balances and `k = r0 * r1` did not

@@ -85,6 +85,8 @@ impl Generator for AmmSwap {
     }
 
     fn checks(&self, ctx: &GenCtx<'_>) -> Vec<Check> {
-        self.dex.checks("amm_swap", &self.users, ctx.accounts, &[])
+        let mut out = self.dex.checks("amm_swap", &self.users, ctx.accounts, &[]);
+        out.extend(self.dex.swap_replay_checks("amm_swap"));
+        out
     }
 }

@@ -21,13 +21,24 @@ impl Read {
     }
 }
 
+/// A successful operation of the workload, as planned (its calldata), in the order the
+/// chain included it: what a check replays to derive the expected effects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpDone<'a> {
+    pub kind: &'static str,
+    pub sender: Address,
+    pub to: Address,
+    pub input: &'a [u8],
+}
+
 /// What a check sees: its reads' results before and after the load (in the order of
-/// `Check::reads`), and the workload's successful operations by kind.
+/// `Check::reads`), and the workload's successful operations by kind and in order.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckCtx<'a> {
     pub before: &'a [Bytes],
     pub after: &'a [Bytes],
     pub succeeded: &'a BTreeMap<&'static str, u64>,
+    pub ops: &'a [OpDone<'a>],
 }
 
 impl CheckCtx<'_> {
@@ -39,6 +50,11 @@ impl CheckCtx<'_> {
     /// The `i`th read before the load, as one 256-bit word.
     pub fn before_word(&self, i: usize) -> U256 {
         word(&self.before[i], 0)
+    }
+
+    /// Successful calls to `to` decoded as `C` (operations of other shapes are skipped).
+    pub fn calls_to<C: SolCall>(&self, to: Address) -> impl Iterator<Item = (Address, C)> + '_ {
+        self.ops.iter().filter(move |o| o.to == to).filter_map(|o| C::abi_decode(o.input).ok().map(|c| (o.sender, c)))
     }
 
     /// Successful operations of `kind`.

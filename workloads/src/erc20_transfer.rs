@@ -2,6 +2,8 @@
 //! every token it uses (minted in the set-up), so a transfer updates two existing
 //! balances (~34k gas). Dials: how many tokens, which token, which recipient.
 
+use std::collections::HashMap;
+
 use alloy::{
     primitives::{Address, U256},
     sol_types::SolCall,
@@ -9,7 +11,7 @@ use alloy::{
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Check, GenCtx, Generator, Op, Pick, Picker, Rng, Setup, WorkloadError,
+    Check, GenCtx, Generator, Op, Pick, Picker, Read, Rng, Setup, WorkloadError,
     common::{Users, account_tokens, deploy_token, mint_many, supply_check, unchanged},
     contracts::Token,
 };
@@ -89,13 +91,51 @@ impl Generator for Erc20Transfer {
     }
 
     fn checks(&self, ctx: &GenCtx<'_>) -> Vec<Check> {
-        self.tokens
-            .iter()
-            .enumerate()
-            .map(|(t, &token)| {
-                let holders: Vec<Address> = self.users.of(t).map(|a| ctx.accounts[a]).collect();
-                supply_check(format!("erc20_transfer: ERC{t} supply conserved"), token, &holders, unchanged)
-            })
-            .collect()
+        let mut out = Vec::new();
+        for (t, &token) in self.tokens.iter().enumerate() {
+            let holders: Vec<Address> = self.users.of(t).map(|a| ctx.accounts[a]).collect();
+            out.push(supply_check(format!("erc20_transfer: ERC{t} supply conserved"), token, &holders, unchanged));
+            out.push(moved_check(
+                format!("erc20_transfer: ERC{t} each holder's balance moved by its transfers"),
+                token,
+                holders,
+            ));
+        }
+        out
+    }
+}
+
+/// Every holder's balance after the load = before, minus what it sent, plus what it
+/// received, by the plan's successful `transfer` calls.
+fn moved_check(name: String, token: Address, holders: Vec<Address>) -> Check {
+    let reads = holders.iter().map(|&h| Read::new(token, &Token::balanceOfCall::new((h,)))).collect();
+    Check {
+        name,
+        reads,
+        verify: Box::new(move |ctx| {
+            let index: HashMap<Address, usize> = holders.iter().enumerate().map(|(i, &h)| (h, i)).collect();
+            let mut expected: Vec<U256> = (0..holders.len()).map(|i| ctx.before_word(i)).collect();
+            let mut transfers = 0u64;
+            for (from, call) in ctx.calls_to::<Token::transferCall>(token) {
+                let (Some(&f), Some(&to)) = (index.get(&from), index.get(&call.to)) else {
+                    return Err(format!("a transfer from {from} to {} involves an account not read", call.to));
+                };
+                expected[f] = expected[f]
+                    .checked_sub(call.amount)
+                    .ok_or_else(|| format!("{from} sent {} it did not have", call.amount))?;
+                expected[to] += call.amount;
+                transfers += 1;
+            }
+            let wrong: Vec<String> = (0..holders.len())
+                .filter(|&i| ctx.after_word(i) != expected[i])
+                .take(5)
+                .map(|i| format!("{} holds {} (expected {})", holders[i], ctx.after_word(i), expected[i]))
+                .collect();
+            if wrong.is_empty() {
+                Ok(format!("{transfers} transfers replayed over {} holders", holders.len()))
+            } else {
+                Err(format!("after {transfers} transfers: {}", wrong.join("; ")))
+            }
+        }),
     }
 }

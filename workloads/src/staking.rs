@@ -150,6 +150,23 @@ impl Generator for Staking {
                     }
                 }),
             });
+            out.push(Check {
+                name: format!("staking: pool {p} totalStaked moved by each stake's and unstake's amount"),
+                reads: vec![Read::new(pool, &StakingContract::totalStakedCall {})],
+                verify: Box::new(move |ctx| {
+                    let stakes = ctx.calls_to::<StakingContract::stakeCall>(pool).map(|(_, c)| c.amount);
+                    let staked = stakes.fold(U256::ZERO, |s, a| s + a);
+                    let unstakes = ctx.calls_to::<StakingContract::unstakeCall>(pool).map(|(_, c)| c.amount);
+                    let unstaked = unstakes.fold(U256::ZERO, |s, a| s + a);
+                    let (before, after) = (ctx.before_word(0), ctx.after_word(0));
+                    let expected = (before + staked).checked_sub(unstaked);
+                    if expected == Some(after) {
+                        Ok(format!("{before} + {staked} staked - {unstaked} unstaked = {after}"))
+                    } else {
+                        Err(format!("totalStaked {before} -> {after}, but the plan's stakes and unstakes give {before} + {staked} - {unstaked}"))
+                    }
+                }),
+            });
         }
         let mut holders: Vec<Address> = self.users.0.iter().map(|&(_, a)| ctx.accounts[a]).collect();
         holders.sort_unstable();

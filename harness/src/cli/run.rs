@@ -117,8 +117,12 @@ fn finish(report: &Report, out: Option<&std::path::Path>) -> ExitCode {
         eprintln!("  the report is partial; errors by kind: {:?}", report.target.errors);
         return ExitCode::from(EXIT_TARGET_FAULT);
     }
-    if !report.accounting.balanced || report.effects.verdict == "fail" || report.failures.anomalies > 0 {
-        eprintln!("error: a check failed (accounting or effects): see the summary above");
+    if !report.accounting.balanced
+        || report.effects.verdict == "fail"
+        || report.failures.anomalies > 0
+        || report.reconciliation.verdict == report::Verdict::Fail
+    {
+        eprintln!("error: a check failed (accounting, reconciliation or effects): see the summary above");
         return ExitCode::from(EXIT_CHECK_FAILED);
     }
     ExitCode::from(EXIT_OK)

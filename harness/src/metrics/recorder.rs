@@ -45,11 +45,30 @@ struct Slot {
     gas_used: u64,
     /// What its sender paid: gas used x effective price, plus the L1 fee on rollups.
     fee_wei: u128,
+    /// As the target reported them: the price paid per gas and the L1 fee.
+    price_wei: u128,
+    l1_fee_wei: u128,
+    /// The block that included it, and its place among all inclusions seen.
+    block: u64,
+    order: u64,
+    /// Dropped by `finish`: still pending when the drain ended.
+    at_end: bool,
 }
 
 impl Default for Slot {
     fn default() -> Self {
-        Self { state: State::Unsent, workload: 0, intended_ns: 0, gas_used: 0, fee_wei: 0 }
+        Self {
+            state: State::Unsent,
+            workload: 0,
+            intended_ns: 0,
+            gas_used: 0,
+            fee_wei: 0,
+            price_wei: 0,
+            l1_fee_wei: 0,
+            block: 0,
+            order: 0,
+            at_end: false,
+        }
     }
 }
 
@@ -100,11 +119,20 @@ pub struct Snapshot {
     pub inclusion_p99_us: u64,
 }
 
-/// One fact about an included transaction, for the effects check.
+/// What the target reported about an included transaction, for the effects check and
+/// the reconciliation (which hold it against the chain and the plan).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Included {
     pub success: bool,
+    /// `gas_used * effective_gas_price_wei + l1_fee_wei`.
     pub fee_wei: u128,
+    pub gas_used: u64,
+    pub effective_gas_price_wei: u128,
+    pub l1_fee_wei: u128,
+    /// The number of the block the target said included it.
+    pub block: u64,
+    /// Its place among all inclusions the recorder saw (block order within a block).
+    pub order: u64,
 }
 
 /// See the module docs.
@@ -117,6 +145,7 @@ pub struct Recorder {
     rejected: BTreeMap<String, KindCount>,
     dropped: BTreeMap<String, KindCount>,
     anomalies: u64,
+    inclusions: u64,
     send_lag: Hist,
     late_sends: u64,
     sent_in_window: u64,
@@ -156,6 +185,7 @@ impl Recorder {
             rejected: BTreeMap::new(),
             dropped: BTreeMap::new(),
             anomalies: 0,
+            inclusions: 0,
             send_lag: new_hist(),
             late_sends: 0,
             sent_in_window: 0,
@@ -221,7 +251,7 @@ impl Recorder {
                 continue;
             }
             self.slots[id] =
-                Slot { state: State::Sent, workload: tx.workload, intended_ns: intended, gas_used: 0, fee_wei: 0 };
+                Slot { state: State::Sent, workload: tx.workload, intended_ns: intended, ..Slot::default() };
             self.per[tx.workload as usize].counts.sent += 1;
             self.total.counts.sent += 1;
             self.pending += 1;
@@ -351,6 +381,11 @@ impl Recorder {
             slot.state = if t.success { State::Included } else { State::Reverted };
             slot.gas_used = t.gas_used;
             slot.fee_wei = u128::from(t.gas_used) * t.effective_gas_price_wei + t.l1_fee_wei.unwrap_or(0);
+            slot.price_wei = t.effective_gas_price_wei;
+            slot.l1_fee_wei = t.l1_fee_wei.unwrap_or(0);
+            slot.block = b.number;
+            slot.order = self.inclusions;
+            self.inclusions += 1;
             let (w, intended) = (slot.workload as usize, slot.intended_ns);
             let reason = (!t.success).then(|| match &t.revert_data {
                 Some(data) => workloads::revert::decode(data),
@@ -438,6 +473,7 @@ impl Recorder {
         for slot in &mut self.slots {
             if matches!(slot.state, State::Sent | State::Accepted) {
                 slot.state = State::Dropped;
+                slot.at_end = true;
                 let w = slot.workload as usize;
                 for f in [&mut self.per[w], &mut self.total] {
                     f.counts.dropped += 1;
@@ -458,8 +494,25 @@ impl Recorder {
     /// The outcome of an included transaction (for the effects check).
     pub fn included(&self, id: TxId) -> Option<Included> {
         let s = self.slots.get(id as usize)?;
-        matches!(s.state, State::Included | State::Reverted)
-            .then(|| Included { success: s.state == State::Included, fee_wei: s.fee_wei })
+        matches!(s.state, State::Included | State::Reverted).then(|| Included {
+            success: s.state == State::Included,
+            fee_wei: s.fee_wei,
+            gas_used: s.gas_used,
+            effective_gas_price_wei: s.price_wei,
+            l1_fee_wei: s.l1_fee_wei,
+            block: s.block,
+            order: s.order,
+        })
+    }
+
+    /// Whether it was still pending when the drain ended (counted as dropped then).
+    pub fn pending_at_end(&self, id: TxId) -> bool {
+        self.slots.get(id as usize).is_some_and(|s| s.at_end)
+    }
+
+    /// Whether the load handed this transaction to the target.
+    pub fn was_sent(&self, id: TxId) -> bool {
+        self.slots.get(id as usize).is_some_and(|s| s.state != State::Unsent)
     }
 
     /// Accounting over the whole run, with `planned` from the plan.
@@ -685,7 +738,8 @@ mod tests {
         assert_eq!(f.total_wei, Wei(3 * 21_000 * 10));
         assert_eq!(f.base_fee_wei, Wei(3 * 21_000 * 7));
         assert_eq!(f.priority_fee_wei, Wei(3 * 21_000 * 3));
-        assert_eq!(r.included(2), Some(Included { success: false, fee_wei: 210_000 }));
+        let reverted = r.included(2).expect("id 2 was included (and reverted)");
+        assert_eq!((reverted.success, reverted.fee_wei, reverted.block, reverted.order), (false, 210_000, 1, 2));
     }
 
     #[test]

@@ -55,6 +55,9 @@ pub struct Report {
     pub accounting: Accounting,
     pub failures: Failures,
     pub effects: Effects,
+    /// The recorder's counts held against the chain read back after the run.
+    #[serde(default)]
+    pub reconciliation: Reconciliation,
     /// One sample per second of the run (warmup, window and drain).
     pub series: Vec<SecondSample>,
 }
@@ -319,6 +322,60 @@ pub struct Effects {
     pub details: Vec<String>,
     /// The workloads' own invariants (supplies, reserves, totals, counters).
     pub checks: Vec<CheckResult>,
+}
+
+/// A check's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    /// Could not be checked (the reason is beside it).
+    #[default]
+    Skipped,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+            Self::Skipped => "skipped",
+        }
+    }
+}
+
+/// The reconciliation: the transactions found in the target's blocks (read back after
+/// the run) against those the recorder counted as included, and each sender's nonce on
+/// chain against its starting nonce plus its included transactions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Reconciliation {
+    pub verdict: Verdict,
+    /// The load's blocks read back: `first_block..=last_block` (0, 0 when none).
+    pub first_block: u64,
+    pub last_block: u64,
+    pub blocks_read: u64,
+    /// Our transactions found in those blocks.
+    pub found_on_chain: u64,
+    /// Transactions the recorder counted as included.
+    pub counted_included: u64,
+    /// Transactions in those blocks that are not the load's (another sender's).
+    pub foreign_txs: u64,
+    pub senders_checked: u64,
+    /// Mismatches by kind (`counted_but_not_on_chain`, `on_chain_but_not_counted`,
+    /// `on_chain_but_never_sent`, `included_twice`, `sender_nonce`): a count and the
+    /// first transactions (hashes; senders for nonces).
+    pub mismatches: BTreeMap<String, Mismatch>,
+    /// Why it was skipped, or what it covered.
+    pub detail: String,
+}
+
+/// One kind of reconciliation mismatch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Mismatch {
+    pub count: u64,
+    /// The first ones (at most 10).
+    pub examples: Vec<String>,
 }
 
 /// One second of the run.

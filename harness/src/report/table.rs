@@ -190,16 +190,22 @@ pub fn summary_table(r: &Report) -> String {
     for d in &r.effects.details {
         out.push_str(&format!("  {d}\n"));
     }
-    let failed: Vec<_> = r.effects.checks.iter().filter(|c| c.verdict != "pass").collect();
-    if !r.effects.checks.is_empty() {
-        out.push_str(&format!(
-            "workload checks: {} of {} pass\n",
-            r.effects.checks.len() - failed.len(),
-            r.effects.checks.len()
-        ));
+    // The chain's own checks (fees, burn, coinbase), one line each.
+    let (chain, workload): (Vec<_>, Vec<_>) = r.effects.checks.iter().partition(|c| c.workload == "chain");
+    for c in chain {
+        out.push_str(&format!("  {} {}: {}\n", c.verdict.to_uppercase(), c.name, c.detail));
+    }
+    let failed: Vec<_> = workload.iter().filter(|c| c.verdict != "pass").collect();
+    if !workload.is_empty() {
+        out.push_str(&format!("workload checks: {} of {} pass\n", workload.len() - failed.len(), workload.len()));
     }
     for c in failed {
-        out.push_str(&format!("  FAIL {}: {}\n", c.name, c.detail));
+        out.push_str(&format!("  {} {}: {}\n", c.verdict.to_uppercase(), c.name, c.detail));
+    }
+    let rc = &r.reconciliation;
+    out.push_str(&format!("reconciliation with the chain: {} ({})\n", rc.verdict.as_str(), rc.detail));
+    for (kind, m) in &rc.mismatches {
+        out.push_str(&format!("  MISMATCH {kind}: {} (e.g. {})\n", m.count, m.examples.join(", ")));
     }
     for (name, w) in &r.workloads {
         let mut reasons: Vec<_> = w.revert_reasons.iter().collect();

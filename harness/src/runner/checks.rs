@@ -1,12 +1,31 @@
 //! Workload checks: read each check's state through the target before and after the
 //! load, and ask the check for its verdict.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 use alloy::primitives::{Address, Bytes};
-use workloads::{Check, CheckCtx};
+use workloads::{Check, CheckCtx, OpDone};
 
-use crate::{report::CheckResult, target::Target};
+use crate::{metrics::Recorder, plan::PlannedTx, report::CheckResult, target::Target};
+
+/// Each workload's successful operations (by mix index), in the order the recorder saw
+/// them included: what the checks replay.
+pub fn ops_done<'a>(txs: &'a [Arc<PlannedTx>], rec: &Recorder, workloads: usize) -> Vec<Vec<OpDone<'a>>> {
+    let mut by_order: Vec<Vec<(u64, OpDone<'a>)>> = vec![Vec::new(); workloads];
+    for t in txs {
+        let Some(inc) = rec.included(t.id).filter(|i| i.success) else { continue };
+        let Some(to) = t.tx.to.to().copied() else { continue };
+        let op = OpDone { kind: t.op, sender: t.from, to, input: &t.tx.input };
+        by_order[t.workload as usize].push((inc.order, op));
+    }
+    by_order
+        .into_iter()
+        .map(|mut ops| {
+            ops.sort_unstable_by_key(|(order, _)| *order);
+            ops.into_iter().map(|(_, op)| op).collect()
+        })
+        .collect()
+}
 
 /// The reads of every check, in order (all in one `call_many`); a check whose read
 /// failed keeps the error.
@@ -38,16 +57,19 @@ pub fn verdicts(
     after: &[Result<Vec<Bytes>, String>],
     names: &[&'static str],
     succeeded: &[BTreeMap<&'static str, u64>],
+    ops: &[Vec<OpDone<'_>>],
 ) -> Vec<CheckResult> {
     checks
         .iter()
         .zip(before.iter().zip(after))
         .map(|((w, check), (b, a))| {
             let (verdict, detail) = match (b, a) {
-                (Ok(b), Ok(a)) => match (check.verify)(&CheckCtx { before: b, after: a, succeeded: &succeeded[*w] }) {
-                    Ok(d) => ("pass", d),
-                    Err(d) => ("fail", d),
-                },
+                (Ok(b), Ok(a)) => {
+                    match (check.verify)(&CheckCtx { before: b, after: a, succeeded: &succeeded[*w], ops: &ops[*w] }) {
+                        Ok(d) => ("pass", d),
+                        Err(d) => ("fail", d),
+                    }
+                }
                 (Err(e), _) | (_, Err(e)) => ("fail", e.clone()),
             };
             CheckResult { workload: names[*w].to_string(), name: check.name.clone(), verdict: verdict.into(), detail }

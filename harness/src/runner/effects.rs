@@ -1,39 +1,95 @@
 //! The effects check: after a run, every generated account's nonce and balance on chain
-//! must equal its state after the set-up plus what the plan and the recorded outcomes
-//! imply.
+//! must equal its state when the load started plus what the plan implies for the
+//! transactions the recorder saw included. Fees are recomputed, not taken from the
+//! receipts: the price from the plan's fee caps and the chain's base fee of the block
+//! (`min(max_fee, base_fee + tip)`), times the gas used. Beside the accounts, three
+//! chain checks: the prices the target reported, the base fee burned per block against
+//! the chain's own gas figures, and the coinbase's credit against the priority fees.
 
-use std::sync::Arc;
+use std::{collections::BTreeMap, sync::Arc};
 
 use alloy::primitives::{Address, U256};
 
+use super::reconcile::BlockFacts;
 use crate::{
     metrics::Recorder,
     plan::PlannedTx,
-    report::Effects,
+    report::{CheckResult, Effects},
     target::{AccountState, TargetError},
 };
 
-/// Most mismatches described in the report.
+/// Most mismatches described in the report (and per chain check).
 const MAX_DETAILS: usize = 10;
+/// The workload name the chain checks are filed under.
+pub const CHAIN: &str = "chain";
+
+/// The block producer's balance when the load started and now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CoinbaseDelta {
+    pub address: Address,
+    pub before: U256,
+    pub after: U256,
+}
+
+/// What the chain itself says, read back after the run.
+#[derive(Debug, Clone, Copy)]
+pub struct ChainView<'a> {
+    pub blocks: &'a BTreeMap<u64, BlockFacts>,
+    pub coinbase: Option<CoinbaseDelta>,
+}
+
+/// The price a transaction pays per gas under EIP-1559.
+pub fn effective_price(max_fee_wei: u128, tip_wei: u128, base_fee_wei: u128) -> u128 {
+    max_fee_wei.min(base_fee_wei.saturating_add(tip_wei))
+}
 
 /// Compares the target's account state (`actual`, read after the run) with the
-/// expectation from the plan and the recorded outcomes.
+/// expectation from the plan, the recorded inclusions and the chain's blocks.
 pub fn check(
-    actual: Result<Vec<AccountState>, TargetError>,
+    actual: &Result<Vec<AccountState>, TargetError>,
     accounts: &[Address],
     baseline: &[AccountState],
     txs: &[Arc<PlannedTx>],
     recorder: &Recorder,
+    chain: &ChainView<'_>,
 ) -> Effects {
     let mut nonces: Vec<u64> = baseline.iter().map(|a| a.nonce).collect();
     // Balances as signed deltas from the initial balance: no underflow mid-way.
     let mut spent = vec![U256::ZERO; accounts.len()];
     let mut received = vec![U256::ZERO; accounts.len()];
+    let mut prices = Findings::default();
+    // Per block: the base fee burned by our transactions, from the gas they reported.
+    let mut burned: BTreeMap<u64, u128> = BTreeMap::new();
+    let mut priority_wei = 0u128;
     for tx in txs {
         let Some(inc) = recorder.included(tx.id) else { continue };
         let s = tx.sender as usize;
         nonces[s] = nonces[s].max(tx.nonce + 1);
-        spent[s] += U256::from(inc.fee_wei);
+        let gas = u128::from(inc.gas_used);
+        let price = match chain.blocks.get(&inc.block) {
+            Some(b) => {
+                let expected = effective_price(tx.tx.max_fee_per_gas, tx.tx.max_priority_fee_per_gas, b.base_fee_wei);
+                prices.checked += 1;
+                if inc.effective_gas_price_wei != expected {
+                    prices.bad(|| {
+                        format!(
+                            "{}: reported {} wei/gas, expected min({}, {} + {}) = {expected}",
+                            tx.hash,
+                            inc.effective_gas_price_wei,
+                            tx.tx.max_fee_per_gas,
+                            b.base_fee_wei,
+                            tx.tx.max_priority_fee_per_gas
+                        )
+                    });
+                }
+                *burned.entry(inc.block).or_default() += gas * b.base_fee_wei.min(expected);
+                priority_wei += gas * expected.saturating_sub(b.base_fee_wei);
+                expected
+            }
+            // Not in a block read back (the reconciliation names it): the reported price.
+            None => inc.effective_gas_price_wei,
+        };
+        spent[s] += U256::from(gas * price + inc.l1_fee_wei);
         if inc.success {
             spent[s] += tx.tx.value;
             if let Some(r) = tx.recipient {
@@ -41,12 +97,22 @@ pub fn check(
             }
         }
     }
+    let mut checks = vec![
+        prices.result(
+            "effective gas price = min(max_fee, base_fee + tip), base fee from the chain's block",
+            "transactions priced",
+        ),
+        burn_check(chain.blocks, &burned),
+        coinbase_check(chain, priority_wei),
+    ];
+    checks.retain(|c| c.verdict != "skipped" || !c.detail.is_empty());
     let actual = match actual {
         Ok(a) => a,
         Err(e) => {
             return Effects {
                 verdict: "skipped".into(),
                 details: vec![format!("cannot read account state: {e}")],
+                checks,
                 ..Default::default()
             };
         }
@@ -69,11 +135,94 @@ pub fn check(
             }
         }
     }
+    let failed = mismatches > 0 || checks.iter().any(|c| c.verdict == "fail");
     Effects {
-        verdict: if mismatches == 0 { "pass" } else { "fail" }.into(),
+        verdict: if failed { "fail" } else { "pass" }.into(),
         accounts_checked: actual.len() as u64,
         mismatches,
         details,
-        checks: Vec::new(),
+        checks,
+    }
+}
+
+/// Per block without foreign transactions: the chain's `base_fee * gas_used` against the
+/// base fee our transactions burned by the gas the target reported for each.
+fn burn_check(blocks: &BTreeMap<u64, BlockFacts>, burned: &BTreeMap<u64, u128>) -> CheckResult {
+    let mut f = Findings::default();
+    let (mut total, mut skipped) = (0u128, 0u64);
+    for (n, b) in blocks {
+        if b.foreign_txs > 0 {
+            skipped += 1;
+            continue;
+        }
+        f.checked += 1;
+        let chain = b.base_fee_wei * u128::from(b.gas_used);
+        let ours = burned.get(n).copied().unwrap_or(0);
+        total += chain;
+        if chain != ours {
+            f.bad(|| {
+                format!(
+                    "block {n}: base fee {} x gas used {} = {chain} wei, but its transactions' reported gas burns {ours}",
+                    b.base_fee_wei, b.gas_used
+                )
+            });
+        }
+    }
+    let mut r = f.result("base fee burned: each block's base_fee x gas_used = the sum over its transactions", "blocks");
+    if f.problems == 0 && f.checked > 0 {
+        r.detail = format!("{} blocks, {total} wei burned", f.checked);
+    }
+    if skipped > 0 {
+        r.detail.push_str(&format!("; {skipped} blocks with foreign transactions not checked"));
+    }
+    r
+}
+
+/// The coinbase's balance grew by exactly the priority fees, when the load's blocks all
+/// credit one coinbase that is not one of ours and hold nothing foreign.
+fn coinbase_check(chain: &ChainView<'_>, priority_wei: u128) -> CheckResult {
+    let name = "coinbase credited: its balance delta = the sum of gas_used x (price - base_fee)";
+    let skip =
+        |why: String| CheckResult { workload: CHAIN.into(), name: name.into(), verdict: "skipped".into(), detail: why };
+    let Some(cb) = chain.coinbase else { return skip("the coinbase's balance could not be read".into()) };
+    if chain.blocks.values().any(|b| b.coinbase != cb.address) {
+        return skip("the load's blocks credit more than one coinbase".into());
+    }
+    if chain.blocks.values().any(|b| b.foreign_txs > 0) {
+        return skip("the load's blocks hold foreign transactions".into());
+    }
+    let expected = U256::from(priority_wei);
+    let delta = cb.after.checked_sub(cb.before);
+    let (verdict, detail) = if delta == Some(expected) {
+        ("pass", format!("{} credited {expected} wei", cb.address))
+    } else {
+        ("fail", format!("{} went from {} to {} wei, expected +{expected}", cb.address, cb.before, cb.after))
+    };
+    CheckResult { workload: CHAIN.into(), name: name.into(), verdict: verdict.into(), detail }
+}
+
+/// A chain check's count of items checked and the first problems.
+#[derive(Debug, Default)]
+struct Findings {
+    checked: u64,
+    problems: u64,
+    details: Vec<String>,
+}
+
+impl Findings {
+    fn bad(&mut self, detail: impl FnOnce() -> String) {
+        self.problems += 1;
+        if self.details.len() < MAX_DETAILS {
+            self.details.push(detail());
+        }
+    }
+
+    fn result(&self, name: &str, what: &str) -> CheckResult {
+        let (verdict, detail) = match (self.checked, self.problems) {
+            (0, _) => ("skipped", String::new()),
+            (n, 0) => ("pass", format!("{n} {what}")),
+            (n, p) => ("fail", format!("{p} of {n} {what} wrong: {}", self.details.join("; "))),
+        };
+        CheckResult { workload: CHAIN.into(), name: name.into(), verdict: verdict.into(), detail }
     }
 }

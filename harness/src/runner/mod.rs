@@ -9,6 +9,7 @@ mod effects;
 pub mod offline;
 mod open;
 mod progress;
+mod reconcile;
 pub mod setup;
 mod submit;
 
@@ -136,6 +137,13 @@ pub async fn run_on(
     }
     let baseline = target.accounts(keys.addresses()).await?;
     let checks_before = checks::read_all(target.as_ref(), &prepared.checks).await;
+    // Where the chain stood: the reconciliation reads the blocks after this one.
+    let head_before = target.head_number().await;
+    let coinbase_before = match &head_before {
+        Ok(h) => coinbase_balance(target.as_ref(), *h).await,
+        Err(_) => None,
+    };
+    let mut reconciler = reconcile::Reconciler::default();
 
     // The load's clock starts now: intended times, the window and the series count from
     // here; the target's events are re-based onto it.
@@ -190,7 +198,11 @@ pub async fn run_on(
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     loop {
         tokio::select! {
-            Some(ev) = events.recv() => lock(&recorder).on_event(&rebase(ev), clock.now_ns()),
+            Some(ev) = events.recv() => {
+                let ev = rebase(ev);
+                reconciler.on_event(&ev);
+                lock(&recorder).on_event(&ev, clock.now_ns());
+            }
             res = &mut load, if load_result.is_none() => {
                 load_result = Some((res, clock.now_ns()));
                 drain_until = Some(clock.now_ns() + scenario.measure.drain_timeout.get().as_nanos() as u64);
@@ -211,12 +223,29 @@ pub async fn run_on(
     target.stop().await;
     let health = target.health();
     while let Ok(ev) = events.try_recv() {
-        lock(&recorder).on_event(&rebase(ev), clock.now_ns());
+        let ev = rebase(ev);
+        reconciler.on_event(&ev);
+        lock(&recorder).on_event(&ev, clock.now_ns());
     }
     progress_stop.cancel();
     let ((sent_txs, signing_during), load_done_ns) = load_result.expect("the loop ends after the load");
     let actual_accounts = target.accounts(keys.addresses()).await;
     let checks_after = checks::read_all(target.as_ref(), &prepared.checks).await;
+    // What was planned: the presigned plan, or what the lazy planner produced.
+    let planned_txs: &[Arc<PlannedTx>] = if presigned.is_empty() { &sent_txs } else { presigned };
+    let chain_read = match &head_before {
+        Ok(h) => reconciler.read_chain(target.as_ref(), *h, planned_txs).await,
+        Err(e) => Err(TargetError::Failed(e.to_string())),
+    };
+    let coinbase = match coinbase_before {
+        Some((address, before)) => target
+            .accounts(&[address])
+            .await
+            .ok()
+            .and_then(|a| a.first().map(|a| a.balance))
+            .map(|after| effects::CoinbaseDelta { address, before, after }),
+        None => None,
+    };
     let mut warnings = prepared.warnings.clone();
     warnings.extend(info.warnings.iter().cloned());
     if let Err(e) = target.reclaim(&[&keys, &deployer]).await {
@@ -225,8 +254,6 @@ pub async fn run_on(
     let mut rec = lock(&recorder);
     rec.finish(load_end_ns);
 
-    // What was planned: the presigned plan, or what the lazy planner produced.
-    let planned_txs: &[Arc<PlannedTx>] = if presigned.is_empty() { &sent_txs } else { presigned };
     let mut planned_per_workload = vec![0u64; names.len()];
     let mut succeeded: Vec<BTreeMap<&'static str, u64>> = vec![BTreeMap::new(); names.len()];
     for t in planned_txs {
@@ -242,8 +269,14 @@ pub async fn run_on(
         signing.per_tx_us = if signing.txs == 0 { 0.0 } else { signing.wall_seconds * 1e6 / signing.txs as f64 };
     }
 
-    let mut effects = effects::check(actual_accounts, keys.addresses(), &baseline, planned_txs, &rec);
-    effects.checks = checks::verdicts(&prepared.checks, &checks_before, &checks_after, &names, &succeeded);
+    let reconciliation = match &chain_read {
+        Ok(()) => reconciler.verdict(planned_txs, &rec, &baseline, &actual_accounts),
+        Err(e) => reconcile::skipped(e),
+    };
+    let chain = effects::ChainView { blocks: reconciler.blocks(), coinbase };
+    let mut effects = effects::check(&actual_accounts, keys.addresses(), &baseline, planned_txs, &rec, &chain);
+    let ops = checks::ops_done(planned_txs, &rec, names.len());
+    effects.checks.extend(checks::verdicts(&prepared.checks, &checks_before, &checks_after, &names, &succeeded, &ops));
     if effects.checks.iter().any(|c| c.verdict == "fail") {
         effects.verdict = "fail".into();
     }
@@ -291,8 +324,16 @@ pub async fn run_on(
         accounting,
         failures: rec.failures(),
         effects,
+        reconciliation,
         series: rec.series(),
     })
+}
+
+/// The coinbase of block `number` and its balance now.
+async fn coinbase_balance(target: &dyn Target, number: u64) -> Option<(alloy::primitives::Address, U256)> {
+    let block = target.blocks(number, number).await.ok()?.pop()?;
+    let balance = target.accounts(&[block.coinbase]).await.ok()?.pop()?.balance;
+    Some((block.coinbase, balance))
 }
 
 /// Plans and signs the run (the load is planned as it runs for a closed run without a

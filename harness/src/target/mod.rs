@@ -8,7 +8,7 @@ pub mod rpc;
 
 use std::{collections::BTreeMap, sync::Arc};
 
-use alloy::primitives::{Address, Bytes, U256};
+use alloy::primitives::{Address, B256, Bytes, U256};
 use serde::Serialize;
 
 pub use events::{BlockEvent, ChainEvent, EventSink, IncludedTx};
@@ -75,6 +75,19 @@ pub struct Rejection {
 pub struct AccountState {
     pub balance: U256,
     pub nonce: u64,
+}
+
+/// A block as the chain keeps it, read back after the run: the independent side of the
+/// reconciliation (what the recorder counted came from the target's events).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChainBlock {
+    pub number: u64,
+    pub base_fee_wei: u128,
+    pub gas_used: u64,
+    /// Who the block's priority fees went to.
+    pub coinbase: Address,
+    /// Every transaction in it, ours or not, in block order.
+    pub tx_hashes: Vec<B256>,
 }
 
 /// What the report says about the target.
@@ -169,6 +182,18 @@ pub trait Target: Send + Sync + core::fmt::Debug {
             out.push(self.call(*to, input.clone()).await);
         }
         out
+    }
+
+    /// The number of the chain's latest block (for the reconciliation's block range).
+    async fn head_number(&self) -> Result<u64, TargetError> {
+        Err(TargetError::Failed(format!("{} cannot read its blocks back", self.info().kind)))
+    }
+
+    /// The blocks `from..=to` as the chain keeps them, in order; a block the chain does
+    /// not have is an error.
+    async fn blocks(&self, from: u64, to: u64) -> Result<Vec<ChainBlock>, TargetError> {
+        let _ = (from, to);
+        Err(TargetError::Failed(format!("{} cannot read its blocks back", self.info().kind)))
     }
 
     /// What the block executor counted (parallel executors), for the report.

@@ -27,7 +27,7 @@ pub use basefee::next_base_fee;
 pub use builder::BlockSummary;
 use mempool::Mempool;
 
-use super::{AccountState, EventSink, RejectKind, Rejection, Target, TargetError, TargetInfo};
+use super::{AccountState, ChainBlock, EventSink, RejectKind, Rejection, Target, TargetError, TargetInfo};
 use crate::{
     exec::{ChainState, ExecCounters, Executor, Parallel, ParallelConfig, Sequential, SharedCounters},
     lock,
@@ -255,6 +255,36 @@ impl Target for Embedded {
                 Err(TargetError::Failed(format!("call to {to} halted: {reason:?}")))
             }
         }
+    }
+
+    async fn head_number(&self) -> Result<u64, TargetError> {
+        Ok(lock(&self.shared.history).last().map_or(0, |b| b.number))
+    }
+
+    async fn blocks(&self, from: u64, to: u64) -> Result<Vec<ChainBlock>, TargetError> {
+        let history = lock(&self.shared.history);
+        let genesis_base_fee = (self.shared.spec.base_fee.initial_gwei * 1e9).round() as u128;
+        // Block n is history[n - 1]: the builder numbers from 1 and keeps every block.
+        (from..=to)
+            .map(|n| {
+                if n == 0 {
+                    let base_fee_wei = genesis_base_fee;
+                    return Ok(ChainBlock { number: 0, base_fee_wei, coinbase: COINBASE, ..Default::default() });
+                }
+                let b = n
+                    .checked_sub(1)
+                    .and_then(|i| history.get(i as usize))
+                    .filter(|b| b.number == n)
+                    .ok_or_else(|| TargetError::Failed(format!("block {n} is not in the chain's history")))?;
+                Ok(ChainBlock {
+                    number: b.number,
+                    base_fee_wei: u128::from(b.base_fee_wei),
+                    gas_used: b.gas_used,
+                    coinbase: COINBASE,
+                    tx_hashes: b.tx_hashes.clone(),
+                })
+            })
+            .collect()
     }
 
     fn exec_counters(&self) -> Option<ExecCounters> {

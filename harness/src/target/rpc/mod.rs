@@ -8,6 +8,7 @@ mod drain;
 mod funder;
 mod funding;
 mod health;
+mod history;
 mod inflight;
 mod probe;
 mod receipts;
@@ -35,7 +36,9 @@ pub use probe::{Probe, probe};
 pub use ws::probe_subscribe;
 
 use self::{funder::Funder, health::Health, inflight::Inflight, sender::Job};
-use super::{AccountState, EventSink, RejectKind, Rejection, Target, TargetError, TargetHealth, TargetInfo};
+use super::{
+    AccountState, ChainBlock, EventSink, RejectKind, Rejection, Target, TargetError, TargetHealth, TargetInfo,
+};
 use crate::{
     lock,
     plan::{Keyring, PlannedTx, RunCost},
@@ -359,6 +362,14 @@ impl Target for Rpc {
             }
         }
         out
+    }
+
+    async fn head_number(&self) -> Result<u64, TargetError> {
+        history::head(&self.shared).await
+    }
+
+    async fn blocks(&self, from: u64, to: u64) -> Result<Vec<ChainBlock>, TargetError> {
+        history::blocks(&self.shared, from, to).await
     }
 
     async fn reclaim(&self, rings: &[&Keyring]) -> Result<(), TargetError> {

@@ -1,6 +1,7 @@
 //! End-to-end tests of gasbench: one binary, one module per area.
 
 mod anvil;
+mod checks_fail;
 mod cli;
 mod embedded_run;
 mod exec_bench;

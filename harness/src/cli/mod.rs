@@ -1,5 +1,5 @@
 //! The command line: one file per subcommand. Exit codes: 0 success, 1 the run finished
-//! but a check failed (effects, accounting), 2 bad input or unreachable target, 3 the
+//! but a check failed (effects, accounting, reconciliation with the chain), 2 bad input or unreachable target, 3 the
 //! target had a fault mid-run (report written, partial), 130
 //! interrupted (the report is still written).
 
@@ -13,6 +13,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Args, Parser, Subcommand};
 
+pub use self::run::finish as finish_run;
 use crate::scenario::{Limits, Override};
 
 /// Exit code: the run finished and every check passed.

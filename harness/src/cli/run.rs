@@ -98,7 +98,9 @@ async fn stop_on_signal(token: CancellationToken) {
     token.cancel();
 }
 
-fn finish(report: &Report, out: Option<&std::path::Path>) -> ExitCode {
+/// Prints the summary, writes the report to `out`, and says how the run ended: the exit
+/// code of `gasbench run` for this report.
+pub fn finish(report: &Report, out: Option<&std::path::Path>) -> ExitCode {
     println!("{}", report::summary_table(report));
     if let Some(path) = out {
         match report::write_json(report, path) {

@@ -71,6 +71,8 @@ pub struct Embedded {
     builder: Mutex<Option<JoinHandle<()>>>,
     sink: Mutex<Option<EventSink>>,
     counters: Arc<SharedCounters>,
+    /// An executor given by the caller, used instead of the spec's (tests that break one).
+    given: Mutex<Option<Box<dyn Executor>>>,
 }
 
 impl Embedded {
@@ -89,7 +91,16 @@ impl Embedded {
             builder: Mutex::new(None),
             sink: Mutex::new(None),
             counters: Arc::default(),
+            given: Mutex::new(None),
         }
+    }
+
+    /// As [`Self::new`], executing blocks with `executor` instead of the spec's: how a test
+    /// proves the effects check catches an executor that writes the wrong state.
+    pub fn with_executor(spec: EmbeddedSpec, executor: Box<dyn Executor>) -> Self {
+        let chain = Self::new(spec);
+        *lock(&chain.given) = Some(executor);
+        chain
     }
 
     /// Sealed blocks so far.
@@ -180,7 +191,7 @@ impl Target for Embedded {
 
     async fn start(&self, sink: EventSink) -> Result<(), TargetError> {
         let shared = self.shared.clone();
-        let executor = self.executor();
+        let executor = lock(&self.given).take().unwrap_or_else(|| self.executor());
         *lock(&self.sink) = Some(sink.clone());
         let handle = std::thread::Builder::new()
             .name("gasbench-builder".into())

@@ -41,6 +41,10 @@ fn assert_exact(r: &Report) {
     assert_eq!(r.failures.anomalies, 0, "{a:?} {:?} {:?} {:?}", r.failures, r.run, r.target.errors);
     assert_eq!(r.effects.verdict, "pass", "{:?} {a:?} {:?}", r.effects, r.failures);
     assert_eq!(r.target.kind, "rpc");
+    // Read back from the node: every transaction counted as included is in its blocks.
+    let rc = &r.reconciliation;
+    assert_eq!(rc.verdict, gasbench::report::Verdict::Pass, "{rc:?}");
+    assert_eq!((rc.found_on_chain, rc.counted_included), (a.included, a.included), "{rc:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

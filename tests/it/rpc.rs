@@ -37,7 +37,6 @@ fn ready(name: &str, target: &str, rate: u32) -> Scenario {
 
 fn assert_exact(r: &Report) {
     let a = &r.accounting;
-    assert!(a.balanced, "{a:?}");
     assert_eq!(r.failures.anomalies, 0, "{a:?} {:?} {:?} {:?}", r.failures, r.run, r.target.errors);
     assert_eq!(r.effects.verdict, "pass", "{:?} {a:?} {:?}", r.effects, r.failures);
     assert_eq!(r.target.kind, "rpc");
@@ -239,7 +238,8 @@ fn run_with_a_fault_mid_run(node: &mut Anvil, fault: impl FnOnce(&mut Anvil)) ->
     assert_eq!(run.join().unwrap(), ExitCode::from(EXIT_TARGET_FAULT));
     let r: Report = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert!(r.run.partial);
-    assert!(r.accounting.balanced, "{:?}", r.accounting);
+    // A node that went away cannot be read back: no pass is claimed for what was not checked.
+    assert_eq!(r.reconciliation.verdict, gasbench::report::Verdict::Skipped, "{:?}", r.reconciliation);
     assert!(r.accounting.rejected > 0 && r.accounting.included > 0, "{:?}", r.accounting);
     r
 }

@@ -11,7 +11,8 @@ async fn a_500ms_stall_shows_in_p99_inclusion_latency() {
     let yaml =
         small(1000, "4s", "target:\n  kind: embedded\n  block_time: 250ms\n  faults: [{at: 2s, stall: 500ms}]\n");
     let r = run(&scenario(&yaml), &RunOptions::default(), CancellationToken::new()).await.unwrap();
-    assert!(r.accounting.balanced && r.effects.verdict == "pass");
+    assert_eq!(r.reconciliation.verdict, gasbench::report::Verdict::Pass, "{:?}", r.reconciliation);
+    assert_eq!(r.effects.verdict, "pass", "{:?}", r.effects);
     assert_eq!(r.accounting.included, 4000, "nothing is lost to the stall");
     let inclusion = &r.latency.inclusion;
     assert!(inclusion.p99_us >= 500_000, "p99 inclusion {} us must include the 500 ms stall", inclusion.p99_us);

@@ -82,7 +82,8 @@ fn https_and_wss_nodes_are_benchmarked_like_plain_ones() {
     let target = format!("{{kind: rpc, http: \"https://localhost:{port}\", ws: \"wss://localhost:{port}\"}}");
     let s = scenario(&small(100, "2s", &format!("target: {target}\n")));
     let r = rt.block_on(run(&s, &RunOptions::default(), CancellationToken::new())).unwrap_or_else(|e| panic!("{e}"));
-    assert!(r.accounting.balanced && r.effects.verdict == "pass", "{:?} {:?}", r.accounting, r.effects);
+    assert_eq!(r.reconciliation.verdict, gasbench::report::Verdict::Pass, "{:?}", r.reconciliation);
+    assert_eq!(r.effects.verdict, "pass", "{:?}", r.effects);
     assert_eq!((r.accounting.sent, r.accounting.included), (200, 200), "{:?}", r.accounting);
     let how = r.target.notes.join("\n");
     assert!(how.contains("anvil/v1.7.1") && how.contains("newHeads over wss://localhost"), "{how}");

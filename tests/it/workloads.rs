@@ -38,7 +38,7 @@ async fn every_workload_runs_without_reverts_with_plausible_gas_and_its_checks_h
         mix_of(&names)
     );
     let r = run(&crate::scenario(&yaml), &RunOptions::default(), CancellationToken::new()).await.unwrap();
-    assert!(r.accounting.balanced, "{:?}", r.accounting);
+    assert_eq!(r.reconciliation.verdict, gasbench::report::Verdict::Pass, "{:?}", r.reconciliation);
     assert_eq!(r.effects.verdict, "pass", "{:#?}", r.effects);
     assert!(r.setup.txs > 0 && r.setup.gas_used > 0 && r.setup.phases == 2, "{:?}", r.setup);
     assert_eq!(r.workloads.len(), names.len());
@@ -68,8 +68,8 @@ async fn energy_running_out_is_warned_about_and_its_reverts_are_decoded() {
     let reason = &w.revert_reasons["OutOfEnergy"];
     assert_eq!(reason.count, w.accounting.reverted);
     assert!(reason.example.starts_with("OutOfEnergy("), "{}", reason.example);
-    // Expected reverts still balance, and the chain's state matches every outcome.
-    assert!(r.accounting.balanced);
+    // Reverted transactions are on chain too, and the chain's state matches every outcome.
+    assert_eq!(r.reconciliation.found_on_chain, r.accounting.included, "{:?}", r.reconciliation);
     assert_eq!(r.effects.verdict, "pass", "{:#?}", r.effects);
 }
 

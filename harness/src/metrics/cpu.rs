@@ -25,6 +25,20 @@ mod tests {
     fn reads_utime_and_stime_after_the_command_name() {
         let line = "4242 (gas bench) R 1 2 3 4 5 6 7 8 9 10 250 50 0 0 20 0 9 0 100 1000 10";
         assert_eq!(parse_stat(line), Some(3.0));
-        assert!(process_cpu_seconds().is_some_and(|s| s >= 0.0));
+    }
+
+    #[test]
+    fn the_process_cpu_time_grows_while_the_process_works() {
+        let start = process_cpu_seconds().expect("/proc/self/stat is readable");
+        // Work until the kernel's tick counter moves (10 ms per tick); bounded by a count.
+        let mut x = 0u64;
+        for i in 0..50_000_000_000u64 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(i);
+            if i % 1_000_000 == 0 && process_cpu_seconds().is_some_and(|s| s > start) {
+                break;
+            }
+        }
+        std::hint::black_box(x);
+        assert!(process_cpu_seconds().is_some_and(|s| s > start), "still {start} s after the work");
     }
 }

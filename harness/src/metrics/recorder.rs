@@ -728,7 +728,6 @@ mod tests {
         r.finish(3 * S);
         let a = r.accounting(6);
         assert_eq!((a.sent, a.included, a.reverted, a.rejected, a.dropped, a.not_sent), (5, 3, 1, 1, 1, 1));
-        assert!(a.balanced);
         let l = r.latencies();
         assert_eq!(l.inclusion.count, 3);
         assert!(l.inclusion.min_us >= 497_000 && l.inclusion.max_us <= 501_000, "{l:?}");
@@ -753,7 +752,6 @@ mod tests {
         r.finish(3 * S);
         let a = r.accounting(2);
         assert_eq!((a.included, a.dropped, a.pending_at_end), (1, 1, 1));
-        assert!(a.balanced);
         assert_eq!(r.failures().anomalies, 1);
     }
 

@@ -198,3 +198,19 @@ impl Dex {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amount_out_is_the_routers_formula() {
+        // 1,000 in on a 1:1 pool of 10^24 each: 997/1000 of it, less the price impact.
+        let seed = seed_liquidity();
+        assert_eq!(amount_out(U256::from(1000), seed, seed), Some(U256::from(996)));
+        // (997 * 10 * 200) / (100 * 1000 + 997 * 10) = 1_994_000 / 109_970 = 18.13...
+        assert_eq!(amount_out(U256::from(10), U256::from(100), U256::from(200)), Some(U256::from(18)));
+        assert_eq!(amount_out(U256::ZERO, seed, seed), None, "the router reverts on zero in");
+        assert_eq!(amount_out(U256::from(1), U256::from(1000), U256::from(1)), None, "nothing out reverts");
+    }
+}

@@ -196,6 +196,9 @@ impl Reconciler {
                     // Mined after the drain gave up on it, in a block the target never
                     // reported: the accounting already calls it pending at the end.
                     landed_late += 1;
+                    if let Some(n) = per_sender.get_mut(tx.sender as usize) {
+                        *n += 1;
+                    }
                 } else {
                     found.add(MismatchKind::OnChainButNotCounted, || format!("{} (in block {n})", hash(tx)));
                 }
@@ -218,6 +221,7 @@ impl Reconciler {
         let senders_checked = match end {
             Ok(end) => {
                 for (i, (s, e)) in start.iter().zip(end).enumerate() {
+                    // Its included transactions, and any mined after the drain.
                     let expected = s.nonce + per_sender[i];
                     if e.nonce != expected {
                         found.add(MismatchKind::SenderNonce, || {
@@ -290,5 +294,123 @@ impl Mismatches {
         if m.examples.len() < MAX_EXAMPLES {
             m.examples.push(example());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::{consensus::TxEip1559, primitives::U256};
+
+    use super::*;
+    use crate::{
+        metrics::RecorderConfig,
+        target::{BlockEvent, IncludedTx},
+    };
+
+    fn tx(id: u32) -> Arc<PlannedTx> {
+        Arc::new(PlannedTx {
+            id,
+            workload: 0,
+            sender: 0,
+            from: Address::repeat_byte(1),
+            nonce: u64::from(id),
+            hash: B256::repeat_byte(id as u8 + 1),
+            raw: Default::default(),
+            tx: TxEip1559::default(),
+            intended_ns: 0,
+            recipient: None,
+            op: "transfer",
+        })
+    }
+
+    fn event(number: u64, ids: &[u32]) -> ChainEvent {
+        let txs = ids
+            .iter()
+            .map(|&id| IncludedTx {
+                id,
+                success: true,
+                gas_used: 21_000,
+                effective_gas_price_wei: 1,
+                l1_fee_wei: None,
+                revert_data: None,
+            })
+            .collect();
+        ChainEvent::Block(BlockEvent {
+            number,
+            observed_ns: number,
+            base_fee_wei: 1,
+            gas_used: 0,
+            gas_limit: 1,
+            txs,
+            foreign_txs: 0,
+        })
+    }
+
+    fn block(number: u64, txs: &[&Arc<PlannedTx>]) -> ChainBlock {
+        ChainBlock { number, tx_hashes: txs.iter().map(|t| t.hash).collect(), ..Default::default() }
+    }
+
+    /// `plan` planned, `sent` of them sent, `events` reported, `chain` read back; the
+    /// sender's nonce went from 0 to `nonce`.
+    fn reconcile(sent: usize, events: &[ChainEvent], chain: &[ChainBlock], nonce: u64) -> Reconciliation {
+        let plan: Vec<_> = (0..3).map(tx).collect();
+        let cfg =
+            RecorderConfig { workloads: vec!["transfer"], window_start_ns: 0, window_end_ns: 1, late_threshold_ns: 1 };
+        let mut rec = Recorder::new(cfg, plan.len());
+        rec.on_sent(&plan[..sent], None, 0);
+        let mut r = Reconciler::default();
+        for e in events {
+            r.on_event(e);
+            rec.on_event(e, 0);
+        }
+        rec.finish(10);
+        let ours = plan.iter().map(|t| (t.hash, t.id)).collect();
+        for b in chain {
+            r.on_chain_block(b, &ours);
+        }
+        let end = Ok(vec![AccountState { balance: U256::ZERO, nonce }]);
+        r.verdict(&plan, &rec, &[AccountState::default()], &end)
+    }
+
+    #[test]
+    fn what_was_counted_and_what_the_chain_holds_agree() {
+        let plan: Vec<_> = (0..3).map(tx).collect();
+        let r = reconcile(
+            3,
+            &[event(1, &[0, 1]), event(2, &[2])],
+            &[block(1, &[&plan[0], &plan[1]]), block(2, &[&plan[2]])],
+            3,
+        );
+        assert_eq!(r.verdict, Verdict::Pass, "{r:?}");
+        assert_eq!((r.found_on_chain, r.counted_included, r.blocks_read, r.senders_checked), (3, 3, 2, 1));
+    }
+
+    #[test]
+    fn a_transaction_on_chain_that_was_never_sent_is_named() {
+        let plan: Vec<_> = (0..3).map(tx).collect();
+        let r = reconcile(2, &[event(1, &[0, 1])], &[block(1, &[&plan[0], &plan[1]]), block(2, &[&plan[2]])], 3);
+        assert_eq!(r.verdict, Verdict::Fail);
+        assert_eq!(r.mismatches["on_chain_but_never_sent"].examples, [plan[2].hash.to_string()]);
+        assert!(r.mismatches["sender_nonce"].examples[0].contains("nonce 3 on chain, expected 0 + 2"), "{r:?}");
+    }
+
+    #[test]
+    fn a_transaction_in_another_block_than_reported_is_named() {
+        let plan: Vec<_> = (0..3).map(tx).collect();
+        let r = reconcile(1, &[event(1, &[0])], &[block(1, &[]), block(2, &[&plan[0]])], 1);
+        assert_eq!(r.verdict, Verdict::Fail);
+        assert!(r.mismatches["in_another_block"].examples[0].contains("reported in block 1, on chain in 2"), "{r:?}");
+    }
+
+    #[test]
+    fn mined_after_the_drain_is_said_but_counted_in_a_reported_block_is_a_mismatch() {
+        let plan: Vec<_> = (0..3).map(tx).collect();
+        // Pending at the end, then mined in a block the target never reported.
+        let late = reconcile(2, &[event(1, &[0])], &[block(1, &[&plan[0]]), block(2, &[&plan[1]])], 2);
+        assert_eq!(late.verdict, Verdict::Pass, "{late:?}");
+        assert!(late.detail.contains("1 counted as pending at the end were mined after the drain"), "{late:?}");
+        // In a block the target reported without it: the target hid it.
+        let hidden = reconcile(2, &[event(1, &[0])], &[block(1, &[&plan[0], &plan[1]])], 2);
+        assert_eq!(hidden.mismatches["on_chain_but_not_counted"].count, 1, "{hidden:?}");
     }
 }

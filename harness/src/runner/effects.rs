@@ -173,7 +173,8 @@ fn burn_check(blocks: &BTreeMap<u64, BlockFacts>, burned: &BTreeMap<u64, u128>) 
         r.detail = format!("{} blocks, {total} wei burned", f.checked);
     }
     if skipped > 0 {
-        r.detail.push_str(&format!("; {skipped} blocks with foreign transactions not checked"));
+        let sep = if r.detail.is_empty() { "" } else { "; " };
+        r.detail.push_str(&format!("{sep}{skipped} blocks with foreign transactions not checked"));
     }
     r
 }

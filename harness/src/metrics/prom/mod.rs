@@ -12,7 +12,7 @@ mod server;
 use std::sync::{Arc, Mutex};
 
 pub use buckets::LATENCY_BOUNDS_S;
-pub use run::{RunLabels, RunMetrics, drop_reason};
+pub use run::{DROP_REASONS, RunLabels, RunMetrics, drop_reason};
 pub use server::{MetricsError, MetricsServer};
 
 use crate::lock;

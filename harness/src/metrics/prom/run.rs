@@ -88,6 +88,10 @@ pub struct RunMetrics {
     state: Mutex<State>,
 }
 
+/// The drop reasons a `reason` label may take.
+pub const DROP_REASONS: [&str; 5] =
+    ["excluded_by_builder", "not_mined_in_time", "behind_nonce_gap", "not_included_after_drain", "other"];
+
 /// The fixed set of drop reasons a label may take, from the recorder's reason keys.
 pub fn drop_reason(key: &str) -> &'static str {
     if key.starts_with("excluded_by") {
@@ -234,10 +238,14 @@ fn load_families(f: &mut Families, b: &[LabelPair], x: &LiveFigures, offered: Op
             &LATENCY_BOUNDS_S,
         );
     }
-    for (reason, n) in &x.rejected {
-        f.counter("gasbench_transactions_rejected_total", b, &[("reason", reason)], *n as f64);
+    // Every reason is exported from the start, at 0 until it happens: a bounded set, and
+    // rate() sees the first failure.
+    for kind in crate::target::RejectKind::ALL {
+        let reason = kind.as_str();
+        let n = x.rejected.get(reason).copied().unwrap_or(0);
+        f.counter("gasbench_transactions_rejected_total", b, &[("reason", reason)], n as f64);
     }
-    let mut dropped = std::collections::BTreeMap::<&str, u64>::new();
+    let mut dropped: std::collections::BTreeMap<&str, u64> = DROP_REASONS.iter().map(|r| (*r, 0)).collect();
     for (key, n) in &x.dropped {
         *dropped.entry(drop_reason(key)).or_default() += n;
     }

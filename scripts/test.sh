@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests need (pinned tools under tools/: solc-js, anvil) and runs the
+# Installs what the tests need (pinned tools under tools/: solc-js, anvil; Prometheus from
+# Debian) and runs the
 # whole test suite. The one command a newcomer runs to pass the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,13 @@ fi
 # Pinned versions from tools/package-lock.json; skipped when already installed.
 if ! cmp -s tools/package-lock.json tools/node_modules/.package-lock.json 2>/dev/null; then
   npm ci --prefix tools --no-audit --no-fund --loglevel=error
+fi
+# Prometheus and promtool (Debian's package) for the metrics and dashboard tests.
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 # The committed contract artifacts must match their sources.
 node tools/compile-contracts.js --check

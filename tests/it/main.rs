@@ -7,6 +7,7 @@ mod embedded_run;
 mod exec_bench;
 mod parallel;
 mod parallel_props;
+mod prometheus;
 mod report_schema;
 mod rpc;
 mod scenario_errors;

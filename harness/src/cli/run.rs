@@ -1,15 +1,17 @@
 //! `gasbench run SCENARIO`: run it, show progress and a summary, write the JSON report.
 //! Ctrl-C or SIGTERM stops the load, drains briefly and still writes the report.
 
-use std::{path::PathBuf, process::ExitCode, time::Duration};
+use std::{path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
 
 use clap::Args;
 use tokio_util::sync::CancellationToken;
 
 use super::{EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TARGET_FAULT, ScenarioArgs};
 use crate::{
+    metrics::prom::{MetricsError, MetricsServer, Registry, RunLabels, RunMetrics},
     report::{self, Outcome, Report},
     runner::{self, RunError, RunOptions},
+    scenario::Scenario,
 };
 
 #[derive(Debug, Args)]
@@ -28,6 +30,17 @@ pub struct RunArgs {
     /// A send later than this many milliseconds after its intended time counts as late.
     #[arg(long, default_value_t = 10)]
     pub late_threshold_ms: u64,
+    /// Serve Prometheus metrics at http://ADDR/metrics for the whole run, e.g. 127.0.0.1:9464.
+    #[arg(long, env = "GASBENCH_METRICS_LISTEN", value_name = "HOST:PORT")]
+    pub metrics_listen: Option<String>,
+    /// After the run, keep serving metrics this long so that the last scrape sees the
+    /// final figures (e.g. 15s, 0s).
+    #[arg(long, env = "GASBENCH_METRICS_LINGER", default_value = "15s", value_parser = humantime::parse_duration)]
+    pub metrics_linger: Duration,
+    /// The run's id in metrics (the `run_id` label); default: the scenario name and the
+    /// start time.
+    #[arg(long, env = "GASBENCH_RUN_ID")]
+    pub run_id: Option<String>,
 }
 
 pub fn run(args: &RunArgs) -> ExitCode {
@@ -42,7 +55,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    let opts = RunOptions {
+    let mut opts = RunOptions {
         progress: !args.quiet,
         max_batches_in_flight: args.max_batches_in_flight.max(1),
         late_threshold: Duration::from_millis(args.late_threshold_ms),
@@ -51,8 +64,35 @@ pub fn run(args: &RunArgs) -> ExitCode {
     let result = rt.block_on(async {
         let cancel = CancellationToken::new();
         tokio::spawn(stop_on_signal(cancel.clone()));
-        runner::run(&scenario, &opts, cancel).await
+        let exporter = match &args.metrics_listen {
+            Some(addr) => {
+                let run_id = args.run_id.clone().unwrap_or_else(|| default_run_id(&scenario.name));
+                match Exporter::start(addr, &scenario, run_id).await {
+                    Ok(x) => {
+                        if !args.quiet {
+                            eprintln!("metrics at http://{}/metrics (run_id {})", x.server.addr(), x.run.run_id());
+                        }
+                        opts.observers.push(x.run.clone());
+                        Some(x)
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            None => None,
+        };
+        let result = runner::run(&scenario, &opts, cancel.clone()).await;
+        if let Some(x) = exporter {
+            x.linger(args.metrics_linger, &cancel, args.quiet).await;
+        }
+        Ok(result)
     });
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
     match result {
         Ok(report) => finish(&report, args.out.as_deref()),
         Err(e) => {
@@ -72,6 +112,45 @@ pub fn run(args: &RunArgs) -> ExitCode {
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }
+}
+
+/// The `/metrics` server of one CLI run.
+struct Exporter {
+    server: MetricsServer,
+    run: Arc<RunMetrics>,
+}
+
+impl Exporter {
+    async fn start(addr: &str, scenario: &Scenario, run_id: String) -> Result<Self, MetricsError> {
+        let registry = Arc::new(Registry::new());
+        let run = Arc::new(RunMetrics::new(RunLabels::of(scenario, run_id)));
+        registry.add(run.clone());
+        let server = MetricsServer::start(addr, registry).await?;
+        Ok(Self { server, run })
+    }
+
+    /// Serves the final figures for `linger` more (a signal cuts it short), then stops.
+    async fn linger(self, linger: Duration, cancel: &CancellationToken, quiet: bool) {
+        if !linger.is_zero() && !cancel.is_cancelled() {
+            if !quiet {
+                eprintln!(
+                    "serving the final metrics for {} more (--metrics-linger; Ctrl-C ends it)",
+                    humantime::format_duration(linger)
+                );
+            }
+            tokio::select! {
+                () = tokio::time::sleep(linger) => {}
+                () = cancel.cancelled() => {}
+            }
+        }
+        self.server.stop().await;
+    }
+}
+
+/// A run id that sorts by time: the scenario's name and the start time in milliseconds.
+fn default_run_id(scenario: &str) -> String {
+    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    format!("{scenario}-{ms}")
 }
 
 /// Cancels `token` on Ctrl-C or SIGTERM.
@@ -119,11 +198,7 @@ pub fn finish(report: &Report, out: Option<&std::path::Path>) -> ExitCode {
         eprintln!("  the report is partial; errors by kind: {:?}", report.target.errors);
         return ExitCode::from(EXIT_TARGET_FAULT);
     }
-    if !report.accounting.balanced
-        || report.effects.verdict == "fail"
-        || report.failures.anomalies > 0
-        || report.reconciliation.verdict == report::Verdict::Fail
-    {
+    if report.checks_failed() {
         eprintln!("error: a check failed (accounting, reconciliation or effects): see the summary above");
         return ExitCode::from(EXIT_CHECK_FAILED);
     }

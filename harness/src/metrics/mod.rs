@@ -4,8 +4,11 @@
 
 mod cpu;
 mod hist;
+mod live;
+pub mod prom;
 mod recorder;
 
 pub use cpu::process_cpu_seconds;
 pub use hist::{Hist, decode, encode, gas_summary, latency_summary};
+pub use live::{FeeParts, LastBlock, LiveFigures, WorkloadLive};
 pub use recorder::{Included, Recorder, RecorderConfig, Snapshot};

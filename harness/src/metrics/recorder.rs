@@ -7,6 +7,7 @@ use std::{collections::BTreeMap, sync::Arc};
 use tokio::sync::Semaphore;
 
 use super::hist::{Hist, gas_summary, latency_summary, new_exact_hist, new_hist, record};
+use super::live::{FeeParts, LastBlock, LiveFigures, WorkloadLive};
 use crate::{
     plan::{PlannedTx, TxId},
     report::{
@@ -80,6 +81,8 @@ struct FeeSums {
     l1: u128,
     price_sum: u128,
     count: u64,
+    /// Gas used by the same transactions.
+    gas: u128,
 }
 
 #[derive(Debug)]
@@ -163,6 +166,10 @@ pub struct Recorder {
     base_fee_min: Option<u128>,
     base_fee_max: u128,
     base_fee_last: u128,
+    /// Gas used by every block seen (whole run, other senders' transactions too).
+    gas_seen: u128,
+    /// The last block seen: (gas used, gas limit).
+    last_block_gas: Option<(u64, u64)>,
     series: Vec<SecondSample>,
     second_hist: Hist,
     second_of_hist: u64,
@@ -203,6 +210,8 @@ impl Recorder {
             base_fee_min: None,
             base_fee_max: 0,
             base_fee_last: 0,
+            gas_seen: 0,
+            last_block_gas: None,
             series: Vec::new(),
             second_hist: new_hist(),
             second_of_hist: 0,
@@ -361,6 +370,8 @@ impl Recorder {
             self.base_fee_max = self.base_fee_max.max(b.base_fee_wei);
         }
         self.base_fee_last = b.base_fee_wei;
+        self.gas_seen += u128::from(b.gas_used);
+        self.last_block_gas = Some((b.gas_used, b.gas_limit));
         let mut resolved = 0;
         let mut included_now = 0;
         for t in &b.txs {
@@ -421,6 +432,7 @@ impl Recorder {
                     f.fees.l1 += l1;
                     f.fees.price_sum += t.effective_gas_price_wei;
                     f.fees.count += 1;
+                    f.fees.gas += gas;
                 }
                 record(&mut self.second_hist, us);
             }
@@ -462,6 +474,40 @@ impl Recorder {
             } else {
                 self.total.inclusion.value_at_quantile(0.99)
             },
+        }
+    }
+
+    /// Every live figure, for observers (the Prometheus exporter): copies, so that the
+    /// caller holds the recorder's lock only while they are taken.
+    pub fn live(&self) -> LiveFigures {
+        let workloads = self
+            .per
+            .iter()
+            .zip(&self.cfg.workloads)
+            .map(|(f, name)| WorkloadLive {
+                name,
+                counts: f.counts.clone(),
+                submit: f.submit.clone(),
+                inclusion: f.inclusion.clone(),
+                gas_used: f.fees.gas,
+                fees: FeeParts { base_wei: f.fees.base, priority_wei: f.fees.priority, l1_wei: f.fees.l1 },
+            })
+            .collect();
+        let counts = |m: &BTreeMap<String, KindCount>| m.iter().map(|(k, v)| (k.clone(), v.count)).collect();
+        LiveFigures {
+            workloads,
+            rejected: counts(&self.rejected),
+            dropped: counts(&self.dropped),
+            late_sends: self.late_sends,
+            pending: self.pending,
+            blocks: self.blocks_seen,
+            block_gas_used: self.gas_seen,
+            last_block: self.last_block_gas.map(|(gas_used, gas_limit)| LastBlock {
+                gas_used,
+                gas_limit,
+                base_fee_wei: self.base_fee_last,
+            }),
+            send_lag: self.send_lag.clone(),
         }
     }
 

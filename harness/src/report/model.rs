@@ -62,6 +62,17 @@ pub struct Report {
     pub series: Vec<SecondSample>,
 }
 
+impl Report {
+    /// Whether a check failed: accounting, anomalies, the reconciliation with the chain,
+    /// or the effects (the CLI's exit code 1, a failed run for observers).
+    pub fn checks_failed(&self) -> bool {
+        !self.accounting.balanced
+            || self.effects.verdict == "fail"
+            || self.failures.anomalies > 0
+            || self.reconciliation.verdict == Verdict::Fail
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolInfo {
     pub name: String,

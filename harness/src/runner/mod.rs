@@ -6,7 +6,9 @@
 mod checks;
 mod closed;
 mod effects;
+mod observer;
 pub mod offline;
+pub use observer::{Ending, LiveRun, Phase, RunObserver};
 mod open;
 mod progress;
 mod reconcile;
@@ -43,6 +45,8 @@ pub struct RunOptions {
     pub late_threshold: Duration,
     /// After a cancellation, the drain waits at most this long.
     pub cancelled_drain: Duration,
+    /// Watch the run while it goes (the Prometheus exporter, the service).
+    pub observers: Vec<Arc<dyn RunObserver>>,
 }
 
 impl Default for RunOptions {
@@ -52,6 +56,7 @@ impl Default for RunOptions {
             max_batches_in_flight: 64,
             late_threshold: Duration::from_millis(10),
             cancelled_drain: Duration::from_secs(3),
+            observers: Vec::new(),
         }
     }
 }
@@ -75,6 +80,31 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions, cancel: CancellationTok
 
 /// As [`run`], on a target built by the caller (tests, several targets side by side).
 pub async fn run_on(
+    scenario: &Scenario,
+    target: Arc<dyn Target>,
+    opts: &RunOptions,
+    cancel: CancellationToken,
+) -> Result<Report, RunError> {
+    let observers = &opts.observers;
+    observer::notify(observers, |o| o.phase(Phase::Preparing, std::time::SystemTime::now()));
+    let result = run_phases(scenario, target, opts, cancel).await;
+    let ending = match &result {
+        Ok(report) => {
+            observer::notify(observers, |o| o.report(report));
+            observer::ending(report)
+        }
+        Err(_) => Ending::Error,
+    };
+    observer::notify(observers, |o| o.phase(Phase::Finished(ending), std::time::SystemTime::now()));
+    result
+}
+
+/// Tells the observers that the run entered `phase`.
+fn enter(opts: &RunOptions, phase: Phase) {
+    observer::notify(&opts.observers, |o| o.phase(phase, std::time::SystemTime::now()));
+}
+
+async fn run_phases(
     scenario: &Scenario,
     target: Arc<dyn Target>,
     opts: &RunOptions,
@@ -119,6 +149,7 @@ pub async fn run_on(
     let (sink, mut events) = EventSink::new(target_clock);
     target.start(sink).await?;
     let setup_timeout = scenario.measure.setup_timeout.get();
+    enter(opts, Phase::SettingUp);
     let setup_report = match setup::run(&target, &prepared, &mut events, target_clock, setup_timeout, &cancel).await {
         Ok(r) => r,
         Err(e) => {
@@ -135,6 +166,7 @@ pub async fn run_on(
             setup_report.seconds
         );
     }
+    observer::notify(&opts.observers, |o| o.setup_done(setup_report.seconds));
     let baseline = target.accounts(keys.addresses()).await?;
     let checks_before = checks::read_all(target.as_ref(), &prepared.checks).await;
     // Where the chain stood: the reconciliation reads the blocks after this one.
@@ -165,6 +197,16 @@ pub async fn run_on(
         tokio::spawn(progress::run(recorder.clone(), clock, offered_tps, progress_stop.clone()));
     }
 
+    let live = LiveRun::new(
+        recorder.clone(),
+        target.clone(),
+        clock,
+        presigned.iter().map(|t| t.intended_ns).collect(),
+        planned_counts(presigned, names.len()).into(),
+        offered_tps,
+    );
+    observer::notify(&opts.observers, |o| o.live(&live));
+    enter(opts, Phase::Load);
     let submitter = submit::Submitter::new(target.clone(), recorder.clone(), clock, opts.max_batches_in_flight);
     let load = async {
         match &scenario.load.closed {
@@ -205,6 +247,7 @@ pub async fn run_on(
             }
             res = &mut load, if load_result.is_none() => {
                 load_result = Some((res, clock.now_ns()));
+                enter(opts, Phase::Draining);
                 drain_until = Some(clock.now_ns() + scenario.measure.drain_timeout.get().as_nanos() as u64);
             }
             _ = tick.tick() => {}
@@ -219,6 +262,7 @@ pub async fn run_on(
         }
     }
     let load_end_ns = clock.now_ns();
+    enter(opts, Phase::Assessing);
     let cpu_seconds = cpu_at_start.zip(crate::metrics::process_cpu_seconds()).map(|(a, b)| b - a);
     target.stop().await;
     let health = target.health();
@@ -254,10 +298,9 @@ pub async fn run_on(
     let mut rec = lock(&recorder);
     rec.finish(load_end_ns);
 
-    let mut planned_per_workload = vec![0u64; names.len()];
+    let planned_per_workload = planned_counts(planned_txs, names.len());
     let mut succeeded: Vec<BTreeMap<&'static str, u64>> = vec![BTreeMap::new(); names.len()];
     for t in planned_txs {
-        planned_per_workload[t.workload as usize] += 1;
         if rec.included(t.id).is_some_and(|i| i.success) {
             *succeeded[t.workload as usize].entry(t.op).or_default() += 1;
         }
@@ -346,4 +389,13 @@ fn plan(scenario: &Scenario, planner: &mut Planner) -> Prepared {
         },
         None => planner.prepare(Some(&intended_times(&scenario.load.profile(scenario.run_length())))),
     }
+}
+
+/// Planned transactions per workload (mix index).
+fn planned_counts(txs: &[Arc<PlannedTx>], workloads: usize) -> Vec<u64> {
+    let mut n = vec![0u64; workloads];
+    for t in txs {
+        n[t.workload as usize] += 1;
+    }
+    n
 }

@@ -40,6 +40,22 @@ pub enum RejectKind {
 }
 
 impl RejectKind {
+    /// Every kind (the Prometheus `reason` label's values).
+    pub const ALL: [Self; 12] = [
+        Self::NonceTooLow,
+        Self::NonceTooHigh,
+        Self::NonceGap,
+        Self::AlreadyKnown,
+        Self::InsufficientFunds,
+        Self::PoolFull,
+        Self::Underpriced,
+        Self::InvalidSignature,
+        Self::WrongChainId,
+        Self::GasLimit,
+        Self::Transport,
+        Self::Other,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::NonceTooLow => "nonce_too_low",

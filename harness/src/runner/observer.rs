@@ -1,0 +1,145 @@
+//! Observers of a run: the seams through which the progress line, the Prometheus exporter
+//! and (later) the service watch a run while it goes, without the runner knowing them.
+//! Every hook has a no-op default, so an observer implements only what it needs.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::SystemTime,
+};
+
+use crate::{
+    clock::Clock,
+    exec::ExecCounters,
+    lock,
+    metrics::{LiveFigures, Recorder},
+    report::Report,
+    target::Target,
+};
+
+/// Where a run is. `Finished` carries how it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Building the target, planning and signing, funding.
+    Preparing,
+    /// Deploying and provisioning the workloads (not measured).
+    SettingUp,
+    /// Sending the load.
+    Load,
+    /// The load has been sent; waiting for what is in flight.
+    Draining,
+    /// Reading the chain back and checking the effects.
+    Assessing,
+    /// Ended with a report.
+    Finished(Ending),
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Ran to the end and every check passed.
+    Passed,
+    /// Ran to the end but a check failed, or the target had a fault.
+    Failed,
+    /// Stopped by a signal or a cancelled token (the report is partial).
+    Interrupted,
+    /// No report: bad input, an unusable target, or a set-up that did not complete.
+    Error,
+}
+
+impl Phase {
+    /// Every phase, in order, with its name (the Prometheus `phase` label).
+    pub const NAMES: [&'static str; 9] =
+        ["preparing", "setting_up", "load", "draining", "assessing", "passed", "failed", "interrupted", "error"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Preparing => "preparing",
+            Self::SettingUp => "setting_up",
+            Self::Load => "load",
+            Self::Draining => "draining",
+            Self::Assessing => "assessing",
+            Self::Finished(Ending::Passed) => "passed",
+            Self::Finished(Ending::Failed) => "failed",
+            Self::Finished(Ending::Interrupted) => "interrupted",
+            Self::Finished(Ending::Error) => "error",
+        }
+    }
+}
+
+/// Watches a run. Hooks are called from the runner's task: keep them cheap.
+pub trait RunObserver: Send + Sync + core::fmt::Debug {
+    /// The run entered `phase` at `at`.
+    fn phase(&self, _phase: Phase, _at: SystemTime) {}
+    /// The set-up ended after `seconds`.
+    fn setup_done(&self, _seconds: f64) {}
+    /// The load is about to start: `live` reads the run's figures while it goes.
+    fn live(&self, _live: &LiveRun) {}
+    /// The final report (also after an interrupted run).
+    fn report(&self, _report: &Report) {}
+}
+
+/// A running load, readable from any thread.
+#[derive(Debug, Clone)]
+pub struct LiveRun {
+    recorder: Arc<Mutex<Recorder>>,
+    target: Arc<dyn Target>,
+    clock: Clock,
+    /// Intended send times of the planned load (run clock, ns), ascending; empty when
+    /// the load is planned as it runs (closed model).
+    intended_ns: Arc<[u64]>,
+    /// Planned transactions per workload (mix index), when planned ahead.
+    pub planned_per_workload: Arc<[u64]>,
+    /// The scenario's offered rate (open model), transactions per second.
+    pub offered_tps: Option<f64>,
+}
+
+impl LiveRun {
+    pub(crate) fn new(
+        recorder: Arc<Mutex<Recorder>>,
+        target: Arc<dyn Target>,
+        clock: Clock,
+        intended_ns: Arc<[u64]>,
+        planned_per_workload: Arc<[u64]>,
+        offered_tps: Option<f64>,
+    ) -> Self {
+        Self { recorder, target, clock, intended_ns, planned_per_workload, offered_tps }
+    }
+
+    /// Every live figure the recorder holds now.
+    pub fn figures(&self) -> LiveFigures {
+        lock(&self.recorder).live()
+    }
+
+    /// Planned transactions whose intended send time has come (open model); `None`
+    /// when the load is planned as it runs.
+    pub fn offered_so_far(&self) -> Option<u64> {
+        if self.intended_ns.is_empty() {
+            return None;
+        }
+        let now = self.clock.now_ns();
+        Some(self.intended_ns.partition_point(|&t| t <= now) as u64)
+    }
+
+    /// The parallel executor's counters so far, if the target has one.
+    pub fn exec_counters(&self) -> Option<ExecCounters> {
+        self.target.exec_counters()
+    }
+}
+
+/// Calls a hook on every observer.
+pub(crate) fn notify(observers: &[Arc<dyn RunObserver>], f: impl Fn(&dyn RunObserver)) {
+    for o in observers {
+        f(o.as_ref());
+    }
+}
+
+/// How a run that produced `report` ended, as the CLI's exit code tells it.
+pub(crate) fn ending(report: &Report) -> Ending {
+    if report.run.outcome == crate::report::Outcome::Interrupted {
+        Ending::Interrupted
+    } else if report.run.fault.is_some() || report.checks_failed() {
+        Ending::Failed
+    } else {
+        Ending::Passed
+    }
+}

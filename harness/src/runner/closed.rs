@@ -218,7 +218,7 @@ mod tests {
     #[tokio::test]
     async fn a_lazy_closed_run_counts_signing_in_latency() {
         let clock = Clock::start();
-        let end_ns = 400_000_000;
+        let end_ns = 1_000_000_000;
         let cfg = RecorderConfig {
             workloads: vec!["transfer"],
             window_start_ns: 0,

@@ -130,3 +130,34 @@ async fn a_stopped_run_drains_and_still_reports() {
     assert!(r.run.elapsed_seconds < 10.0, "stopped long before the planned 20 s: {}", r.run.elapsed_seconds);
     assert!(r.run.window_seconds < 5.0, "the window covers what ran, not what was planned");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overload_shows_in_the_all_sent_latency_and_the_failures_beside_it() {
+    // A chain that stalls from 300 ms to 1.3 s, with a mempool of 40, offered 1,000 tx/s
+    // for 1 s: the sends held during the stall arrive at once and most are refused
+    // ("txpool is full"); a few may still be pending when the short drain ends.
+    let target = "target: {kind: embedded, block_time: 100ms, gas_limit: 210000, mempool_limit: 40, faults: [{at: 300ms, stall: 1s}]}\n";
+    let yaml = small(1000, "1s", target).replace("drain_timeout: 5s", "drain_timeout: 300ms");
+    let r = run_yaml(&yaml).await;
+    let (a, l) = (&r.accounting, &r.latency);
+    assert!(a.balanced, "{a:?}");
+    assert!(a.rejected > 0 && a.included > 0, "{a:?}");
+    // Every transaction was intended inside the window (no warmup): the failures beside
+    // the percentiles are the accounting's, from the slots' end states.
+    let f = &l.failures;
+    assert_eq!(f.sent, a.sent);
+    assert_eq!(f.submit.count, a.rejected);
+    assert_eq!(f.inclusion.count, a.rejected + a.dropped);
+    assert_eq!(f.pending_at_end, a.pending_at_end);
+    assert_eq!(f.inclusion.share_of_sent, (a.rejected + a.dropped) as f64 / a.sent as f64);
+    assert_eq!(l.inclusion.count, a.included);
+    assert_eq!(l.inclusion_all_sent.count, a.sent);
+    assert!(l.inclusion_all_sent.p99_us > l.inclusion.p99_us, "{l:?}");
+    assert!(l.inclusion_all_sent.p50_us >= l.inclusion.p50_us, "{l:?}");
+    let w = &r.workloads["transfer"].latency;
+    assert_eq!((w.failures.inclusion.count, w.inclusion_all_sent.count), (f.inclusion.count, a.sent));
+    crate::report_schema::assert_valid(&serde_json::to_value(&r).unwrap());
+    let table = gasbench::report::summary_table(&r);
+    assert!(table.contains("inclusion_all_sent") && table.contains("EXCLUDED"), "{table}");
+    eprintln!("{table}");
+}

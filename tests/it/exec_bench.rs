@@ -1,10 +1,11 @@
 //! `gasbench exec-bench` through the command line: the JSON it writes has a figure
-//! set per executor and per sweep cell, and every run was identical to sequential.
+//! set per executor and per sweep cell, and every run was identical to sequential; a
+//! parallel executor made to differ turns the verdict (exit 1, the difference named).
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use gasbench::cli::{Cli, EXIT_BAD_INPUT, EXIT_OK};
+use gasbench::cli::{Cli, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK};
 
 const SCENARIO: &str = "\
 name: bench-small
@@ -70,12 +71,15 @@ fn exec_bench_compares_executors_on_the_same_blocks_and_finds_them_identical() {
         if e["executor"] == "parallel" {
             assert_eq!(e["fallbacks"], 0, "--always-parallel: every block through Block-STM: {e:#}");
         }
-        for f in ["tx_per_s", "mgas_per_s", "median_seconds", "speedup"] {
+        for f in ["tx_per_s", "mgas_per_s", "median_seconds", "speedup", "busy_us_per_tx"] {
             assert!(e[f].as_f64().unwrap() > 0.0, "{f}: {e:#}");
         }
         assert!(e["read_waits_per_tx"].as_f64().unwrap() > 0.0, "2 us reads are waited for: {e:#}");
         // Present and numeric (the schema's business); busy time is work done, never 0.
         assert!(e["busy_us_per_tx"].as_f64().unwrap() > 0.0, "{e:#}");
+        // Each validation abort makes its transaction run again.
+        let per_tx = |f: &str| e[f].as_f64().unwrap();
+        assert!(per_tx("aborts_per_tx") <= per_tx("re_executions_per_tx"), "{e:#}");
     }
     let sweep = r["sweep"].as_array().unwrap();
     let ratios: Vec<f64> = sweep.iter().map(|s| s["hot_ratio"].as_f64().unwrap()).collect();
@@ -90,4 +94,34 @@ fn exec_bench_refuses_bad_flags_with_exit_2() {
     assert_eq!(exec_bench(&[p, "--threads", "0"]), ExitCode::from(EXIT_BAD_INPUT));
     assert_eq!(exec_bench(&[p, "--block-gas", "100"]), ExitCode::from(EXIT_BAD_INPUT));
     assert_eq!(exec_bench(&["/nonexistent.yaml"]), ExitCode::from(EXIT_BAD_INPUT));
+}
+
+#[test]
+fn a_parallel_executor_made_to_differ_fails_the_identical_verdict_naming_the_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("s.yaml");
+    std::fs::write(&scenario, SCENARIO).unwrap();
+    let s = scenario.to_str().unwrap();
+    for (fault, named) in [
+        ("receipt-gas", "receipt gas_used"),
+        ("log", "log 0 of"),
+        ("storage-write", "storage slot"),
+        ("code-byte", "code bytes differ at offset 0"),
+        ("account-status", "status "),
+    ] {
+        let out = dir.path().join(format!("{fault}.json"));
+        let o = out.to_str().unwrap();
+        let args = [s, "--blocks", "1", "--block-gas", "1500000", "--reps", "1", "--threads", "2"];
+        let code = exec_bench(&[&args[..], &["--inject-fault", fault, "--out", o]].concat());
+        assert_eq!(code, ExitCode::from(EXIT_CHECK_FAILED), "{fault}");
+        let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        assert_eq!(r["identical"], false, "{fault}");
+        let execs = r["run"]["executors"].as_array().unwrap();
+        assert_eq!(execs[0]["identical"], true, "the sequential reference is untouched");
+        let mismatch = execs[1]["mismatch"].as_str().unwrap_or_else(|| panic!("{fault}: {r:#}"));
+        assert!(mismatch.contains(named), "{fault}: {mismatch}");
+    }
+    // The same blocks without a fault: identical, exit 0.
+    let args = [s, "--blocks", "1", "--block-gas", "1500000", "--reps", "1", "--threads", "2"];
+    assert_eq!(exec_bench(&args), ExitCode::from(EXIT_OK));
 }

@@ -49,6 +49,8 @@ async fn a_run_on_the_parallel_executor_reports_its_counters() {
     assert_eq!(r.target.executor.as_deref(), Some("parallel"));
     let e = r.target.exec.expect("the parallel executor counts its work");
     assert!(e.blocks > 0 && e.txs >= r.accounting.included, "{e:?}");
+    // Every transaction ran at least once: executions beyond the first are the re-executions.
+    assert_eq!(e.executions, e.txs + e.re_executions, "{e:?}");
     assert!(r.target.notes.iter().any(|n| n.contains("Block-STM on 2 threads")), "{:?}", r.target.notes);
     crate::report_schema::assert_valid(&serde_json::to_value(&r).unwrap());
     let table = gasbench::report::summary_table(&r);

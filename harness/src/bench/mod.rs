@@ -39,6 +39,9 @@ pub struct BenchOptions {
     /// Let the parallel executor pick the cheaper mode per block (as it does on a chain);
     /// false runs every block through Block-STM.
     pub adaptive: bool,
+    /// Alter every parallel run's outcome or state this way (proving the identical
+    /// verdict can fail); `None` on every real bench.
+    pub fault: Option<crate::exec::tamper::Fault>,
 }
 
 /// One executor's figures over the repetitions.
@@ -146,7 +149,11 @@ fn bench(scenario: &Scenario, o: &BenchOptions, latency_us: u64, hot_ratio: Opti
     let mut executors: Vec<Box<dyn Executor>> = vec![Box::new(Sequential::new(latency))];
     for &t in &o.threads {
         let config = ParallelConfig { adaptive: o.adaptive, ..ParallelConfig::new(t, latency) };
-        executors.push(Box::new(Parallel::new(config)));
+        let parallel: Box<dyn Executor> = Box::new(Parallel::new(config));
+        executors.push(match o.fault {
+            Some(fault) => Box::new(crate::exec::tamper::Tampered { inner: parallel, fault }),
+            None => parallel,
+        });
     }
     let (n0, ns0) = crate::exec::latency::waits();
     let ((runs, gas), background_cores) =

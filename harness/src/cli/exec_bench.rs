@@ -40,6 +40,10 @@ pub struct ExecBenchArgs {
     /// fallback to sequential: its raw cost.
     #[arg(long)]
     pub always_parallel: bool,
+    /// Test only: alter every parallel run's result this way, to see the identical
+    /// verdict turn (exit 1).
+    #[arg(long, hide = true, value_enum)]
+    pub inject_fault: Option<crate::exec::tamper::Fault>,
     /// Print the report as JSON instead of tables.
     #[arg(long)]
     pub json: bool,
@@ -85,6 +89,7 @@ pub fn run(args: &ExecBenchArgs) -> ExitCode {
         latency_us: args.latency_us,
         sweep: args.sweep,
         adaptive: !args.always_parallel,
+        fault: args.inject_fault,
     };
     let report = match bench::run(&scenario, &opts) {
         Ok(r) => r,

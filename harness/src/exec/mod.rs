@@ -8,6 +8,7 @@ pub mod latency;
 mod loc;
 mod parallel;
 mod sequential;
+pub mod tamper;
 
 use alloy::primitives::{Address, Bytes, Log};
 use revm::{context::TxEnv, database::InMemoryDB};

@@ -2,7 +2,10 @@
 //! joins them on `TxId`; never loses a transaction: each sent one ends as rejected,
 //! included (succeeded or reverted) or dropped.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::{
+    collections::{BTreeMap, VecDeque},
+    sync::Arc,
+};
 
 use tokio::sync::Semaphore;
 
@@ -11,7 +14,8 @@ use super::live::{FeeParts, LastBlock, LiveFigures, WorkloadLive};
 use crate::{
     plan::{PlannedTx, TxId},
     report::{
-        Accounting, Failures, Fees, KindCount, Latencies, LoadFigures, SecondSample, Throughput, Wei, WorkloadFigures,
+        Accounting, Failures, Fees, KindCount, Latencies, LatencyFailures, LoadFigures, SecondSample, Throughput, Wei,
+        WorkloadFigures,
     },
     target::{BlockEvent, ChainEvent, Rejection},
 };
@@ -92,17 +96,33 @@ struct Figures {
     reverts: BTreeMap<String, KindCount>,
     submit: Hist,
     inclusion: Hist,
+    /// `inclusion` plus every window transaction that was never included, at its
+    /// timeout (filled by `finish`).
+    inclusion_all_sent: Hist,
+    /// Who the percentiles leave out (filled by `finish`).
+    failures: LatencyFailures,
     gas: Hist,
     fees: FeeSums,
 }
 
 impl Figures {
+    fn latencies(&self) -> Latencies {
+        Latencies {
+            submit: latency_summary(&self.submit),
+            inclusion: latency_summary(&self.inclusion),
+            inclusion_all_sent: latency_summary(&self.inclusion_all_sent),
+            failures: self.failures.clone(),
+        }
+    }
+
     fn new() -> Self {
         Self {
             counts: Accounting::default(),
             reverts: BTreeMap::new(),
             submit: new_hist(),
             inclusion: new_hist(),
+            inclusion_all_sent: new_hist(),
+            failures: LatencyFailures::default(),
             gas: new_exact_hist(),
             fees: FeeSums::default(),
         }
@@ -174,6 +194,8 @@ pub struct Recorder {
     second_hist: Hist,
     second_of_hist: u64,
     completions: Option<Arc<Semaphore>>,
+    /// When each permit added to `completions` freed up, oldest first (run clock).
+    freed_ns: VecDeque<u64>,
 }
 
 fn bump(map: &mut BTreeMap<String, KindCount>, key: &str, example: &str) {
@@ -216,13 +238,22 @@ impl Recorder {
             second_hist: new_hist(),
             second_of_hist: 0,
             completions: None,
+            freed_ns: VecDeque::new(),
         }
     }
 
-    /// Each resolved transaction (included, rejected, dropped) adds a permit: the closed
-    /// model's way to keep N in flight.
+    /// Each resolved transaction (included, rejected, dropped) adds a permit and notes
+    /// when: the closed model's way to keep N in flight, and to date each send from the
+    /// moment its slot freed (see [`Self::take_freed`]).
     pub fn notify_completions(&mut self, sem: Arc<Semaphore>) {
         self.completions = Some(sem);
+    }
+
+    /// When the oldest `n` permits added so far freed up (run clock), oldest first;
+    /// fewer when fewer are noted.
+    pub fn take_freed(&mut self, n: usize) -> Vec<u64> {
+        let n = n.min(self.freed_ns.len());
+        self.freed_ns.drain(..n).collect()
     }
 
     fn in_window(&self, ns: u64) -> bool {
@@ -238,23 +269,24 @@ impl Recorder {
         &mut self.series[t as usize]
     }
 
-    fn resolved(&mut self, n: usize) {
+    fn resolved(&mut self, n: usize, at_ns: u64) {
         self.pending = self.pending.saturating_sub(n as u64);
         if let Some(sem) = &self.completions {
+            self.freed_ns.extend(core::iter::repeat_n(at_ns, n));
             sem.add_permits(n);
         }
     }
 
-    /// Transactions handed to the target at `sent_ns`; `intended_ns` overrides each
-    /// transaction's own intended time (the closed model's intended time is when its
-    /// slot freed up).
-    pub fn on_sent(&mut self, txs: &[Arc<PlannedTx>], intended_ns: Option<u64>, sent_ns: u64) {
-        for tx in txs {
+    /// Transactions handed to the target at `sent_ns`; `intended_ns`, one per
+    /// transaction, overrides their own intended times (the closed model's intended time
+    /// is when its slot freed up).
+    pub fn on_sent(&mut self, txs: &[Arc<PlannedTx>], intended_ns: Option<&[u64]>, sent_ns: u64) {
+        for (i, tx) in txs.iter().enumerate() {
             let id = tx.id as usize;
             if self.slots.len() <= id {
                 self.slots.resize(id + 1, Slot::default());
             }
-            let intended = intended_ns.unwrap_or(tx.intended_ns);
+            let intended = intended_ns.and_then(|v| v.get(i).copied()).unwrap_or(tx.intended_ns);
             if self.slots[id].state != State::Unsent {
                 self.anomalies += 1;
                 continue;
@@ -316,7 +348,7 @@ impl Recorder {
                 }
             }
         }
-        self.resolved(resolved);
+        self.resolved(resolved, ack_ns);
     }
 
     /// A chain event from the target.
@@ -339,7 +371,7 @@ impl Recorder {
                 let key = reason.split(':').next().unwrap_or(reason).trim().replace(' ', "_");
                 bump(&mut self.dropped, &key, reason);
                 self.second(now_ns).failed += 1;
-                self.resolved(1);
+                self.resolved(1, now_ns);
             }
         }
     }
@@ -442,7 +474,7 @@ impl Recorder {
         s.gas_used += b.gas_used;
         s.blocks += 1;
         s.base_fee_wei = Wei(b.base_fee_wei);
-        self.resolved(resolved);
+        self.resolved(resolved, at);
     }
 
     fn flush_second_p99(&mut self) {
@@ -511,10 +543,44 @@ impl Recorder {
         }
     }
 
-    /// Ends the run: whatever is still pending is counted as dropped ("not included
-    /// after the drain").
+    /// Ends the run at `now_ns` (the end of the drain): whatever is still pending is
+    /// counted as dropped ("not included after the drain"), and the latencies over all
+    /// sent transactions are completed. A window transaction that was never included
+    /// (rejected, dropped, or still pending now) counts in `inclusion_all_sent` at its
+    /// timeout: `now_ns` minus its intended send time, the longest it was given to be
+    /// included in this run, and a lower bound on what its inclusion latency would be
+    /// (as wrk2 and k6 count a failed request at its timeout).
     pub fn finish(&mut self, now_ns: u64) {
         self.flush_second_p99();
+        for f in self.per.iter_mut().chain([&mut self.total]) {
+            f.inclusion_all_sent = f.inclusion.clone();
+            f.failures = LatencyFailures::default();
+        }
+        for slot in &self.slots {
+            if slot.state == State::Unsent || !self.in_window(slot.intended_ns) {
+                continue;
+            }
+            let never_acked = slot.state == State::Sent;
+            let failed = !matches!(slot.state, State::Included | State::Reverted);
+            let timeout_us = now_ns.saturating_sub(slot.intended_ns) / 1_000;
+            for f in [&mut self.per[slot.workload as usize], &mut self.total] {
+                f.failures.sent += 1;
+                if slot.state == State::Rejected || never_acked {
+                    f.failures.submit.count += 1;
+                }
+                if failed {
+                    f.failures.inclusion.count += 1;
+                    f.failures.pending_at_end += u64::from(matches!(slot.state, State::Sent | State::Accepted));
+                    record(&mut f.inclusion_all_sent, timeout_us);
+                }
+            }
+        }
+        for f in self.per.iter_mut().chain([&mut self.total]) {
+            let sent = f.failures.sent;
+            for share in [&mut f.failures.submit, &mut f.failures.inclusion] {
+                share.share_of_sent = if sent == 0 { 0.0 } else { share.count as f64 / sent as f64 };
+            }
+        }
         let mut dropped_now = 0;
         for slot in &mut self.slots {
             if matches!(slot.state, State::Sent | State::Accepted) {
@@ -587,7 +653,7 @@ impl Recorder {
                     accounting.reverted as f64 / accounting.included as f64
                 },
                 accounting,
-                latency: Latencies { submit: latency_summary(&f.submit), inclusion: latency_summary(&f.inclusion) },
+                latency: f.latencies(),
                 gas_per_op: gas_summary(&f.gas),
                 fees: fees(&f.fees, Some(self.base_fee_range())),
                 revert_reasons: f.reverts.clone(),
@@ -603,7 +669,7 @@ impl Recorder {
 
     /// Latencies over the window, all workloads.
     pub fn latencies(&self) -> Latencies {
-        Latencies { submit: latency_summary(&self.total.submit), inclusion: latency_summary(&self.total.inclusion) }
+        self.total.latencies()
     }
 
     /// Fees over the window, all workloads.
@@ -777,6 +843,15 @@ mod tests {
         let l = r.latencies();
         assert_eq!(l.inclusion.count, 3);
         assert!(l.inclusion.min_us >= 497_000 && l.inclusion.max_us <= 501_000, "{l:?}");
+        // The rejected (3) and dropped (4) ones count in the all-sent latency at their
+        // timeout, the run's end (3 s) minus their intended time: ~1,997 ms.
+        assert_eq!(l.inclusion_all_sent.count, 5);
+        assert!(l.inclusion_all_sent.max_us >= 1_995_000 && l.inclusion_all_sent.max_us <= 1_999_000, "{l:?}");
+        assert_eq!(l.inclusion_all_sent.p50_us, l.inclusion.max_us, "the median is still an included one");
+        assert!(l.inclusion_all_sent.p90_us > l.inclusion.max_us);
+        let f = &l.failures;
+        assert_eq!((f.sent, f.submit.count, f.inclusion.count, f.pending_at_end), (5, 1, 2, 0));
+        assert_eq!((f.submit.share_of_sent, f.inclusion.share_of_sent), (0.2, 0.4));
         assert!(l.submit.min_us >= 245_000);
         assert_eq!(r.load("open", 5, 2.0, None).late_sends, 5);
         let f = r.fees();
@@ -798,6 +873,12 @@ mod tests {
         r.finish(3 * S);
         let a = r.accounting(2);
         assert_eq!((a.included, a.dropped, a.pending_at_end), (1, 1, 1));
+        let l = r.latencies();
+        assert_eq!((l.failures.inclusion.count, l.failures.pending_at_end), (1, 1));
+        assert!(
+            (1_998_000..=2_002_000).contains(&l.inclusion_all_sent.max_us),
+            "pending since 1 s, run end 3 s: {l:?}"
+        );
         assert_eq!(r.failures().anomalies, 1);
     }
 

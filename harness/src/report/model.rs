@@ -212,8 +212,41 @@ pub struct LatencySummary {
 pub struct Latencies {
     /// Intended send time to accepted by the target.
     pub submit: LatencySummary,
-    /// Intended send time to seen in a block.
+    /// Intended send time to seen in a block, over included transactions only: the
+    /// ones never included are left out (see `failures`).
     pub inclusion: LatencySummary,
+    /// Intended send time to seen in a block over every transaction sent, those never
+    /// included (rejected, dropped, pending when the run ended) counted at their timeout:
+    /// from their intended send time to the end of the run's drain (wrk2 and k6 count a
+    /// failed request at its timeout). Never below `inclusion`'s percentiles.
+    #[serde(default)]
+    pub inclusion_all_sent: LatencySummary,
+    /// The transactions the percentiles above leave out.
+    #[serde(default)]
+    pub failures: LatencyFailures,
+}
+
+/// Transactions of the window missing from a latency percentile, per stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct LatencyFailures {
+    /// Transactions sent whose intended send time is in the window: the population
+    /// `inclusion_all_sent` covers.
+    pub sent: u64,
+    /// Rejected at submission, or never answered: left out of `submit`.
+    pub submit: FailureShare,
+    /// Never included (rejected, dropped, or pending when the run ended): left out of
+    /// `inclusion`, counted at their timeout in `inclusion_all_sent`.
+    pub inclusion: FailureShare,
+    /// Of `inclusion`: still pending when the run ended.
+    pub pending_at_end: u64,
+}
+
+/// A count of transactions and its share of the transactions sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct FailureShare {
+    pub count: u64,
+    /// `count` / `sent`, 0 when nothing was sent.
+    pub share_of_sent: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]

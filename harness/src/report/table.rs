@@ -3,7 +3,7 @@
 
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_BORDERS_ONLY};
 
-use super::{LatencySummary, Report, Wei};
+use super::{FailureShare, Latencies, LatencySummary, Report, Wei};
 
 fn ms(us: u64) -> String {
     format!("{:.2}", us as f64 / 1e3)
@@ -23,12 +23,33 @@ fn table(header: &[&str]) -> Table {
     t
 }
 
-fn latency_row(name: &str, what: &str, l: &LatencySummary) -> Vec<Cell> {
+fn latency_row(name: &str, what: &str, l: &LatencySummary, failures: String) -> Vec<Cell> {
     let mut row = vec![Cell::new(name), Cell::new(what), Cell::new(l.count).set_alignment(CellAlignment::Right)];
     for v in [l.p50_us, l.p90_us, l.p99_us, l.p999_us, l.max_us] {
         row.push(Cell::new(ms(v)).set_alignment(CellAlignment::Right));
     }
+    row.push(Cell::new(failures));
     row
+}
+
+/// The latency rows of one workload (or all): submit, inclusion over included
+/// transactions, and inclusion over all sent, each saying what it does with failures.
+fn latency_rows(t: &mut Table, name: &str, l: &Latencies, with_submit: bool) {
+    let f = &l.failures;
+    let share = |s: &FailureShare, how: &str| match s.count {
+        0 => "none".to_string(),
+        n => format!("{n} ({:.2}% of sent) {how}", s.share_of_sent * 100.0),
+    };
+    if with_submit {
+        t.add_row(latency_row(name, "submit", &l.submit, share(&f.submit, "EXCLUDED")));
+    }
+    t.add_row(latency_row(name, "inclusion (included only)", &l.inclusion, share(&f.inclusion, "EXCLUDED")));
+    t.add_row(latency_row(
+        name,
+        "inclusion_all_sent",
+        &l.inclusion_all_sent,
+        share(&f.inclusion, "counted at timeout (run end)"),
+    ));
 }
 
 /// Renders the report's headline figures as text tables.
@@ -134,12 +155,21 @@ pub fn summary_table(r: &Report) -> String {
     }
     out.push_str(&format!("{t}\n\n"));
 
-    let mut t = table(&["workload", "latency (ms, from intended send)", "count", "p50", "p90", "p99", "p99.9", "max"]);
-    t.add_row(latency_row("all", "submit", &r.latency.submit));
-    t.add_row(latency_row("all", "inclusion", &r.latency.inclusion));
+    let mut t = table(&[
+        "workload",
+        "latency (ms, from intended send)",
+        "count",
+        "p50",
+        "p90",
+        "p99",
+        "p99.9",
+        "max",
+        "failures",
+    ]);
+    latency_rows(&mut t, "all", &r.latency, true);
     if r.workloads.len() > 1 {
         for (name, w) in &r.workloads {
-            t.add_row(latency_row(name, "inclusion", &w.latency.inclusion));
+            latency_rows(&mut t, name, &w.latency, false);
         }
     }
     out.push_str(&format!("{t}\n\n"));

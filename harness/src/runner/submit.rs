@@ -31,9 +31,9 @@ impl Submitter {
         self.slots.clone().acquire_owned().await.expect("the semaphore is never closed")
     }
 
-    /// Records the batch as sent now (with `intended_ns` for the closed model) and
-    /// submits it in the background.
-    pub fn send(&self, permit: OwnedSemaphorePermit, batch: Vec<Arc<PlannedTx>>, intended_ns: Option<u64>) {
+    /// Records the batch as sent now (with `intended_ns`, one per transaction, for the
+    /// closed model) and submits it in the background.
+    pub fn send(&self, permit: OwnedSemaphorePermit, batch: Vec<Arc<PlannedTx>>, intended_ns: Option<&[u64]>) {
         crate::lock(&self.recorder).on_sent(&batch, intended_ns, self.clock.now_ns());
         let (target, recorder, clock) = (self.target.clone(), self.recorder.clone(), self.clock);
         tokio::spawn(async move {

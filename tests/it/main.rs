@@ -2,6 +2,7 @@
 
 mod anvil;
 mod cli;
+mod embedded_chain;
 mod embedded_run;
 mod exec_bench;
 mod parallel;

@@ -278,6 +278,7 @@ pub async fn run_on(
         // Asked again: the target learns facts while it runs (e.g. what funding did).
         target: report::TargetReport {
             exec: target.exec_counters(),
+            slots: target.block_slots(),
             ..report::TargetReport::new(target.info(), health)
         },
         signing,

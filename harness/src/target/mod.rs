@@ -171,6 +171,11 @@ pub trait Target: Send + Sync + core::fmt::Debug {
         out
     }
 
+    /// How the block builder kept its block time (in-process chains), for the report.
+    fn block_slots(&self) -> Option<embedded::BlockSlots> {
+        None
+    }
+
     /// What the block executor counted (parallel executors), for the report.
     fn exec_counters(&self) -> Option<ExecCounters> {
         None

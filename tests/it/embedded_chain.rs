@@ -66,44 +66,59 @@ fn eip1559_next(parent_wei: u64, gas_used: u64, gas_limit: u64) -> u64 {
     next as u64
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_overloaded_chain_keeps_its_block_time_and_its_base_fee_follows_eip_1559() {
-    const BLOCK_MS: u64 = 250;
-    const GAS_LIMIT: u64 = 420_000; // 20 transfers
-    const BLOCKS: usize = 24;
-    const MAX_FEE_WEI: u64 = 3_000_000_000;
-    // 400 transfers/s (100 per slot, 5x what fits) for up to 12 s; the max fee (3 gwei)
-    // is crossed by the base fee after ~10 full blocks, so the run holds affordable and
-    // unaffordable stretches.
-    let s = transfers(
-        &format!("{{kind: embedded, block_time: {BLOCK_MS}ms, gas_limit: {GAS_LIMIT}}}"),
-        "{max_fee_gwei: 3, priority_fee_gwei: 1}",
-    );
-    let intended: Vec<u64> = (0..400 * 12).map(|i| i * 2_500_000).collect();
-    let (chain, txs, mut events, clock) = chain_with_plan(&s, &intended).await;
-
-    let sender = chain.clone();
-    let load = tokio::spawn(async move {
+/// Submits `txs` at their intended times (every 10 ms, what is due), in a task.
+fn offer(chain: &Arc<Embedded>, txs: Vec<Arc<PlannedTx>>, clock: Clock) -> tokio::task::JoinHandle<()> {
+    let chain = chain.clone();
+    tokio::spawn(async move {
         let mut next = 0;
         let mut tick = tokio::time::interval(Duration::from_millis(10));
         while next < txs.len() {
             tick.tick().await;
             let now = clock.now_ns();
             let due = txs[next..].iter().take_while(|t| t.intended_ns <= now).count();
-            let results = sender.submit(&txs[next..next + due]).await;
+            let results = chain.submit(&txs[next..next + due]).await;
             assert!(results.iter().all(Result::is_ok), "{:?}", results.iter().find(|r| r.is_err()));
             next += due;
         }
-    });
+    })
+}
 
-    // Bounded by block events: the first BLOCKS blocks, each seen when it arrives.
+/// When each of the next `n` blocks was seen (bounded by events, 30 s at most each).
+async fn blocks_seen(events: &mut tokio::sync::mpsc::UnboundedReceiver<ChainEvent>, n: usize) -> Vec<Instant> {
     let mut seen = Vec::new();
-    while seen.len() < BLOCKS {
+    while seen.len() < n {
         let ev = tokio::time::timeout(Duration::from_secs(30), events.recv()).await.expect("a block within 30 s");
         if let Some(ChainEvent::Block(_)) = ev {
             seen.push(Instant::now());
         }
     }
+    seen
+}
+
+const BLOCK_MS: u64 = 250;
+const GAS_LIMIT: u64 = 420_000; // 20 transfers
+const MAX_FEE_WEI: u64 = 3_000_000_000;
+
+/// 400 transfers/s (100 per slot, 5x what fits) for up to 12 s, paying at most 3 gwei:
+/// the base fee crosses that after ~10 full blocks, so the run holds affordable and
+/// unaffordable stretches.
+async fn overloaded(
+    sealing: &str,
+) -> (Arc<Embedded>, Vec<Arc<PlannedTx>>, tokio::sync::mpsc::UnboundedReceiver<ChainEvent>, Clock) {
+    let s = transfers(
+        &format!("{{kind: embedded, block_time: {BLOCK_MS}ms, gas_limit: {GAS_LIMIT}, sealing: {sealing}}}"),
+        "{max_fee_gwei: 3, priority_fee_gwei: 1}",
+    );
+    let intended: Vec<u64> = (0..400 * 12).map(|i| i * 2_500_000).collect();
+    chain_with_plan(&s, &intended).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overloaded_chain_keeps_its_block_time_and_its_base_fee_follows_eip_1559() {
+    const BLOCKS: usize = 24;
+    let (chain, txs, mut events, clock) = overloaded("interval").await;
+    let load = offer(&chain, txs, clock);
+    let seen = blocks_seen(&mut events, BLOCKS).await;
     load.abort();
     chain.stop().await;
     let history: Vec<BlockSummary> = chain.history();
@@ -264,4 +279,30 @@ async fn trusted_senders_are_named_loudly() {
     let info = Embedded::new(spec).info();
     assert!(info.warnings.is_empty(), "{:?}", info.warnings);
     assert!(info.notes.iter().any(|n| n.contains("sender_recovery=verify")), "{:?}", info.notes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sealing_when_full_seals_early_only_full_blocks_that_pay_the_base_fee() {
+    const BLOCKS: usize = 40;
+    let (chain, txs, mut events, clock) = overloaded("when_full").await;
+    let load = offer(&chain, txs, clock);
+    blocks_seen(&mut events, BLOCKS).await;
+    load.abort();
+    chain.stop().await;
+    let history = chain.history();
+    let slots = chain.block_slots().unwrap();
+    assert!(slots.early > 0, "a full block of payers is sealed before its slot: {slots:?}");
+    let mut early = 0;
+    for w in history[..BLOCKS].windows(2) {
+        let (gap_ms, b) = (w[1].timestamp_ms - w[0].timestamp_ms, &w[1]);
+        if gap_ms < BLOCK_MS {
+            early += 1;
+            assert_eq!(b.gas_used, GAS_LIMIT, "block {} sealed early ({gap_ms} ms) but not full", b.number);
+            assert!(b.base_fee_wei <= MAX_FEE_WEI, "block {} sealed early while no one could pay", b.number);
+        }
+        if b.base_fee_wei > MAX_FEE_WEI {
+            assert!(b.gas_used == 0 && gap_ms >= BLOCK_MS, "block {}: priced out, on its slot ({gap_ms} ms)", b.number);
+        }
+    }
+    assert!(early > 0 && history[..BLOCKS].iter().any(|b| b.base_fee_wei > MAX_FEE_WEI), "both stretches were seen");
 }

@@ -219,6 +219,7 @@ pub async fn run_on(
     let checks_after = checks::read_all(target.as_ref(), &prepared.checks).await;
     let mut warnings = prepared.warnings.clone();
     warnings.extend(info.warnings.iter().cloned());
+    warnings.extend(target.block_slots().and_then(|s| s.warning()));
     if let Err(e) = target.reclaim(&[&keys, &deployer]).await {
         warnings.push(format!("the funds could not all be drained back: {e}"));
     }

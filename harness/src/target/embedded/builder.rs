@@ -47,6 +47,18 @@ pub struct BlockSlots {
     pub missed: u64,
 }
 
+impl BlockSlots {
+    /// What a reader must know when the builder did not keep its block time.
+    pub fn warning(&self) -> Option<String> {
+        (self.late + self.missed > 0).then(|| {
+            format!(
+                "the block builder fell behind its block time: {} of {} blocks ended after the next slot began, {} slots passed with no block (target.slots)",
+                self.late, self.sealed, self.missed
+            )
+        })
+    }
+}
+
 /// The end of the injected stall covering `now_ns`, if any.
 pub(super) fn stall_end(spec: &EmbeddedSpec, now_ns: u64) -> Option<u64> {
     spec.faults.iter().find_map(|f| {
@@ -92,12 +104,18 @@ pub(super) fn run(shared: &Arc<Shared>, mut executor: Box<dyn Executor>, sink: &
         // The slot this block is for: a builder that fell behind skips the slots that
         // passed meanwhile (counted as missed) instead of stretching the block time.
         let missed = if early { 0 } else { (now - due) / block_ns };
-        let slot_ns = if early { now } else { due + missed * block_ns };
+        let mut slot_ns = if early { now } else { due + missed * block_ns };
         let (base_fee, number) = (pooled.base_fee, pooled.number + 1);
         let txs = pooled.pool.select(base_fee, spec.gas_limit);
         drop(pooled);
 
-        let timestamp_ms = (wall_start_ms + slot_ns / 1_000_000).max(last_ms + 1);
+        let mut timestamp_ms = wall_start_ms + slot_ns / 1_000_000;
+        if timestamp_ms <= last_ms {
+            // Two early blocks within a millisecond: the later one a millisecond on, and
+            // its next slot counted from there.
+            timestamp_ms = last_ms + 1;
+            slot_ns = (timestamp_ms - wall_start_ms) * 1_000_000;
+        }
         last_ms = timestamp_ms;
         let block = BlockCtx {
             number,

@@ -20,7 +20,7 @@ use revm::{
     state::AccountInfo,
 };
 
-pub use admit::PoolTx;
+pub use admit::{PoolTx, admit_all};
 pub use basefee::next_base_fee;
 pub use builder::{BlockSlots, BlockSummary};
 use mempool::Mempool;

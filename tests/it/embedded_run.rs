@@ -89,11 +89,18 @@ async fn staged_load_follows_its_stages() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn verified_senders_are_recovered_and_included() {
-    let r = run_yaml(&small(200, "1s", "target: {kind: embedded, block_time: 100ms, sender_recovery: verify}\n")).await;
+async fn senders_are_verified_by_default_and_trusted_ones_are_warned_about() {
+    let r = run_yaml(&small(200, "1s", "target: {kind: embedded, block_time: 100ms}\n")).await;
     assert_all_accounted(&r);
     assert_eq!(r.accounting.included, 200);
     assert!(r.target.notes.iter().any(|n| n.contains("sender_recovery=verify")));
+    assert!(!r.warnings.iter().any(|w| w.contains("SENDERS TRUSTED")), "{:?}", r.warnings);
+    let slots = r.target.slots.expect("the embedded chain reports its slots");
+    assert!(slots.sealed >= r.throughput.blocks && slots.early == 0, "{slots:?}");
+    let r =
+        run_yaml(&small(200, "1s", "target: {kind: embedded, block_time: 100ms, sender_recovery: trusted}\n")).await;
+    assert_eq!(r.accounting.included, 200);
+    assert!(r.warnings.iter().any(|w| w.contains("SENDERS TRUSTED")), "{:?}", r.warnings);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

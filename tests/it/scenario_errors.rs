@@ -150,6 +150,10 @@ fn errors_inside_tagged_sections_keep_their_field_path() {
     let e = refused(&GOOD.replace("  kind: embedded", "  kind: embedded\n  sender_recovery: verfy"));
     assert_eq!(e.path, "target.sender_recovery", "{e}");
     assert_eq!(e.hint.as_deref(), Some("did you mean `verify`?"));
+    let e = refused(&GOOD.replace("  kind: embedded", "  kind: embedded\n  sealing: when-full"));
+    assert_eq!(e.path, "target.sealing", "{e}");
+    assert_eq!(e.line, Some(13), "{e}");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `when_full`?"), "{e}");
     let e = refused(&GOOD.replace("  - kind: transfer", "  - kind: transfer\n    recipients: zipf(0)"));
     assert_eq!(e.path, "workloads[0].recipients", "{e}");
     assert_eq!(e.line, Some(6), "{e}");

@@ -47,19 +47,24 @@ impl PlannedTx {
     /// The revm transaction of an in-process executor (the sender is trusted: the plan
     /// signed it).
     pub fn tx_env(&self) -> TxEnv {
-        let t = &self.tx;
-        TxEnv {
-            tx_type: 2,
-            caller: self.from,
-            gas_limit: t.gas_limit,
-            gas_price: t.max_fee_per_gas,
-            kind: t.to,
-            value: t.value,
-            data: t.input.clone(),
-            nonce: t.nonce,
-            chain_id: Some(t.chain_id),
-            gas_priority_fee: Some(t.max_priority_fee_per_gas),
-            ..TxEnv::default()
-        }
+        tx_env(self.from, &self.tx)
+    }
+}
+
+/// The revm transaction that executes `t` sent by `from`.
+pub fn tx_env(from: Address, t: &TxEip1559) -> TxEnv {
+    TxEnv {
+        tx_type: 2,
+        caller: from,
+        gas_limit: t.gas_limit,
+        gas_price: t.max_fee_per_gas,
+        kind: t.to,
+        value: t.value,
+        data: t.input.clone(),
+        nonce: t.nonce,
+        chain_id: Some(t.chain_id),
+        access_list: t.access_list.clone(),
+        gas_priority_fee: Some(t.max_priority_fee_per_gas),
+        ..TxEnv::default()
     }
 }

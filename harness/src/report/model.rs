@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     exec::ExecCounters,
     plan::SigningStats,
-    target::{TargetHealth, TargetInfo},
+    target::{TargetHealth, TargetInfo, embedded::BlockSlots},
 };
 
 /// Bumped whenever a field changes meaning or is removed.
@@ -130,6 +130,9 @@ pub struct TargetReport {
     /// The parallel executor's work counters (null for other executors and targets).
     #[serde(default)]
     pub exec: Option<ExecCounters>,
+    /// How the embedded chain's builder kept its block time (null for other targets).
+    #[serde(default)]
+    pub slots: Option<BlockSlots>,
     /// Errors talking to the target during the run, by kind (e.g. `send_unreachable`).
     #[serde(default)]
     pub errors: BTreeMap<String, u64>,
@@ -145,6 +148,7 @@ impl TargetReport {
             executor: t.executor.map(str::to_string),
             notes: t.notes,
             exec: None,
+            slots: None,
             errors: health.errors,
         }
     }

@@ -292,6 +292,7 @@ async fn run_phases(
     };
     let mut warnings = prepared.warnings.clone();
     warnings.extend(info.warnings.iter().cloned());
+    warnings.extend(target.block_slots().and_then(|s| s.warning()));
     if let Err(e) = target.reclaim(&[&keys, &deployer]).await {
         warnings.push(format!("the funds could not all be drained back: {e}"));
     }
@@ -354,6 +355,7 @@ async fn run_phases(
         // Asked again: the target learns facts while it runs (e.g. what funding did).
         target: report::TargetReport {
             exec: target.exec_counters(),
+            slots: target.block_slots(),
             ..report::TargetReport::new(target.info(), health)
         },
         signing,

@@ -18,7 +18,7 @@ pub use load::{ClosedSpec, LoadSpec, OpenSpec, Stage};
 pub use parse::{Override, load_file, load_str};
 pub use target::{
     ANVIL_CHAIN_ID, BaseFeeSpec, EmbeddedSpec, ExecutorKind, Fault, FunderKey, FunderMnemonic, FunderSpec, RpcSpec,
-    SenderRecovery, TargetSpec,
+    Sealing, SenderRecovery, TargetSpec,
 };
 pub use validate::Limits;
 pub(crate) use validate::has_scheme;

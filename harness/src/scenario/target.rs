@@ -30,10 +30,13 @@ impl TargetSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmbeddedSpec {
-    /// Wall-clock time between blocks (a block is sealed earlier when the pool holds a
-    /// full block).
+    /// Wall-clock time between blocks: one block per slot, whatever the pool holds.
     #[serde(default = "default_block_time")]
     pub block_time: Dur,
+    /// When a block is sealed: on the block-time cadence (default), or also as soon as
+    /// the pool holds a full block of transactions payable at the base fee.
+    #[serde(default, skip_serializing_if = "Sealing::is_interval")]
+    pub sealing: Sealing,
     /// Block gas limit.
     #[serde(default = "default_gas_limit")]
     pub gas_limit: u64,
@@ -132,11 +135,30 @@ pub enum ExecutorKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SenderRecovery {
-    /// Take the sender the plan signed with (the signature is still real); reported.
-    #[default]
+    /// Take the sender and fields from the plan, the signed bytes unread; warned about.
     Trusted,
-    /// Recover every sender from its signature (libsecp256k1) and reject mismatches.
+    /// Decode the signed bytes, recover every sender (libsecp256k1), reject high-s
+    /// signatures and anything that differs from the plan, and execute what was decoded.
+    #[default]
     Verify,
+}
+
+/// When the embedded chain seals a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sealing {
+    /// One block per `block_time` slot, on the wall clock.
+    #[default]
+    Interval,
+    /// As `interval`, and also as soon as the pool holds a full block of transactions
+    /// executable at the current base fee (the next slot then starts from that block).
+    WhenFull,
+}
+
+impl Sealing {
+    fn is_interval(&self) -> bool {
+        *self == Self::Interval
+    }
 }
 
 /// A fault injected into the embedded chain: at `at` into the run it stops accepting

@@ -212,6 +212,11 @@ pub trait Target: Send + Sync + core::fmt::Debug {
         Err(TargetError::Failed(format!("{} cannot read its blocks back", self.info().kind)))
     }
 
+    /// How the block builder kept its block time (in-process chains), for the report.
+    fn block_slots(&self) -> Option<embedded::BlockSlots> {
+        None
+    }
+
     /// What the block executor counted (parallel executors), for the report.
     fn exec_counters(&self) -> Option<ExecCounters> {
         None

@@ -1,17 +1,19 @@
-//! The block builder thread: waits for the next slot (or a full pool), selects from the
-//! mempool, executes with the configured executor, and reports the block.
+//! The block builder thread: seals one block per `block_time` slot on the wall clock
+//! (with `sealing: when_full`, also as soon as the pool holds a full block payable at the
+//! base fee), selects from the mempool, executes with the configured executor, and
+//! reports the block. Slots the builder could not keep are counted, never stretched.
 
 use std::sync::{Arc, atomic::Ordering};
 
-use alloy::primitives::B256;
+use alloy::primitives::{Address, B256, U256};
 use revm::{DatabaseRef, context::TxEnv};
+use serde::{Deserialize, Serialize};
 
-use super::{COINBASE, Shared, next_base_fee};
+use super::{COINBASE, Shared, admit::PoolTx, next_base_fee};
 use crate::{
     exec::{BlockCtx, Executor, TxOutcome},
     lock,
-    plan::PlannedTx,
-    scenario::EmbeddedSpec,
+    scenario::{EmbeddedSpec, Sealing},
     target::{BlockEvent, ChainEvent, EventSink, IncludedTx},
 };
 
@@ -19,11 +21,42 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockSummary {
     pub number: u64,
+    /// Unix seconds, what the EVM's `TIMESTAMP` sees: `timestamp_ms / 1000`, so blocks
+    /// closer than a second apart may share it (never decreasing).
     pub timestamp: u64,
+    /// Unix milliseconds of the block's slot: strictly increasing, one `block_time`
+    /// apart (more where slots were missed).
+    pub timestamp_ms: u64,
     pub base_fee_wei: u64,
     pub gas_used: u64,
     pub gas_limit: u64,
     pub tx_hashes: Vec<B256>,
+}
+
+/// How the builder kept its slots over the run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockSlots {
+    /// Blocks sealed.
+    pub sealed: u64,
+    /// Of those, sealed before their slot because the pool held a full block
+    /// (`sealing: when_full` only).
+    pub early: u64,
+    /// Blocks whose execution ended after the next slot had begun.
+    pub late: u64,
+    /// Slots that passed with no block: the builder was busy (late blocks) or stalled.
+    pub missed: u64,
+}
+
+impl BlockSlots {
+    /// What a reader must know when the builder did not keep its block time.
+    pub fn warning(&self) -> Option<String> {
+        (self.late + self.missed > 0).then(|| {
+            format!(
+                "the block builder fell behind its block time: {} of {} blocks ended after the next slot began, {} slots passed with no block (target.slots)",
+                self.late, self.sealed, self.missed
+            )
+        })
+    }
 }
 
 /// The end of the injected stall covering `now_ns`, if any.
@@ -39,41 +72,60 @@ pub(super) fn stall_end(spec: &EmbeddedSpec, now_ns: u64) -> Option<u64> {
 pub(super) fn run(shared: &Arc<Shared>, mut executor: Box<dyn Executor>, sink: &EventSink) {
     let spec = &shared.spec;
     let block_ns = spec.block_time.get().as_nanos() as u64;
-    let mut next_seal = sink.now_ns() + block_ns;
+    let when_full = spec.sealing == Sealing::WhenFull;
+    let wall_start_ms =
+        sink.clock().wall_start().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    let mut due = sink.now_ns() + block_ns;
+    let mut last_ms = 0u64;
     loop {
         let mut pooled = lock(&shared.pooled);
-        loop {
+        let early = loop {
             if shared.stop.load(Ordering::SeqCst) {
                 return;
             }
             let now = sink.now_ns();
             let stall = stall_end(spec, now);
-            if stall.is_none() && (now >= next_seal || pooled.pool.queued_gas >= spec.gas_limit) {
-                break;
+            if stall.is_none() {
+                if now >= due {
+                    break false;
+                }
+                if when_full && pooled.pool.holds_full_block(pooled.base_fee, spec.gas_limit) {
+                    break true;
+                }
             }
-            let until = stall.unwrap_or(next_seal);
+            let until = stall.unwrap_or(due);
             pooled = shared
                 .wake
                 .wait_timeout(pooled, core::time::Duration::from_nanos(until.saturating_sub(now).max(1)))
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
-        }
-        let sealing_at = sink.now_ns();
+        };
+        let now = sink.now_ns();
+        // The slot this block is for: a builder that fell behind skips the slots that
+        // passed meanwhile (counted as missed) instead of stretching the block time.
+        let missed = if early { 0 } else { (now - due) / block_ns };
+        let mut slot_ns = if early { now } else { due + missed * block_ns };
         let (base_fee, number) = (pooled.base_fee, pooled.number + 1);
         let txs = pooled.pool.select(base_fee, spec.gas_limit);
         drop(pooled);
 
+        let mut timestamp_ms = wall_start_ms + slot_ns / 1_000_000;
+        if timestamp_ms <= last_ms {
+            // Two early blocks within a millisecond: the later one a millisecond on, and
+            // its next slot counted from there.
+            timestamp_ms = last_ms + 1;
+            slot_ns = (timestamp_ms - wall_start_ms) * 1_000_000;
+        }
+        last_ms = timestamp_ms;
         let block = BlockCtx {
             number,
-            timestamp: (sink.clock().wall_start() + core::time::Duration::from_nanos(sealing_at))
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs()),
+            timestamp: timestamp_ms / 1000,
             base_fee_wei: base_fee,
             gas_limit: spec.gas_limit,
             coinbase: COINBASE,
             chain_id: spec.chain_id,
         };
-        let (event, dropped, summary, refresh) = seal(shared, executor.as_mut(), &block, &txs, sink);
+        let (event, dropped, summary, refresh) = seal(shared, executor.as_mut(), &block, timestamp_ms, &txs, sink);
 
         let mut pooled = lock(&shared.pooled);
         for (addr, nonce, balance) in refresh {
@@ -89,29 +141,30 @@ pub(super) fn run(shared: &Arc<Shared>, mut executor: Box<dyn Executor>, sink: &
         );
         drop(pooled);
 
+        due = slot_ns + block_ns;
+        {
+            let mut slots = lock(&shared.slots);
+            slots.sealed += 1;
+            slots.early += u64::from(early);
+            slots.missed += missed;
+            slots.late += u64::from(sink.now_ns() > due);
+        }
         lock(&shared.history).push(summary);
         for (id, reason) in dropped {
             sink.emit(ChainEvent::Dropped { id, reason });
         }
         sink.emit(ChainEvent::Block(event));
-        // Keep the cadence; a block sealed early because the pool was full, or a builder
-        // that fell behind, starts a fresh slot.
-        next_seal = if sealing_at + block_ns / 2 < next_seal || sink.now_ns() > next_seal + block_ns {
-            sink.now_ns() + block_ns
-        } else {
-            next_seal + block_ns
-        };
     }
 }
 
-type Sealed =
-    (BlockEvent, Vec<(u32, String)>, BlockSummary, Vec<(alloy::primitives::Address, u64, alloy::primitives::U256)>);
+type Sealed = (BlockEvent, Vec<(u32, String)>, BlockSummary, Vec<(Address, u64, U256)>);
 
 fn seal(
     shared: &Shared,
     executor: &mut dyn Executor,
     block: &BlockCtx,
-    txs: &[Arc<PlannedTx>],
+    timestamp_ms: u64,
+    txs: &[Arc<PoolTx>],
     sink: &EventSink,
 ) -> Sealed {
     let envs: Vec<TxEnv> = txs.iter().map(|t| t.tx_env()).collect();
@@ -164,6 +217,7 @@ fn seal(
     let summary = BlockSummary {
         number: block.number,
         timestamp: block.timestamp,
+        timestamp_ms,
         base_fee_wei: block.base_fee_wei,
         gas_used,
         gas_limit: block.gas_limit,

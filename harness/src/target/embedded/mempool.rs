@@ -12,14 +12,12 @@ use alloy::primitives::{
     map::{AddressHashMap, B256HashSet},
 };
 
-use crate::{
-    plan::PlannedTx,
-    target::{RejectKind, Rejection},
-};
+use super::admit::PoolTx;
+use crate::target::{RejectKind, Rejection};
 
 #[derive(Debug)]
 struct Queued {
-    tx: Arc<PlannedTx>,
+    tx: Arc<PoolTx>,
     seq: u64,
 }
 
@@ -39,12 +37,16 @@ pub struct Mempool {
     known: B256HashSet,
     len: usize,
     limit: usize,
-    /// Sum of the gas limits of everything queued: a full block's worth wakes the builder.
+    /// Sum of the gas limits of everything queued: while it is below a block's, no block
+    /// can be full (`sealing: when_full` looks further only past it).
     pub queued_gas: u64,
     seq: u64,
     chain_id: u64,
     block_gas_limit: u64,
 }
+
+/// The least gas a transaction uses: a block with less room left is full.
+const TRANSFER_GAS: u64 = 21_000;
 
 fn reject(kind: RejectKind, message: impl Into<String>) -> Rejection {
     Rejection { kind, message: message.into() }
@@ -77,7 +79,7 @@ impl Mempool {
     }
 
     /// Admits a transaction, or says why not (as a node would).
-    pub fn add(&mut self, tx: Arc<PlannedTx>) -> Result<(), Rejection> {
+    pub fn add(&mut self, tx: Arc<PoolTx>) -> Result<(), Rejection> {
         let t = &tx.tx;
         if t.chain_id != self.chain_id {
             return Err(reject(RejectKind::WrongChainId, format!("chain id {} != {}", t.chain_id, self.chain_id)));
@@ -98,13 +100,13 @@ impl Mempool {
             return Err(reject(RejectKind::PoolFull, "txpool is full"));
         }
         let q = self.senders.entry(tx.from).or_default();
-        if tx.nonce < q.nonce {
+        if t.nonce < q.nonce {
             return Err(reject(
                 RejectKind::NonceTooLow,
-                format!("nonce too low: next nonce {}, tx nonce {}", q.nonce, tx.nonce),
+                format!("nonce too low: next nonce {}, tx nonce {}", q.nonce, t.nonce),
             ));
         }
-        if q.txs.contains_key(&tx.nonce) {
+        if q.txs.contains_key(&t.nonce) {
             return Err(reject(RejectKind::Underpriced, "replacement transaction underpriced"));
         }
         let cost = U256::from(t.gas_limit) * U256::from(t.max_fee_per_gas) + t.value;
@@ -118,13 +120,38 @@ impl Mempool {
         self.queued_gas += t.gas_limit;
         self.len += 1;
         self.known.insert(tx.hash);
-        q.txs.insert(tx.nonce, Queued { tx, seq: self.seq });
+        let nonce = t.nonce;
+        q.txs.insert(nonce, Queued { tx, seq: self.seq });
         Ok(())
+    }
+
+    /// Whether the transactions executable now at `base_fee` (each sender's from its next
+    /// nonce, while they pay the base fee) fill a block of `gas_limit`: no transfer more
+    /// would fit. Stops counting as soon as they do.
+    pub fn holds_full_block(&self, base_fee: u64, gas_limit: u64) -> bool {
+        if self.queued_gas.saturating_add(TRANSFER_GAS) <= gas_limit {
+            return false;
+        }
+        let base = u128::from(base_fee);
+        let mut gas = 0u64;
+        for q in self.senders.values() {
+            for (next, (nonce, entry)) in (q.nonce..).zip(q.txs.range(q.nonce..)) {
+                let t = &entry.tx.tx;
+                if *nonce != next || t.max_fee_per_gas < base {
+                    break;
+                }
+                gas = gas.saturating_add(t.gas_limit);
+                if gas.saturating_add(TRANSFER_GAS) > gas_limit {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// Takes the best executable transactions whose gas limits fit in `gas_limit`:
     /// each sender's in nonce order, senders by effective tip then arrival.
-    pub fn select(&mut self, base_fee: u64, gas_limit: u64) -> Vec<Arc<PlannedTx>> {
+    pub fn select(&mut self, base_fee: u64, gas_limit: u64) -> Vec<Arc<PoolTx>> {
         let base = u128::from(base_fee);
         let ready = |q: &SenderQueue| -> Option<(u128, u64)> {
             let head = q.txs.first_key_value().filter(|(n, _)| **n == q.nonce)?.1;
@@ -163,15 +190,11 @@ mod tests {
 
     use super::*;
 
-    fn tx(id: u32, from: u8, nonce: u64, tip: u128) -> Arc<PlannedTx> {
-        Arc::new(PlannedTx {
+    fn tx(id: u32, from: u8, nonce: u64, tip: u128) -> Arc<PoolTx> {
+        Arc::new(PoolTx {
             id,
-            workload: 0,
-            sender: u32::from(from),
             from: Address::repeat_byte(from),
-            nonce,
             hash: B256::with_last_byte(id as u8),
-            raw: Default::default(),
             tx: TxEip1559 {
                 chain_id: 1,
                 nonce,
@@ -180,9 +203,6 @@ mod tests {
                 max_priority_fee_per_gas: tip,
                 ..Default::default()
             },
-            intended_ns: 0,
-            recipient: None,
-            op: "transfer",
         })
     }
 
@@ -225,5 +245,18 @@ mod tests {
         p.add(tx(1, 1, 0, 1)).unwrap();
         assert!(p.select(101, 63_000).is_empty(), "max fee 100 < base fee 101");
         assert_eq!(p.select(100, 63_000).len(), 1);
+    }
+
+    #[test]
+    fn a_full_block_counts_only_what_pays_the_base_fee_in_nonce_order() {
+        let mut p = pool();
+        p.add(tx(1, 1, 0, 1)).unwrap();
+        p.add(tx(2, 1, 1, 1)).unwrap();
+        p.add(tx(3, 2, 1, 1)).unwrap(); // waits for sender 2's nonce 0
+        assert!(!p.holds_full_block(100, 63_000), "two executable transfers leave room for a third");
+        assert!(p.holds_full_block(100, 42_000), "two transfers fill 42,000 gas");
+        assert!(!p.holds_full_block(101, 42_000), "none pays a base fee of 101");
+        p.add(tx(4, 2, 0, 1)).unwrap();
+        assert!(p.holds_full_block(100, 63_000), "sender 2's gap is closed: four executable");
     }
 }

@@ -1,7 +1,8 @@
 //! The embedded target: an in-process chain on revm, running in real time. A mempool,
-//! a block builder thread that seals every `block_time` (or as soon as a full block is
-//! queued), EIP-1559 base fee, receipts and block history.
+//! a block builder thread that seals one block per `block_time` slot, EIP-1559 base fee,
+//! senders recovered from the signed bytes, receipts and block history.
 
+mod admit;
 mod basefee;
 mod builder;
 mod mempool;
@@ -11,11 +12,7 @@ use std::{
     thread::JoinHandle,
 };
 
-use alloy::{
-    consensus::{SignableTransaction, TxEnvelope},
-    eips::Decodable2718,
-    primitives::{Address, B256, Bytes, TxKind, U256},
-};
+use alloy::primitives::{Address, Bytes, TxKind, U256};
 use revm::{
     Context, DatabaseRef, ExecuteEvm, MainBuilder, MainContext,
     context::{BlockEnv, TxEnv},
@@ -23,16 +20,17 @@ use revm::{
     state::AccountInfo,
 };
 
+pub use admit::{PoolTx, admit_all};
 pub use basefee::next_base_fee;
-pub use builder::BlockSummary;
+pub use builder::{BlockSlots, BlockSummary};
 use mempool::Mempool;
 
-use super::{AccountState, ChainBlock, EventSink, RejectKind, Rejection, Target, TargetError, TargetInfo};
+use super::{AccountState, ChainBlock, EventSink, Rejection, Target, TargetError, TargetInfo};
 use crate::{
     exec::{ChainState, ExecCounters, Executor, Parallel, ParallelConfig, Sequential, SharedCounters},
     lock,
-    plan::{PlannedTx, recover_sender},
-    scenario::{EmbeddedSpec, ExecutorKind, SenderRecovery},
+    plan::PlannedTx,
+    scenario::{EmbeddedSpec, ExecutorKind, Sealing, SenderRecovery},
 };
 
 /// The block producer's address (not a precompile, not a generated account).
@@ -61,6 +59,7 @@ struct Shared {
     wake: Condvar,
     state: Mutex<ChainState>,
     history: Mutex<Vec<BlockSummary>>,
+    slots: Mutex<BlockSlots>,
     stop: AtomicBool,
 }
 
@@ -85,6 +84,7 @@ impl Embedded {
                 wake: Condvar::new(),
                 state: Mutex::new(ChainState::default()),
                 history: Mutex::new(Vec::new()),
+                slots: Mutex::default(),
                 stop: AtomicBool::new(false),
                 spec,
             }),
@@ -124,30 +124,28 @@ impl Embedded {
     fn stalled_until(&self, now_ns: u64) -> Option<u64> {
         builder::stall_end(&self.shared.spec, now_ns)
     }
-
-    fn verify(tx: &PlannedTx) -> Result<(), Rejection> {
-        let bad = |m: &str| Rejection { kind: RejectKind::InvalidSignature, message: m.into() };
-        let env = TxEnvelope::decode_2718(&mut tx.raw.as_ref()).map_err(|_| bad("undecodable transaction"))?;
-        let TxEnvelope::Eip1559(signed) = env else { return Err(bad("not an EIP-1559 transaction")) };
-        let hash: B256 = signed.tx().signature_hash();
-        match recover_sender(&hash, signed.signature()) {
-            Some(from) if from == tx.from => Ok(()),
-            _ => Err(bad("invalid sender")),
-        }
-    }
 }
 
 #[async_trait::async_trait]
 impl Target for Embedded {
     fn info(&self) -> TargetInfo {
         let spec = &self.shared.spec;
-        let mut notes = vec![format!("block_time={} (wall clock)", spec.block_time)];
+        let mut notes = vec![match spec.sealing {
+            Sealing::Interval => format!("block_time={} (wall clock): one block per slot", spec.block_time),
+            Sealing::WhenFull => format!(
+                "block_time={} (wall clock), sealing=when_full: a block is also sealed as soon as the pool holds a full block payable at the base fee, so blocks may come faster than block_time",
+                spec.block_time
+            ),
+        }];
+        let mut warnings = Vec::new();
         notes.push(match spec.sender_recovery {
             SenderRecovery::Trusted => {
-                "sender_recovery=trusted: senders taken from the plan, signatures not re-verified".into()
+                let trusted = "SENDERS TRUSTED (sender_recovery=trusted): the signed bytes are neither decoded nor verified; senders and fields are taken from the plan, so the figures leave out decoding and ECDSA recovery";
+                warnings.push(trusted.to_string());
+                trusted.into()
             }
             SenderRecovery::Verify => {
-                "sender_recovery=verify: every sender recovered with libsecp256k1 at submission".into()
+                "sender_recovery=verify: every transaction decoded from its signed bytes, its sender recovered with libsecp256k1 at submission (high-s and differences from the plan refused); the decoded transaction is executed".into()
             }
         });
         if spec.executor == ExecutorKind::Parallel {
@@ -171,7 +169,7 @@ impl Target for Embedded {
             block_gas_limit: spec.gas_limit,
             executor: Some(self.executor().name()),
             notes,
-            warnings: Vec::new(),
+            warnings,
         }
     }
 
@@ -207,23 +205,22 @@ impl Target for Embedded {
             let (clock, end) = end;
             tokio::time::sleep_until(clock.instant_at(end).into()).await;
         }
-        let verify = self.shared.spec.sender_recovery == SenderRecovery::Verify;
-        let checked: Vec<Result<(), Rejection>> =
-            batch.iter().map(|tx| if verify { Self::verify(tx) } else { Ok(()) }).collect();
+        let spec = &self.shared.spec;
+        let verify = spec.sender_recovery == SenderRecovery::Verify;
+        let admitted = admit::admit_all(batch, verify, default_threads());
         let mut pooled = lock(&self.shared.pooled);
-        let results = batch
-            .iter()
-            .zip(checked)
-            .map(|(tx, ok)| {
-                ok?;
+        let results = admitted
+            .into_iter()
+            .map(|tx| {
+                let tx = tx?;
                 if !pooled.pool.knows(&tx.from) {
                     let info = lock(&self.shared.state).basic_ref(tx.from).ok().flatten().unwrap_or_default();
                     pooled.pool.set_account(tx.from, info.nonce, info.balance);
                 }
-                pooled.pool.add(tx.clone())
+                pooled.pool.add(Arc::new(tx))
             })
             .collect();
-        if pooled.pool.queued_gas >= self.shared.spec.gas_limit {
+        if spec.sealing == Sealing::WhenFull && pooled.pool.queued_gas >= spec.gas_limit {
             self.shared.wake.notify_one();
         }
         results
@@ -296,6 +293,10 @@ impl Target for Embedded {
                 })
             })
             .collect()
+    }
+
+    fn block_slots(&self) -> Option<BlockSlots> {
+        Some(*lock(&self.shared.slots))
     }
 
     fn exec_counters(&self) -> Option<ExecCounters> {

@@ -118,13 +118,14 @@ pub async fn run_on(
     let (sink, mut events) = EventSink::new(target_clock);
     target.start(sink).await?;
     let setup_timeout = scenario.measure.setup_timeout.get();
-    let setup_report = match setup::run(&target, &prepared, &mut events, target_clock, setup_timeout, &cancel).await {
-        Ok(r) => r,
-        Err(e) => {
-            target.stop().await;
-            return Err(e.into());
-        }
-    };
+    let setup_report =
+        match setup::run(&target, &prepared, &mut events, target_clock, setup_timeout, opts.progress, &cancel).await {
+            Ok(r) => r,
+            Err(e) => {
+                target.stop().await;
+                return Err(e.into());
+            }
+        };
     if opts.progress && setup_report.txs > 0 {
         eprintln!(
             "set-up: {} transactions in {} blocks, {:.1} Mgas, {:.2}s; starting the load",

@@ -169,6 +169,7 @@ pub(super) async fn wait_included(shared: &Shared, transfers: &[Transfer]) -> Re
                 transfers.len()
             )));
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // As often as the head is polled: a new nonce needs a new block.
+        tokio::time::sleep(super::tracker::head_poll(shared)).await;
     }
 }

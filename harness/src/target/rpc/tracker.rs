@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use super::{
     Shared,
     client::RpcError,
+    health::Retries,
     inflight::Entry,
     receipts::{self, RpcReceipt},
     revert,
@@ -43,39 +44,105 @@ struct RpcBlock {
 
 /// How often the tracker polls while newHeads over WebSocket is up.
 pub const WS_FALLBACK_POLL: Dur = Dur::from_millis(1000);
+/// The head is polled this many times per block time (measured), no faster than
+/// `poll_interval` and at least every [`MAX_POLL`].
+pub const POLLS_PER_BLOCK: u32 = 20;
+const MAX_POLL: Duration = Duration::from_secs(1);
 
-/// Follows the chain from block `next` until `cancel`.
+/// How often to ask for the head: a twentieth of the node's block time, measured, but not
+/// faster than the scenario's `poll_interval` (that alone while the block time is unknown).
+pub fn head_poll(shared: &Shared) -> Duration {
+    let floor = shared.spec.poll_interval.get();
+    match shared.block_time_ns.load(Ordering::Relaxed) {
+        0 => floor,
+        bt => (Duration::from_nanos(bt) / POLLS_PER_BLOCK).clamp(floor, MAX_POLL.max(floor)),
+    }
+}
+
+/// The node's block time as gasbench sees it: between head changes, per block, smoothed.
+#[derive(Debug, Default)]
+struct HeadClock {
+    head: u64,
+    changed_ns: Option<u64>,
+}
+
+impl HeadClock {
+    /// The head is `head` at `now_ns`: a new sample of the block time when it moved.
+    fn saw(&mut self, shared: &Shared, head: u64, now_ns: u64) {
+        if head <= self.head {
+            return;
+        }
+        if let Some(t) = self.changed_ns
+            && self.head > 0
+        {
+            let sample = (now_ns - t) / (head - self.head);
+            let old = shared.block_time_ns.load(Ordering::Relaxed);
+            let smoothed = if old == 0 { sample } else { (old * 3 + sample) / 4 };
+            shared.block_time_ns.store(smoothed.max(1), Ordering::Relaxed);
+        }
+        (self.head, self.changed_ns) = (head, Some(now_ns));
+    }
+}
+
+/// Follows the chain from block `next` until `cancel`. A failing round is tried again
+/// after a growing pause; the same request failing `health::RETRY_LIMIT` times in a row while
+/// the node answers is a fault, and the tracker gives up (a node out of reach is retried
+/// with the backoff until the run ends: it may come back).
 pub async fn run(shared: Arc<Shared>, mut next: u64, cancel: CancellationToken) {
+    let mut retries = Retries::default();
+    let mut pause = Duration::ZERO;
+    let mut clock = HeadClock::default();
     loop {
         let live = shared.ws_live.load(Ordering::Relaxed);
-        let poll = if live { WS_FALLBACK_POLL.get() } else { shared.spec.poll_interval.get() };
-        let wait = Duration::from_nanos(shared.health.down_until_ns().saturating_sub(shared.now_ns())).max(poll);
+        let poll = if live { WS_FALLBACK_POLL.get() } else { head_poll(&shared) };
+        let down = Duration::from_nanos(shared.health.down_until_ns().saturating_sub(shared.now_ns()));
+        let wait = down.max(poll).max(pause);
         tokio::select! {
             () = cancel.cancelled() => return,
             () = tokio::time::sleep(wait) => {}
-            () = shared.wake.notified() => {}
+            () = shared.wake.notified(), if pause.is_zero() => {}
         }
         // A slow node (anvil takes seconds for a big block's receipts) must not hold stop().
         let round = async {
-            match step(&shared, &mut next).await {
+            match step(&shared, &mut next, &mut clock).await {
                 Ok(()) => {
                     shared.health.ok(shared.now_ns());
+                    retries.ok();
+                    pause = Duration::ZERO;
                     // Only when caught up with the head: a lagging tracker is no evidence.
                     drop_expired(&shared).await;
+                    true
                 }
-                Err(e) => shared.health.error("track", &e, shared.now_ns()),
+                Err(e) => {
+                    let now = shared.now_ns();
+                    shared.health.error("track", &e, now);
+                    if e.is_transport() || matches!(e, RpcError::Timeout { .. }) {
+                        return true;
+                    }
+                    match retries.failed(e.method(), &e, now, poll) {
+                        Ok(p) => {
+                            pause = p;
+                            true
+                        }
+                        Err(fault) => {
+                            shared.health.fault(fault);
+                            false
+                        }
+                    }
+                }
             }
         };
         tokio::select! {
             () = cancel.cancelled() => return,
-            () = round => {}
+            go_on = round => if !go_on { return },
         }
     }
 }
 
 /// Processes every block from `next` up to the head.
-async fn step(shared: &Arc<Shared>, next: &mut u64) -> Result<(), RpcError> {
+async fn step(shared: &Arc<Shared>, next: &mut u64, clock: &mut HeadClock) -> Result<(), RpcError> {
     let head = shared.tracker.call::<U64>("eth_blockNumber", serde_json::json!([])).await?.to::<u64>();
+    clock.saw(shared, head, shared.now_ns());
     while *next <= head {
         let upto = head.min(*next + BLOCKS_PER_BATCH - 1);
         let params = (*next..=upto).map(|n| serde_json::json!([format!("0x{n:x}"), false]));

@@ -2,13 +2,13 @@
 // chain 31337, anvil's dev mnemonic (Hardhat's default), a block every second; no Solidity
 // compiler is ever fetched (gasbench ships compiled contracts). Run from this directory:
 //   HARDHAT_DISABLE_TELEMETRY_PROMPT=true npx hardhat node --hostname 127.0.0.1 --port 8545
-// GASBENCH_HARDHAT_AUTOMINE=1 mines each transaction as it arrives instead.
-const automine = process.env.GASBENCH_HARDHAT_AUTOMINE === "1";
+// GASBENCH_HARDHAT_INTERVAL_MS sets another block interval (the gas comparison test: 100).
+const interval = Number(process.env.GASBENCH_HARDHAT_INTERVAL_MS || 1000);
 module.exports = {
   networks: {
     hardhat: {
       chainId: 31337,
-      mining: automine ? { auto: true } : { auto: false, interval: 1000 },
+      mining: { auto: false, interval },
       loggingEnabled: false,
     },
   },

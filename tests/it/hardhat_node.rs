@@ -1,6 +1,6 @@
 //! A real Hardhat node (EDR) for the RPC tests: the pinned npm package under tools/
-//! (installed by scripts/test.sh), with tools/hardhat.config.js (chain 31337, a block
-//! every second, or automine), on a free 127.0.0.1 port, killed when dropped.
+//! (installed by scripts/test.sh), with tools/hardhat.config.js (chain 31337, interval
+//! mining), on a free 127.0.0.1 port, killed when dropped.
 
 use std::{
     io::{BufRead, BufReader},
@@ -27,8 +27,8 @@ pub struct Hardhat {
 }
 
 impl Hardhat {
-    /// Starts `hardhat node`: interval mining every second, or automine.
-    pub fn start(automine: bool) -> Self {
+    /// Starts `hardhat node`, mining a block every `interval_ms`.
+    pub fn start(interval_ms: u32) -> Self {
         let cli = root().join("tools/node_modules/hardhat/internal/cli/cli.js");
         assert!(cli.exists(), "{} is missing: run scripts/test.sh (npm ci --prefix tools)", cli.display());
         let port = free_port();
@@ -37,7 +37,7 @@ impl Hardhat {
             .args(["node", "--hostname", "127.0.0.1", "--port", &port.to_string()])
             .current_dir(root().join("tools"))
             .env("HARDHAT_DISABLE_TELEMETRY_PROMPT", "true")
-            .env("GASBENCH_HARDHAT_AUTOMINE", if automine { "1" } else { "0" })
+            .env("GASBENCH_HARDHAT_INTERVAL_MS", interval_ms.to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

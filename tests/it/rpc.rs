@@ -111,7 +111,7 @@ pub(crate) async fn gas_by_tx(s: &Scenario, target: Arc<dyn Target>) -> BTreeMap
 }
 
 /// A scenario of every kind of transaction, small, for comparing gas per transaction.
-pub(crate) fn every_kind(target: &str) -> Scenario {
+fn every_kind(target: &str) -> Scenario {
     scenario(&format!(
         "name: diff\nseed: 77\naccounts: {{count: 12}}\nworkloads: [{{kind: transfer}}, {{kind: erc20_transfer}}, \
          {{kind: amm_swap, pools: 2}}, {{kind: game_move}}, {{kind: game_quest}}]\nload: {{open: {{rate: 30}}}}\n\
@@ -464,7 +464,7 @@ async fn a_request_the_node_keeps_failing_is_a_named_fault_in_the_set_up_and_in_
     assert!(e.contains("method eth_getTransactionReceipt not available"), "the node's answer: {e}");
 
     // During the load: a fault in a partial report (exit 3), the requests bounded.
-    let mut s = ready("transfers", &target(refusing().await), 50);
+    let mut s = scenario(&crate::small(50, "2s", &format!("target: {}\n", target(refusing().await))));
     s.measure.drain_timeout = "15s".parse().unwrap();
     let r = run(&s, &RunOptions::default(), CancellationToken::new()).await.unwrap();
     let fault = r.run.fault.as_deref().unwrap_or_default();

@@ -1,7 +1,8 @@
 //! A node that answers some methods with an error it keeps giving: a proxy in front of a
 //! real anvil that answers chosen methods (after their first `allow` calls) with
-//! -32000 "... not available", as a node family we cannot run here might, and forwards
-//! everything else. Only those answers are made up; the chain is anvil's.
+//! -32000 "... not available", and optionally every batch with one -32600 error, as node
+//! families and endpoints we cannot run here might; it forwards everything else. Only
+//! those answers are made up; the chain is anvil's.
 
 use std::{
     collections::BTreeSet,
@@ -22,12 +23,14 @@ struct Refusal {
     methods: BTreeSet<String>,
     allow: u64,
     seen: AtomicU64,
+    batches: bool,
 }
 
-/// Starts the proxy in front of `upstream` (an anvil port); returns its port.
-pub async fn start(upstream: u16, methods: &[&str], allow: u64) -> u16 {
-    let refusal =
-        Arc::new(Refusal { methods: methods.iter().map(|m| m.to_string()).collect(), allow, seen: AtomicU64::new(0) });
+/// Starts the proxy in front of `upstream` (an anvil port), refusing `methods` after
+/// `allow` calls, and batches unless `batches`; returns its port.
+pub async fn start(upstream: u16, methods: &[&str], allow: u64, batches: bool) -> u16 {
+    let methods = methods.iter().map(|m| m.to_string()).collect();
+    let refusal = Arc::new(Refusal { methods, allow, seen: AtomicU64::new(0), batches });
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
@@ -59,6 +62,10 @@ async fn serve(mut conn: TcpStream, upstream: u16, refusal: Arc<Refusal>) {
 /// The made-up answer to `body`, if it calls a refused method past the allowance.
 fn refused(body: &[u8], refusal: &Refusal) -> Option<Vec<u8>> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    if v.is_array() && !refusal.batches {
+        let e = serde_json::json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": "batch requests are not supported"}});
+        return Some(serde_json::to_vec(&e).unwrap());
+    }
     let calls = match &v {
         serde_json::Value::Array(calls) => calls.clone(),
         one => vec![one.clone()],

@@ -453,7 +453,8 @@ async fn a_set_up_that_makes_no_progress_ends_with_an_error_naming_what_it_waite
 async fn a_request_the_node_keeps_failing_is_a_named_fault_in_the_set_up_and_in_the_load() {
     let node = Anvil::start(&["--block-time", "1"]);
     // Receipts refused with -32000 "not available" after the probe's one call.
-    let refusing = || crate::faulty_node::start(node.port(), &["eth_getBlockReceipts", "eth_getTransactionReceipt"], 1);
+    let refusing =
+        || crate::faulty_node::start(node.port(), &["eth_getBlockReceipts", "eth_getTransactionReceipt"], 1, true);
     let target = |port: u16| crate::anvil::target_yaml(&format!("http://127.0.0.1:{port}"), "");
 
     // In the set-up (the contracts' deployment): an error naming what it waited for (exit 2).
@@ -473,4 +474,25 @@ async fn a_request_the_node_keeps_failing_is_a_named_fault_in_the_set_up_and_in_
     // Unbounded, polling every 50 ms for the 17 s of load and drain, it would be ~340.
     let receipts = r.target.requests["eth_getTransactionReceipt"].http_requests;
     assert!(receipts < 40, "asked {receipts} times: the retries are bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_without_batches_gets_one_call_per_request_and_the_run_completes() {
+    let node = Anvil::start(&["--block-time", "1"]);
+    let port = crate::faulty_node::start(node.port(), &[], 0, false).await;
+    let target = crate::anvil::target_yaml(&format!("http://127.0.0.1:{port}"), "");
+    let s = scenario(&crate::small(50, "2s", &format!("target: {target}\n")));
+    let r = run(&s, &RunOptions::default(), CancellationToken::new()).await.unwrap();
+    assert_exact(&r);
+    assert_eq!(r.accounting.included, 100, "{:?}", r.accounting);
+    let notes = r.target.notes.join("\n");
+    assert!(
+        notes.contains("batches: no (not supported: batch of eth_chainId: the node answered error -32600"),
+        "{notes}"
+    );
+    // Every method one call per request, but the probe's batch of two eth_chainId.
+    for (method, c) in r.target.requests.iter().filter(|(m, _)| *m != "eth_chainId") {
+        assert_eq!(c.calls, c.http_requests, "{method}: one call per request");
+    }
+    assert!(r.target.requests["eth_sendRawTransaction"].calls >= 100);
 }

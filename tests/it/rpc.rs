@@ -57,7 +57,7 @@ async fn ready_scenarios_run_on_anvil_with_every_transaction_accounted() {
         assert!(r.effects.checks.iter().all(|c| c.verdict == "pass"), "{name}: {:?}", r.effects.checks);
         let notes = r.target.notes.join("\n");
         assert!(notes.contains("anvil/v1.7.1") && notes.contains("funding: "), "{notes}");
-        let inclusion = if extra.is_empty() { "polling every 50ms" } else { "newHeads over ws://" };
+        let inclusion = if extra.is_empty() { "polling every " } else { "newHeads over ws://" };
         assert!(notes.contains(inclusion), "{name}: {notes}");
         assert!(r.target.errors.is_empty(), "{name}: {:?}", r.target.errors);
         assert_eq!(r.run.fault, None);
@@ -495,4 +495,19 @@ async fn a_node_without_batches_gets_one_call_per_request_and_the_run_completes(
         assert_eq!(c.calls, c.http_requests, "{method}: one call per request");
     }
     assert!(r.target.requests["eth_sendRawTransaction"].calls >= 100);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_head_poll_follows_the_node_block_time() {
+    // 3 s blocks: a twentieth is 150 ms, ~7 polls a second (50 ms, the floor, would be 20).
+    let node = Anvil::start(&["--block-time", "3"]);
+    let mut s = scenario(&crate::small(20, "4s", &format!("target: {}\n", node.target(""))));
+    s.measure.drain_timeout = "10s".parse().unwrap();
+    let r = run(&s, &RunOptions::default(), CancellationToken::new()).await.unwrap();
+    assert_exact(&r);
+    let notes = r.target.notes.join("\n");
+    assert!(notes.contains("polling every 150ms, a 20th of the block time measured (3.00s)"), "{notes}");
+    // Until the first block after the start, it polls at the floor (20/s).
+    let polls = r.target.requests["eth_blockNumber"].calls_per_second;
+    assert!(polls < 14.0, "{polls} eth_blockNumber/s with 3 s blocks");
 }

@@ -308,17 +308,22 @@ impl Target for Rpc {
 
     async fn start(&self, sink: EventSink) -> Result<(), TargetError> {
         let s = &self.shared;
-        let head: U64 = s
+        let head: serde_json::Value = s
             .tracker
-            .call("eth_blockNumber", serde_json::json!([]))
+            .call("eth_getBlockByNumber", serde_json::json!(["latest", false]))
             .await
             .map_err(|e| unreachable(&s.spec.http, &e))?;
+        let quantity = |k: &str| {
+            head[k].as_str().and_then(|q| u64::from_str_radix(q.trim_start_matches("0x"), 16).ok()).unwrap_or(0)
+        };
+        let (number, clock) =
+            (quantity("number"), tracker::BlockClock::from(quantity("number"), quantity("timestamp")));
         let _ = s.sink.set(sink);
         let (tx, rx) = mpsc::unbounded_channel();
         *lock(&self.queue) = Some(tx);
         let mut tasks = lock(&self.tasks);
         tasks.push(tokio::spawn(sender::run(s.clone(), rx)));
-        tasks.push(tokio::spawn(tracker::run(s.clone(), head.to::<u64>() + 1, self.cancel.clone())));
+        tasks.push(tokio::spawn(tracker::run(s.clone(), number + 1, clock, self.cancel.clone())));
         // Only where the probe saw newHeads work: polling alone otherwise.
         let subscribes = s.facts.get().is_some_and(|f| f.capabilities.subscribe.is_yes());
         if let Some(url) = s.spec.ws.as_ref().filter(|_| subscribes) {

@@ -39,6 +39,7 @@ struct RpcBlock {
     base_fee_per_gas: Option<U128>,
     gas_used: U64,
     gas_limit: U64,
+    timestamp: U64,
     transactions: Vec<B256>,
 }
 
@@ -59,28 +60,29 @@ pub fn head_poll(shared: &Shared) -> Duration {
     }
 }
 
-/// The node's block time as gasbench sees it: between head changes, per block, smoothed.
+/// The node's block time: the mean of the blocks' timestamps (1 s resolution) since the
+/// first block the run saw, so exact over many blocks and free of the polling's jitter.
 #[derive(Debug, Default)]
-struct HeadClock {
-    head: u64,
-    changed_ns: Option<u64>,
+pub struct BlockClock {
+    first: Option<(u64, u64)>,
 }
 
-impl HeadClock {
-    /// The head is `head` at `now_ns`: a new sample of the block time when it moved.
-    fn saw(&mut self, shared: &Shared, head: u64, now_ns: u64) {
-        if head <= self.head {
-            return;
+impl BlockClock {
+    /// Starts from block `number` with `timestamp_s` (the head when the target started).
+    pub fn from(number: u64, timestamp_s: u64) -> Self {
+        Self { first: Some((number, timestamp_s)) }
+    }
+
+    /// Block `number` has `timestamp_s`: the mean block time so far.
+    fn saw(&mut self, shared: &Shared, number: u64, timestamp_s: u64) {
+        match self.first {
+            None => self.first = Some((number, timestamp_s)),
+            Some((n0, t0)) if number > n0 && timestamp_s >= t0 => {
+                let bt_ns = (timestamp_s - t0) * 1_000_000_000 / (number - n0);
+                shared.block_time_ns.store(bt_ns.max(1), Ordering::Relaxed);
+            }
+            Some(_) => {}
         }
-        if let Some(t) = self.changed_ns
-            && self.head > 0
-        {
-            let sample = (now_ns - t) / (head - self.head);
-            let old = shared.block_time_ns.load(Ordering::Relaxed);
-            let smoothed = if old == 0 { sample } else { (old * 3 + sample) / 4 };
-            shared.block_time_ns.store(smoothed.max(1), Ordering::Relaxed);
-        }
-        (self.head, self.changed_ns) = (head, Some(now_ns));
     }
 }
 
@@ -88,10 +90,9 @@ impl HeadClock {
 /// after a growing pause; the same request failing `health::RETRY_LIMIT` times in a row while
 /// the node answers is a fault, and the tracker gives up (a node out of reach is retried
 /// with the backoff until the run ends: it may come back).
-pub async fn run(shared: Arc<Shared>, mut next: u64, cancel: CancellationToken) {
+pub async fn run(shared: Arc<Shared>, mut next: u64, mut clock: BlockClock, cancel: CancellationToken) {
     let mut retries = Retries::default();
     let mut pause = Duration::ZERO;
-    let mut clock = HeadClock::default();
     loop {
         let live = shared.ws_live.load(Ordering::Relaxed);
         let poll = if live { WS_FALLBACK_POLL.get() } else { head_poll(&shared) };
@@ -140,9 +141,8 @@ pub async fn run(shared: Arc<Shared>, mut next: u64, cancel: CancellationToken) 
 }
 
 /// Processes every block from `next` up to the head.
-async fn step(shared: &Arc<Shared>, next: &mut u64, clock: &mut HeadClock) -> Result<(), RpcError> {
+async fn step(shared: &Arc<Shared>, next: &mut u64, clock: &mut BlockClock) -> Result<(), RpcError> {
     let head = shared.tracker.call::<U64>("eth_blockNumber", serde_json::json!([])).await?.to::<u64>();
-    clock.saw(shared, head, shared.now_ns());
     while *next <= head {
         let upto = head.min(*next + BLOCKS_PER_BATCH - 1);
         let params = (*next..=upto).map(|n| serde_json::json!([format!("0x{n:x}"), false]));
@@ -162,6 +162,7 @@ async fn step(shared: &Arc<Shared>, next: &mut u64, clock: &mut HeadClock) -> Re
         let revert_data = revert::revert_data(&shared.tracker, &reverted, &shared.no_trace).await;
         for b in &blocks {
             emit_block(shared, b, &receipts, &revert_data, observed_ns);
+            clock.saw(shared, b.number.to(), b.timestamp.to());
         }
         *next = blocks.last().map_or(*next, |b| b.number.to::<u64>() + 1);
     }

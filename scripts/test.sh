@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Installs what the tests need (pinned tools under tools/: solc-js, anvil; Prometheus from
-# Debian) and runs the
-# whole test suite. The one command a newcomer runs to pass the tests.
+# Installs what the tests need (pinned tools under tools/: solc-js, anvil, Hardhat's node;
+# Prometheus from Debian) and runs the whole test suite. The one command a newcomer runs
+# to pass the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "error: node and npm are needed (for the pinned solc-js and anvil under tools/)" >&2
+  echo "error: node and npm are needed (for the pinned solc-js, anvil and Hardhat under tools/)" >&2
   exit 2
 fi
 # Pinned versions from tools/package-lock.json; skipped when already installed.
@@ -20,6 +20,8 @@ if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
+# Hardhat's node (a test target) must not stop to ask about telemetry.
+export HARDHAT_DISABLE_TELEMETRY_PROMPT=true
 # The committed contract artifacts must match their sources.
 node tools/compile-contracts.js --check
 

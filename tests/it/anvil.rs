@@ -27,6 +27,11 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// `target:` YAML for the node at `url`, with `extra` fields.
+pub fn target_yaml(url: &str, extra: &str) -> String {
+    format!("{{kind: rpc, http: \"{url}\"{}{extra}}}", if extra.is_empty() { "" } else { ", " })
+}
+
 impl Anvil {
     /// Starts anvil with `args` (e.g. `--block-time 1`) and waits until it listens.
     pub fn start(args: &[&str]) -> Self {
@@ -61,7 +66,7 @@ impl Anvil {
 
     /// `target:` YAML for this node, with `extra` fields.
     pub fn target(&self, extra: &str) -> String {
-        format!("{{kind: rpc, http: \"{}\"{}{extra}}}", self.url(), if extra.is_empty() { "" } else { ", " })
+        target_yaml(&self.url(), extra)
     }
 
     /// Freezes the node (SIGSTOP): it holds its connections and answers nothing, as a

@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{anvil::Anvil, root, scenario};
 
-fn ready(name: &str, target: &str, rate: u32) -> Scenario {
+pub(crate) fn ready(name: &str, target: &str, rate: u32) -> Scenario {
     let sets = [
         format!("target={target}"),
         format!("load.open.rate={rate}"),
@@ -35,7 +35,7 @@ fn ready(name: &str, target: &str, rate: u32) -> Scenario {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn assert_exact(r: &Report) {
+pub(crate) fn assert_exact(r: &Report) {
     let a = &r.accounting;
     assert_eq!(r.failures.anomalies, 0, "{a:?} {:?} {:?} {:?}", r.failures, r.run, r.target.errors);
     assert_eq!(r.effects.verdict, "pass", "{:?} {a:?} {:?}", r.effects, r.failures);
@@ -60,7 +60,7 @@ async fn ready_scenarios_run_on_anvil_with_every_transaction_accounted() {
         assert!(r.effects.checks.iter().all(|c| c.verdict == "pass"), "{name}: {:?}", r.effects.checks);
         let notes = r.target.notes.join("\n");
         assert!(notes.contains("anvil/v1.7.1") && notes.contains("funding: "), "{notes}");
-        let inclusion = if extra.is_empty() { "polling every 50ms" } else { "newHeads over ws://" };
+        let inclusion = if extra.is_empty() { "polling every " } else { "newHeads over ws://" };
         assert!(notes.contains(inclusion), "{name}: {notes}");
         assert!(r.target.errors.is_empty(), "{name}: {:?}", r.target.errors);
         assert_eq!(r.run.fault, None);
@@ -91,7 +91,7 @@ async fn one_by_one(
 }
 
 /// Plans `s` for `target` and runs set-up and load in plan order; gas by transaction.
-async fn gas_by_tx(s: &Scenario, target: Arc<dyn Target>) -> BTreeMap<u32, (bool, u64)> {
+pub(crate) async fn gas_by_tx(s: &Scenario, target: Arc<dyn Target>) -> BTreeMap<u32, (bool, u64)> {
     let keys = Arc::new(Keyring::derive(s.seed, s.accounts.count as usize));
     let deployer = Arc::new(Planner::deployer_keys(s.seed));
     let mut funded = keys.addresses().to_vec();
@@ -113,18 +113,20 @@ async fn gas_by_tx(s: &Scenario, target: Arc<dyn Target>) -> BTreeMap<u32, (bool
     out
 }
 
+/// A scenario of every kind of transaction, small, for comparing gas per transaction.
+fn every_kind(target: &str) -> Scenario {
+    scenario(&format!(
+        "name: diff\nseed: 77\naccounts: {{count: 12}}\nworkloads: [{{kind: transfer}}, {{kind: erc20_transfer}}, \
+         {{kind: amm_swap, pools: 2}}, {{kind: game_move}}, {{kind: game_quest}}]\nload: {{open: {{rate: 30}}}}\n\
+         measure: {{warmup: 0s, duration: 2s}}\ntarget: {target}\n"
+    ))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_transactions_use_identical_gas_on_anvil_and_on_the_embedded_chain() {
     let node = Anvil::start(&[]);
-    let yaml = |target: &str| {
-        format!(
-            "name: diff\nseed: 77\naccounts: {{count: 12}}\nworkloads: [{{kind: transfer}}, {{kind: erc20_transfer}}, \
-             {{kind: amm_swap, pools: 2}}, {{kind: game_move}}, {{kind: game_quest}}]\nload: {{open: {{rate: 30}}}}\n\
-             measure: {{warmup: 0s, duration: 2s}}\ntarget: {target}\n"
-        )
-    };
-    let on_anvil = scenario(&yaml(&node.target("")));
-    let on_embedded = scenario(&yaml("{kind: embedded, block_time: 10ms}"));
+    let on_anvil = every_kind(&node.target(""));
+    let on_embedded = every_kind("{kind: embedded, block_time: 10ms}");
     let anvil_gas = gas_by_tx(&on_anvil, gasbench::target::build(&on_anvil.target).unwrap()).await;
     let embedded_gas = gas_by_tx(&on_embedded, gasbench::target::build(&on_embedded.target).unwrap()).await;
     assert!(anvil_gas.len() > 60, "set-up and load: {}", anvil_gas.len());
@@ -311,18 +313,20 @@ fn wrong_chain_id_missing_funder_poor_funder_and_unreachable_node_are_clear_erro
 #[tokio::test]
 async fn probe_reports_what_the_node_is_and_supports() {
     let node = Anvil::start(&["--gas-limit", "50000000"]);
-    let p = rpc::probe(&rpc::Client::new(&node.url(), 1, rpc::SEND_TIMEOUT)).await.unwrap();
+    let p = rpc::probe(&rpc::Client::new(&node.url(), 1, rpc::SEND_TIMEOUT), None).await.unwrap();
     assert_eq!((p.chain_id, p.gas_limit, p.latest_block), (31337, 50_000_000, 0));
     assert_eq!(p.client_version, "anvil/v1.7.1");
-    assert!(p.batches);
     assert_eq!(p.base_fee_wei, Some(1_000_000_000));
-    assert!(p.subscribe.starts_with("no over HTTP"), "{}", p.subscribe);
+    let c = &p.capabilities;
+    assert!(c.batches.is_yes() && c.block_receipts.is_yes() && c.call_tracer.is_yes(), "{c:?}");
+    assert!(c.txpool.is_yes() && c.dev_mining.is_yes(), "{c:?}");
+    // Over HTTP anvil answers eth_subscribe, but only a WebSocket carries the heads.
+    assert!(!c.subscribe.is_yes(), "{c:?}");
     let text = p.to_string();
-    assert!(text.contains("chain id        31337") && text.contains("json-rpc batch  yes"), "{text}");
+    assert!(text.contains("chain id        31337") && text.contains("receipts of blocks mostly ours"), "{text}");
     assert_eq!(p.automine, Some(true));
     assert!(text.contains("mining          on each transaction's arrival (automine)"), "{text}");
-    let subscribe = rpc::probe_subscribe(&node.ws_url()).await;
-    assert!(subscribe.starts_with("yes over ws://"), "{subscribe}");
+    assert!(rpc::probe_subscribe(&node.ws_url()).await.is_yes());
     let (url, ws) = (node.url(), node.ws_url());
     let code = tokio::task::spawn_blocking(move || {
         gasbench::cli::run(Cli::try_parse_from(["gasbench", "target", "probe", &url, "--ws", &ws, "--json"]).unwrap())
@@ -425,4 +429,89 @@ async fn set_up_transactions_the_node_loses_are_sent_again() {
     assert_exact(&r);
     assert!(r.setup.resent > 0, "{:?}", r.setup);
     assert!(r.effects.checks.iter().all(|c| c.verdict == "pass"), "{:?}", r.effects.checks);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_set_up_that_makes_no_progress_ends_with_an_error_naming_what_it_waited_for() {
+    // A node that accepts transactions and never mines them. The accounts hold their
+    // funds already (anvil_setBalance), so no funding transfer needs mining.
+    let node = Anvil::start(&["--no-mining"]);
+    let mut s = ready("defi", &node.target(""), 100);
+    s.measure.setup_timeout = "6s".parse().unwrap();
+    let client = rpc::Client::new(&node.url(), 1, rpc::SEND_TIMEOUT);
+    let keys = Keyring::derive(s.seed, s.accounts.count as usize);
+    let deployer = Planner::deployer_keys(s.seed);
+    for a in keys.addresses().iter().chain(deployer.addresses()) {
+        let _: serde_json::Value =
+            client.call("anvil_setBalance", serde_json::json!([a, "0xd3c21bcecceda1000000"])).await.unwrap();
+    }
+    let e = run(&s, &RunOptions::default(), CancellationToken::new()).await.unwrap_err().to_string();
+    assert!(
+        e.starts_with("set-up phase 0: nothing included for 3s while waiting for the inclusion of `")
+            && e.contains("check that the node mines"),
+        "{e}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_the_node_keeps_failing_is_a_named_fault_in_the_set_up_and_in_the_load() {
+    let node = Anvil::start(&["--block-time", "1"]);
+    // Receipts refused with -32000 "not available" after the probe's one call.
+    let refusing =
+        || crate::faulty_node::start(node.port(), &["eth_getBlockReceipts", "eth_getTransactionReceipt"], 1, true);
+    let target = |port: u16| crate::anvil::target_yaml(&format!("http://127.0.0.1:{port}"), "");
+
+    // In the set-up (the contracts' deployment): an error naming what it waited for (exit 2).
+    let s = ready("defi", &target(refusing().await), 50);
+    let e = run(&s, &RunOptions::default(), CancellationToken::new()).await.unwrap_err().to_string();
+    assert!(e.starts_with("set-up phase 0: the target failed while waiting for the inclusion of `"), "{e}");
+    assert!(e.contains("the node failed `eth_getTransactionReceipt` 8 times in a row"), "{e}");
+    assert!(e.contains("method eth_getTransactionReceipt not available"), "the node's answer: {e}");
+
+    // During the load: a fault in a partial report (exit 3), the requests bounded.
+    let mut s = scenario(&crate::small(50, "2s", &format!("target: {}\n", target(refusing().await))));
+    s.measure.drain_timeout = "15s".parse().unwrap();
+    let r = run(&s, &RunOptions::default(), CancellationToken::new()).await.unwrap();
+    let fault = r.run.fault.as_deref().unwrap_or_default();
+    assert!(fault.starts_with("the node failed `eth_getTransactionReceipt` 8 times in a row"), "{fault}");
+    assert!(r.accounting.balanced, "{:?}", r.accounting);
+    // Unbounded, polling every 50 ms for the 17 s of load and drain, it would be ~340.
+    let receipts = r.target.requests["eth_getTransactionReceipt"].http_requests;
+    assert!(receipts < 40, "asked {receipts} times: the retries are bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_without_batches_gets_one_call_per_request_and_the_run_completes() {
+    let node = Anvil::start(&["--block-time", "1"]);
+    let port = crate::faulty_node::start(node.port(), &[], 0, false).await;
+    let target = crate::anvil::target_yaml(&format!("http://127.0.0.1:{port}"), "");
+    let s = scenario(&crate::small(50, "2s", &format!("target: {target}\n")));
+    let r = run(&s, &RunOptions::default(), CancellationToken::new()).await.unwrap();
+    assert_exact(&r);
+    assert_eq!(r.accounting.included, 100, "{:?}", r.accounting);
+    let notes = r.target.notes.join("\n");
+    assert!(
+        notes.contains("batches: no (not supported: batch of eth_chainId: the node answered error -32600"),
+        "{notes}"
+    );
+    // Every method one call per request, but the probe's batch of two eth_chainId.
+    for (method, c) in r.target.requests.iter().filter(|(m, _)| *m != "eth_chainId") {
+        assert_eq!(c.calls, c.http_requests, "{method}: one call per request");
+    }
+    assert!(r.target.requests["eth_sendRawTransaction"].calls >= 100);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_head_poll_follows_the_node_block_time() {
+    // 3 s blocks: a twentieth is 150 ms, ~7 polls a second (50 ms, the floor, would be 20).
+    let node = Anvil::start(&["--block-time", "3"]);
+    let mut s = scenario(&crate::small(20, "4s", &format!("target: {}\n", node.target(""))));
+    s.measure.drain_timeout = "10s".parse().unwrap();
+    let r = run(&s, &RunOptions::default(), CancellationToken::new()).await.unwrap();
+    assert_exact(&r);
+    let notes = r.target.notes.join("\n");
+    assert!(notes.contains("polling every 150ms, a 20th of the block time measured (3.00s)"), "{notes}");
+    // Until the first block after the start, it polls at the floor (20/s).
+    let polls = r.target.requests["eth_blockNumber"].calls_per_second;
+    assert!(polls < 14.0, "{polls} eth_blockNumber/s with 3 s blocks");
 }

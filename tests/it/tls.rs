@@ -68,7 +68,7 @@ fn https_and_wss_nodes_are_benchmarked_like_plain_ones() {
         let rt = tokio::runtime::Runtime::new().unwrap();
         let port = rt.block_on(tls_proxy(crate::anvil::free_port()));
         let client = rpc::Client::new(&format!("https://localhost:{port}"), 1, rpc::SEND_TIMEOUT);
-        let e = rt.block_on(rpc::probe(&client)).unwrap_err();
+        let e = rt.block_on(rpc::probe(&client, None)).unwrap_err();
         assert!(e.to_string().contains("invalid peer certificate: UnknownIssuer"), "{e}");
         assert!(e.hint().contains("SSL_CERT_FILE"), "{}", e.hint());
         let exe = std::env::current_exe().unwrap();

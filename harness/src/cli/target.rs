@@ -16,7 +16,8 @@ pub struct TargetArgs {
 #[derive(Debug, Subcommand)]
 pub enum TargetCommand {
     /// Ask a JSON-RPC node for its client version, chain id, head, gas limit, base fee,
-    /// and whether batches and eth_subscribe work.
+    /// block time, and which optional methods it serves (eth_getBlockReceipts, callTracer,
+    /// eth_subscribe, batches, txpool, automine), with the path a run takes for each.
     Probe {
         /// The node's HTTP endpoint, e.g. http://127.0.0.1:8545 (https:// too).
         url: String,
@@ -43,11 +44,11 @@ pub fn run(args: &TargetArgs) -> ExitCode {
         }
     };
     let probed = rt.block_on(async {
-        let mut p = probe(&Client::new(url, 1, SEND_TIMEOUT)).await?;
-        if let Some(ws) = ws {
-            p.subscribe = probe_subscribe(ws).await;
-        }
-        Ok::<_, crate::target::rpc::RpcError>(p)
+        let subscribe = match ws {
+            Some(ws) => Some(probe_subscribe(ws).await),
+            None => None,
+        };
+        probe(&Client::new(url, 1, SEND_TIMEOUT), subscribe).await
     });
     match probed {
         Ok(p) if *json => {

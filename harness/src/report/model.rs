@@ -136,6 +136,19 @@ pub struct TargetReport {
     /// Errors talking to the target during the run, by kind (e.g. `send_unreachable`).
     #[serde(default)]
     pub errors: BTreeMap<String, u64>,
+    /// The load gasbench itself put on the target: requests by JSON-RPC method (RPC
+    /// targets; empty for others).
+    #[serde(default)]
+    pub requests: BTreeMap<String, RequestLoad>,
+}
+
+/// Calls of one method gasbench sent, the HTTP requests that carried them, and the calls
+/// per second over the target's run clock (set-up, load and drain).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestLoad {
+    pub calls: u64,
+    pub http_requests: u64,
+    pub calls_per_second: f64,
 }
 
 impl TargetReport {
@@ -150,6 +163,17 @@ impl TargetReport {
             exec: None,
             slots: None,
             errors: health.errors,
+            requests: health
+                .requests
+                .into_iter()
+                .map(|(method, c)| {
+                    let per_second = c.calls as f64 / (health.requests_window_ns.max(1) as f64 / 1e9);
+                    (
+                        method,
+                        RequestLoad { calls: c.calls, http_requests: c.http_requests, calls_per_second: per_second },
+                    )
+                })
+                .collect(),
         }
     }
 }

@@ -150,13 +150,14 @@ async fn run_phases(
     target.start(sink).await?;
     let setup_timeout = scenario.measure.setup_timeout.get();
     enter(opts, Phase::SettingUp);
-    let setup_report = match setup::run(&target, &prepared, &mut events, target_clock, setup_timeout, &cancel).await {
-        Ok(r) => r,
-        Err(e) => {
-            target.stop().await;
-            return Err(e.into());
-        }
-    };
+    let setup_report =
+        match setup::run(&target, &prepared, &mut events, target_clock, setup_timeout, opts.progress, &cancel).await {
+            Ok(r) => r,
+            Err(e) => {
+                target.stop().await;
+                return Err(e.into());
+            }
+        };
     if opts.progress && setup_report.txs > 0 {
         eprintln!(
             "set-up: {} transactions in {} blocks, {:.1} Mgas, {:.2}s; starting the load",

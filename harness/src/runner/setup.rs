@@ -1,6 +1,8 @@
 //! The set-up phase: sends each phase of set-up transactions through the target (the same
 //! path as the load, so it works on any target), waits until every one is included, and
-//! fails with the transaction's purpose and decoded revert reason when one is not.
+//! fails with the transaction's purpose and decoded revert reason when one is not. It
+//! shows its progress once a second (like the load's line), and ends with an error naming
+//! what it waited for when the target faults or nothing is included for [`STALL`].
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -24,6 +26,9 @@ const BATCH: usize = 256;
 const ATTEMPTS: u32 = 5;
 /// Times a set-up transaction the target dropped is sent again before the set-up fails.
 const RESENDS: u32 = 3;
+/// Longest wait without any set-up transaction included (nor a lost one sent again); half
+/// of `measure.setup_timeout` when that is shorter.
+pub const STALL: Duration = Duration::from_secs(60);
 
 /// Why the set-up could not finish.
 #[derive(Debug, thiserror::Error)]
@@ -39,8 +44,27 @@ pub enum SetupError {
          the target may be too slow for this set-up: raise measure.setup_timeout"
     )]
     Timeout { phase: usize, missing: usize, total: usize, timeout: Duration, first: String },
+    #[error(
+        "set-up phase {phase}: nothing included for {stall:?} while waiting for {waiting}; the target's errors so \
+         far: {errors}; check that the node mines (interval mining, --block-time) and answers, or raise \
+         measure.setup_timeout"
+    )]
+    Stalled { phase: usize, stall: Duration, waiting: String, errors: String },
+    #[error("set-up phase {phase}: the target failed while waiting for {waiting}: {fault}")]
+    TargetFault { phase: usize, waiting: String, fault: String },
     #[error("the run was stopped during the set-up")]
     Interrupted,
+}
+
+/// What a set-up phase is waiting for, in words.
+fn waiting_for(pending: &BTreeMap<TxId, &Arc<PlannedTx>>, label: &impl Fn(TxId) -> String) -> String {
+    match pending.keys().next() {
+        Some(&id) if pending.len() > 1 => {
+            format!("the inclusion of `{}` and {} more set-up transactions", label(id), pending.len() - 1)
+        }
+        Some(&id) => format!("the inclusion of `{}`", label(id)),
+        None => "nothing".into(),
+    }
 }
 
 /// Runs every phase of `prepared.setup`; `events` is the target's event stream.
@@ -50,6 +74,7 @@ pub async fn run(
     events: &mut UnboundedReceiver<ChainEvent>,
     clock: Clock,
     timeout: Duration,
+    progress: bool,
     cancel: &CancellationToken,
 ) -> Result<SetupReport, SetupError> {
     let started = clock.now_ns();
@@ -60,12 +85,43 @@ pub async fn run(
         let mut pending: BTreeMap<TxId, &Arc<PlannedTx>> = txs.iter().map(|t| (t.id, t)).collect();
         submit_all(target, txs, &label, cancel).await?;
         let deadline = tokio::time::Instant::now() + timeout;
+        let stall = STALL.min(timeout / 2);
+        let mut moved = tokio::time::Instant::now();
+        let mut tick = tokio::time::interval_at(moved + Duration::from_secs(1), Duration::from_secs(1));
         let mut resends: BTreeMap<TxId, u32> = BTreeMap::new();
         while !pending.is_empty() {
             let event = tokio::select! {
                 e = events.recv() => e,
                 () = tokio::time::sleep_until(deadline) => None,
                 () = cancel.cancelled() => return Err(SetupError::Interrupted),
+                _ = tick.tick() => {
+                    let waiting = waiting_for(&pending, &label);
+                    if progress {
+                        eprintln!(
+                            "[set-up {:6.1}s] phase {}/{}: included {} of {} | blocks {} | waiting for {waiting} \
+                             (gives up after {stall:?} without progress)",
+                            (clock.now_ns() - started) as f64 / 1e9,
+                            phase + 1,
+                            prepared.setup.len(),
+                            txs.len() - pending.len(),
+                            txs.len(),
+                            blocks.len(),
+                        );
+                    }
+                    let health = target.health();
+                    if let Some(fault) = health.fault {
+                        return Err(SetupError::TargetFault { phase, waiting, fault });
+                    }
+                    if moved.elapsed() >= stall {
+                        let errors = if health.errors.is_empty() {
+                            "none".to_string()
+                        } else {
+                            health.errors.iter().map(|(k, n)| format!("{k} x{n}")).collect::<Vec<_>>().join(", ")
+                        };
+                        return Err(SetupError::Stalled { phase, stall, waiting, errors });
+                    }
+                    continue;
+                }
             };
             let Some(event) = event else {
                 let first = pending.keys().next().map(|&id| label(id)).unwrap_or_default();
@@ -82,6 +138,7 @@ pub async fn run(
                             if pending.remove(&t.id).is_none() {
                                 continue;
                             }
+                            moved = tokio::time::Instant::now();
                             blocks.insert(b.number);
                             if !t.success {
                                 let reason = t.revert_data.as_ref().map_or_else(
@@ -104,6 +161,7 @@ pub async fn run(
             lost.retain(|(id, _)| pending.contains_key(id));
             if !lost.is_empty() {
                 report.resent += resend_lost(target, &pending, &lost, &mut resends, &label, cancel).await?;
+                moved = tokio::time::Instant::now();
             }
         }
         report.phases += 1;

@@ -193,7 +193,8 @@ pub struct RpcSpec {
     /// Most HTTP requests (and so connections) open at once towards the node.
     #[serde(default = "default_connections")]
     pub connections: usize,
-    /// How often the tracker asks for new blocks.
+    /// The shortest interval at which the tracker asks for new blocks (it follows the
+    /// node's measured block time: a twentieth of it, at most 1 s).
     #[serde(default = "default_poll_interval")]
     pub poll_interval: Dur,
     /// An accepted transaction not included within this is counted as dropped.

@@ -128,6 +128,17 @@ pub struct TargetInfo {
 pub struct TargetHealth {
     pub errors: BTreeMap<String, u64>,
     pub fault: Option<String>,
+    /// Requests gasbench sent to the target, by method (RPC targets).
+    pub requests: BTreeMap<String, RequestCount>,
+    /// Over how long those requests were sent (from the first one), nanoseconds.
+    pub requests_window_ns: u64,
+}
+
+/// Calls of one method, and the HTTP requests that carried them (a batch is one request).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct RequestCount {
+    pub calls: u64,
+    pub http_requests: u64,
 }
 
 /// Errors of a target as a whole (not of one transaction).

@@ -1,15 +1,24 @@
 //! A lean JSON-RPC client over HTTP/1.1: single calls, batches, and the send path's
 //! hand-encoded `eth_sendRawTransaction` batches. At most `connections` requests are
 //! open at once, so the node sees a bounded pool of keep-alive connections (one request
-//! per transaction at 10k tx/s overflows a node's accept queue).
+//! per transaction at 10k tx/s overflows a node's accept queue). Every request is counted
+//! by method (the load gasbench puts on the node, for the report), and a node without
+//! batches gets each batch as single calls.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::BTreeMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::{Value, value::RawValue};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::plan::PlannedTx;
+use crate::{lock, plan::PlannedTx, target::RequestCount};
 
 /// Something with an EIP-2718 encoding to send.
 pub trait RawTx {
@@ -68,6 +77,14 @@ impl RpcError {
         matches!(self, Self::Transport { maybe_delivered: true, .. } | Self::Timeout { .. })
     }
 
+    /// The method the failed request called (`request` when the error does not say).
+    pub fn method(&self) -> &str {
+        match self {
+            Self::Node { method, .. } | Self::Decode { method, .. } => method,
+            _ => "request",
+        }
+    }
+
     /// What to check when the node could not be reached.
     pub fn hint(&self) -> &'static str {
         match self {
@@ -107,6 +124,10 @@ pub struct Client {
     url: Arc<str>,
     slots: Arc<Semaphore>,
     timeout: Duration,
+    /// Calls and HTTP requests by method, shared by the clients of one target.
+    counts: Arc<Mutex<BTreeMap<String, RequestCount>>>,
+    /// The node does not take batches: each call goes alone.
+    single: Arc<AtomicBool>,
 }
 
 impl Client {
@@ -120,7 +141,42 @@ impl Client {
             .connect_timeout(CONNECT_TIMEOUT)
             .build()
             .expect("a plain HTTP client always builds");
-        Self { http, url: url.into(), slots: Arc::new(Semaphore::new(connections.max(1))), timeout }
+        Self {
+            http,
+            url: url.into(),
+            slots: Arc::new(Semaphore::new(connections.max(1))),
+            timeout,
+            counts: Arc::default(),
+            single: Arc::default(),
+        }
+    }
+
+    /// This client counting into `other`'s counts and following its batch mode (two
+    /// pools of one target).
+    pub fn sharing(mut self, other: &Client) -> Self {
+        self.counts = other.counts.clone();
+        self.single = other.single.clone();
+        self
+    }
+
+    /// From now on, batches go as single calls (the node does not take batches).
+    pub fn without_batches(&self) {
+        self.single.store(true, Ordering::Relaxed);
+    }
+
+    /// Calls and HTTP requests sent so far, by method.
+    pub fn counts(&self) -> BTreeMap<String, RequestCount> {
+        lock(&self.counts).clone()
+    }
+
+    fn count(&self, method: &str, calls: usize) {
+        let mut counts = lock(&self.counts);
+        let c = match counts.get_mut(method) {
+            Some(c) => c,
+            None => counts.entry(method.to_string()).or_default(),
+        };
+        c.calls += calls as u64;
+        c.http_requests += 1;
     }
 
     pub fn url(&self) -> &str {
@@ -135,11 +191,11 @@ impl Client {
     /// Posts a JSON body, holding one of the pool's slots meanwhile.
     async fn post(&self, body: Vec<u8>) -> Result<Vec<u8>, RpcError> {
         let slot = self.slot().await;
-        self.post_in(body, slot).await
+        self.post_in(body, &slot).await
     }
 
     /// Posts a JSON body in a slot already held.
-    async fn post_in(&self, body: Vec<u8>, _slot: OwnedSemaphorePermit) -> Result<Vec<u8>, RpcError> {
+    async fn post_in(&self, body: Vec<u8>, _slot: &OwnedSemaphorePermit) -> Result<Vec<u8>, RpcError> {
         let transport = |e: reqwest::Error| {
             if e.is_timeout() {
                 return RpcError::Timeout { url: self.url.to_string(), after: self.timeout };
@@ -165,15 +221,29 @@ impl Client {
 
     /// One call.
     pub async fn call<T: DeserializeOwned>(&self, method: &str, params: Value) -> Result<T, RpcError> {
+        self.call_one(method, params).await?.map_err(|e| RpcError::Node {
+            method: method.into(),
+            code: e.code,
+            message: e.message,
+        })
+    }
+
+    /// One call; the node's error object whole (with its data).
+    async fn call_one<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: Value,
+    ) -> Result<Result<T, ErrorObject>, RpcError> {
         let body =
             serde_json::to_vec(&serde_json::json!({"jsonrpc": "2.0", "id": 0, "method": method, "params": params}))
                 .expect("JSON values serialize");
+        self.count(method, 1);
         let bytes = self.post(body).await?;
         let resp: Response<'_> = serde_json::from_slice(&bytes).map_err(|e| decode(method, &e))?;
-        if let Some(e) = resp.error {
-            return Err(RpcError::Node { method: method.into(), code: e.code, message: e.message });
+        match resp.error {
+            Some(e) => Ok(Err(e)),
+            None => Ok(Ok(parse(method, resp.result)?)),
         }
-        parse(method, resp.result)
     }
 
     /// The same method with many parameter lists, in one batch request; one result each,
@@ -191,7 +261,12 @@ impl Client {
         if calls.is_empty() {
             return Ok(Vec::new());
         }
+        if self.single.load(Ordering::Relaxed) {
+            let alone = calls.into_iter().map(|mut c| self.call_one(method, c["params"].take()));
+            return futures_util::future::join_all(alone).await.into_iter().collect();
+        }
         let n = calls.len();
+        self.count(method, n);
         let bytes = self.post(serde_json::to_vec(&calls).expect("JSON values serialize")).await?;
         let mut out: Vec<Option<Result<T, ErrorObject>>> = (0..n).map(|_| None).collect();
         for (id, result, error) in responses(method, &bytes, n)? {
@@ -211,7 +286,20 @@ impl Client {
         txs: &[R],
         slot: OwnedSemaphorePermit,
     ) -> Result<Vec<Result<(), ErrorObject>>, RpcError> {
-        let bytes = self.post_in(encode_send_batch(txs), slot).await?;
+        const METHOD: &str = "eth_sendRawTransaction";
+        if self.single.load(Ordering::Relaxed) {
+            let mut out = Vec::with_capacity(txs.len());
+            for tx in txs {
+                let batch = encode_send_batch(std::slice::from_ref(tx));
+                self.count(METHOD, 1);
+                let bytes = self.post_in(batch[1..batch.len() - 1].to_vec(), &slot).await?;
+                let resp: Response<'_> = serde_json::from_slice(&bytes).map_err(|e| decode(METHOD, &e))?;
+                out.push(resp.error.map_or(Ok(()), Err));
+            }
+            return Ok(out);
+        }
+        self.count(METHOD, txs.len());
+        let bytes = self.post_in(encode_send_batch(txs), &slot).await?;
         parse_send_answers(&bytes, txs.len())
     }
 }

@@ -128,7 +128,10 @@ pub(super) struct Transfer {
 /// Sends `transfers` in batches; returns those the node refused, with its words.
 pub(super) async fn send_all(shared: &Shared, transfers: &[Transfer]) -> Result<Vec<(Transfer, String)>, TargetError> {
     let mut refused = Vec::new();
-    for chunk in transfers.chunks(shared.spec.batch_size) {
+    // An automining node may take a batch's calls out of order, and Hardhat refuses a
+    // later nonce then ("transactions can't be queued when automining"): one at a time.
+    let per_request = if shared.automines() { 1 } else { shared.spec.batch_size };
+    for chunk in transfers.chunks(per_request) {
         let raws: Vec<Bytes> = chunk.iter().map(|t| t.raw.clone()).collect();
         let slot = shared.client.slot().await;
         let answers = shared.client.send_raw(&raws, slot).await.map_err(|e| TargetError::Setup(e.to_string()))?;
@@ -169,6 +172,7 @@ pub(super) async fn wait_included(shared: &Shared, transfers: &[Transfer]) -> Re
                 transfers.len()
             )));
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // As often as the head is polled: a new nonce needs a new block.
+        tokio::time::sleep(super::tracker::head_poll(shared)).await;
     }
 }

@@ -3,7 +3,7 @@
 //! sent), and the backoff that keeps a dead node from being hammered while the run goes
 //! on to its planned end.
 
-use std::{collections::BTreeMap, sync::Mutex};
+use std::{collections::BTreeMap, sync::Mutex, time::Duration};
 
 use super::client::RpcError;
 use crate::{lock, target::TargetHealth};
@@ -112,6 +112,14 @@ impl Health {
         lock(&self.inner).last_unreachable_ns.is_some_and(|t| t >= since_ns)
     }
 
+    /// Records a fault (the first one stays).
+    pub fn fault(&self, why: String) {
+        let mut h = lock(&self.inner);
+        if h.fault.is_none() {
+            h.fault = Some(why);
+        }
+    }
+
     /// Counts an event that is not an error of the node (e.g. a drop).
     pub fn count(&self, key: &str, n: u64) {
         *lock(&self.inner).errors.entry(key.to_string()).or_default() += n;
@@ -119,7 +127,47 @@ impl Health {
 
     pub fn snapshot(&self) -> TargetHealth {
         let h = lock(&self.inner);
-        TargetHealth { errors: h.errors.clone(), fault: h.fault.clone() }
+        TargetHealth { errors: h.errors.clone(), fault: h.fault.clone(), ..TargetHealth::default() }
+    }
+}
+
+/// Failures of the same request in a row before gasbench gives up on it.
+pub const RETRY_LIMIT: u32 = 8;
+const RETRY_BACKOFF_MAX: Duration = Duration::from_secs(2);
+
+/// A retry loop's bound: the wait before the next attempt doubles from `base` up to a
+/// cap, and the [`RETRY_LIMIT`]th failure of the same request in a row is a named fault
+/// carrying the node's last answer.
+#[derive(Debug, Default)]
+pub struct Retries {
+    what: String,
+    failures: u32,
+    first_ns: u64,
+}
+
+impl Retries {
+    /// The request succeeded: the count starts over.
+    pub fn ok(&mut self) {
+        self.failures = 0;
+    }
+
+    /// `what` (the request, e.g. its method) failed at `now_ns` with `err`: the wait
+    /// before trying again, or the fault when it failed [`RETRY_LIMIT`] times in a row.
+    pub fn failed(&mut self, what: &str, err: &RpcError, now_ns: u64, base: Duration) -> Result<Duration, String> {
+        if self.what != what || self.failures == 0 {
+            self.what = what.to_string();
+            self.failures = 0;
+            self.first_ns = now_ns;
+        }
+        self.failures += 1;
+        if self.failures >= RETRY_LIMIT {
+            return Err(format!(
+                "the node failed `{what}` {} times in a row over {:.1}s, so gasbench gave up on it; its last answer: {err}",
+                self.failures,
+                (now_ns - self.first_ns) as f64 / 1e9
+            ));
+        }
+        Ok((base.max(Duration::from_millis(50)) * (1 << self.failures.min(16))).min(RETRY_BACKOFF_MAX))
     }
 }
 
@@ -141,6 +189,32 @@ mod tests {
         let s = h.snapshot();
         assert_eq!(s.errors["send_unreachable"], 2);
         assert!(s.fault.unwrap().contains("1.0s into the run"));
+    }
+
+    #[test]
+    fn the_same_request_failing_again_and_again_backs_off_then_is_a_named_fault() {
+        let mut r = Retries::default();
+        let e = RpcError::Node { method: "eth_getBlockReceipts".into(), code: -32004, message: "nope".into() };
+        let base = Duration::from_millis(100);
+        let waits: Vec<Duration> = (1..RETRY_LIMIT)
+            .map(|i| r.failed("eth_getBlockReceipts", &e, u64::from(i) * 1_000_000_000, base).unwrap())
+            .collect();
+        assert_eq!(waits[..3], [Duration::from_millis(200), Duration::from_millis(400), Duration::from_millis(800)]);
+        assert_eq!(*waits.last().unwrap(), RETRY_BACKOFF_MAX, "capped");
+        let fault = r.failed("eth_getBlockReceipts", &e, 9_000_000_000, base).unwrap_err();
+        assert!(fault.starts_with("the node failed `eth_getBlockReceipts` 8 times in a row over 8.0s"), "{fault}");
+        assert!(fault.ends_with("error -32004: nope"), "{fault}");
+        // A success in between, or another request failing, starts the count over.
+        let mut r = Retries::default();
+        for _ in 1..RETRY_LIMIT {
+            r.failed("a", &e, 0, base).unwrap();
+        }
+        r.ok();
+        assert!(r.failed("a", &e, 0, base).is_ok());
+        for _ in 1..RETRY_LIMIT {
+            r.failed("b", &e, 0, base).unwrap();
+        }
+        assert!(r.failed("a", &e, 0, base).is_ok());
     }
 
     #[test]

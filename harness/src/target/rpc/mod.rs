@@ -2,7 +2,10 @@
 //! accounts from a funder, sends pre-signed transactions in `eth_sendRawTransaction`
 //! batches over a bounded connection pool, follows inclusion by polling blocks and
 //! receipts, counts drops, guards nonces, and reports the node going away as a fault.
+//! Optional methods (block receipts, tracing, subscriptions, batches) are probed before
+//! the run; whatever the node answers instead selects a fallback, said in the report.
 
+mod caps;
 mod client;
 mod drain;
 mod funder;
@@ -20,7 +23,10 @@ mod ws;
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, OnceLock, atomic::AtomicBool},
+    sync::{
+        Arc, Mutex, OnceLock,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
     time::Duration,
 };
 
@@ -31,6 +37,7 @@ use tokio::{
 };
 use tokio_util::sync::CancellationToken;
 
+pub use caps::{Absence, Capabilities, Support, classify, classify_answer};
 pub use client::{Client, RawTx, RpcError, encode_send_batch, parse_send_answers};
 pub use probe::{Probe, probe};
 pub use ws::probe_subscribe;
@@ -42,7 +49,7 @@ use super::{
 use crate::{
     lock,
     plan::{Keyring, PlannedTx, RunCost},
-    scenario::RpcSpec,
+    scenario::{Dur, RpcSpec},
 };
 
 /// Connections of the tracker (blocks, receipts), apart from the send path's pool.
@@ -65,6 +72,10 @@ struct NodeFacts {
     client_version: String,
     /// anvil (or hardhat) mining each transaction as it arrives.
     automine: Option<bool>,
+    /// What the optional methods answered before the run.
+    capabilities: Capabilities,
+    /// The block time the probe measured from timestamps, milliseconds.
+    block_time_ms: Option<u64>,
 }
 
 /// The warning for a node in automine mode.
@@ -89,6 +100,8 @@ pub(crate) struct Shared {
     wake: Notify,
     /// Whether the newHeads subscription is up (polling slows to a fallback then).
     ws_live: AtomicBool,
+    /// Heads announced over WebSocket so far.
+    ws_heads: AtomicU64,
     /// When each announced head arrived, until its block is processed.
     heads: Mutex<HashMap<u64, u64>>,
     /// The node does not know `eth_getBlockReceipts`.
@@ -97,6 +110,8 @@ pub(crate) struct Shared {
     no_derive: AtomicBool,
     /// The node does not trace transactions: reverts are replayed on the parent block.
     no_trace: AtomicBool,
+    /// The node's block time as the tracker measured it, nanoseconds (0: unknown).
+    block_time_ns: AtomicU64,
 }
 
 impl Shared {
@@ -144,7 +159,7 @@ pub struct Rpc {
 impl Rpc {
     pub fn new(spec: RpcSpec) -> Self {
         let client = Client::new(&spec.http, spec.connections, SEND_TIMEOUT);
-        let tracker = Client::new(&spec.http, TRACKER_CONNECTIONS, TRACK_TIMEOUT);
+        let tracker = Client::new(&spec.http, TRACKER_CONNECTIONS, TRACK_TIMEOUT).sharing(&client);
         Self {
             shared: Arc::new(Shared {
                 spec,
@@ -158,10 +173,12 @@ impl Rpc {
                 notes: Mutex::new(Vec::new()),
                 wake: Notify::new(),
                 ws_live: AtomicBool::new(false),
+                ws_heads: AtomicU64::new(0),
                 heads: Mutex::new(HashMap::new()),
                 no_block_receipts: AtomicBool::new(false),
                 no_trace: AtomicBool::new(false),
                 no_derive: AtomicBool::new(false),
+                block_time_ns: AtomicU64::new(0),
             }),
             queue: Mutex::new(None),
             cancel: CancellationToken::new(),
@@ -172,7 +189,11 @@ impl Rpc {
     /// Reaches the node, checks its chain id, and picks the funder.
     async fn connect(&self) -> Result<(), TargetError> {
         let s = &self.shared;
-        let p = probe::probe(&s.client).await.map_err(|e| unreachable(&s.spec.http, &e))?;
+        let subscribe = match &s.spec.ws {
+            Some(ws) => Some(probe_subscribe(ws).await),
+            None => None,
+        };
+        let p = probe::probe(&s.client, subscribe).await.map_err(|e| unreachable(&s.spec.http, &e))?;
         if let Some(want) = s.spec.chain_id
             && want != p.chain_id
         {
@@ -184,11 +205,22 @@ impl Rpc {
         }
         let funder = Funder::resolve(s.spec.funder.as_ref(), p.chain_id, &s.spec.http)?;
         let _ = s.funder.set(funder);
+        let caps = &p.capabilities;
+        s.no_block_receipts.store(!caps.block_receipts.is_yes(), Ordering::Relaxed);
+        s.no_trace.store(!caps.call_tracer.is_yes(), Ordering::Relaxed);
+        if !caps.batches.is_yes() {
+            s.client.without_batches();
+        }
+        if let Some(ms) = p.block_time_ms {
+            s.block_time_ns.store(ms * 1_000_000, Ordering::Relaxed);
+        }
         let facts = NodeFacts {
             chain_id: p.chain_id,
             gas_limit: p.gas_limit,
             client_version: p.client_version,
             automine: p.automine,
+            capabilities: p.capabilities,
+            block_time_ms: p.block_time_ms,
         };
         let _ = s.facts.set(facts);
         Ok(())
@@ -220,13 +252,31 @@ impl Target for Rpc {
                 s.spec.batch_size,
                 s.spec.connections,
                 match &s.spec.ws {
-                    Some(ws) =>
+                    Some(ws) if facts.is_some_and(|f| f.capabilities.subscribe.is_yes()) =>
                         format!("newHeads over {ws}, polling every {} as the fallback", tracker::WS_FALLBACK_POLL),
-                    None => format!("polling every {}", s.spec.poll_interval),
+                    _ => format!(
+                        "polling every {}, a {}th of the block time measured ({}), at least poll_interval ({})",
+                        Dur::from(tracker::head_poll(s)),
+                        tracker::POLLS_PER_BLOCK,
+                        match s.block_time_ns.load(Ordering::Relaxed) {
+                            0 => "unknown".to_string(),
+                            ns => format!("{:.2}s", ns as f64 / 1e9),
+                        },
+                        s.spec.poll_interval
+                    ),
                 },
                 s.spec.drop_timeout
             ),
         ];
+        if let Some(f) = facts {
+            notes.push(f.capabilities.note());
+            if let Some(ms) = f.block_time_ms {
+                notes.push(format!(
+                    "block time before the run: {:.1}s (mean of the last blocks' timestamps)",
+                    ms as f64 / 1e3
+                ));
+            }
+        }
         notes.extend(lock(&s.notes).iter().cloned());
         TargetInfo {
             kind: "rpc",
@@ -261,18 +311,25 @@ impl Target for Rpc {
 
     async fn start(&self, sink: EventSink) -> Result<(), TargetError> {
         let s = &self.shared;
-        let head: U64 = s
+        let head: serde_json::Value = s
             .tracker
-            .call("eth_blockNumber", serde_json::json!([]))
+            .call("eth_getBlockByNumber", serde_json::json!(["latest", false]))
             .await
             .map_err(|e| unreachable(&s.spec.http, &e))?;
+        let quantity = |k: &str| {
+            head[k].as_str().and_then(|q| u64::from_str_radix(q.trim_start_matches("0x"), 16).ok()).unwrap_or(0)
+        };
+        let (number, clock) =
+            (quantity("number"), tracker::BlockClock::from(quantity("number"), quantity("timestamp")));
         let _ = s.sink.set(sink);
         let (tx, rx) = mpsc::unbounded_channel();
         *lock(&self.queue) = Some(tx);
         let mut tasks = lock(&self.tasks);
         tasks.push(tokio::spawn(sender::run(s.clone(), rx)));
-        tasks.push(tokio::spawn(tracker::run(s.clone(), head.to::<u64>() + 1, self.cancel.clone())));
-        if let Some(url) = &s.spec.ws {
+        tasks.push(tokio::spawn(tracker::run(s.clone(), number + 1, clock, self.cancel.clone())));
+        // Only where the probe saw newHeads work: polling alone otherwise.
+        let subscribes = s.facts.get().is_some_and(|f| f.capabilities.subscribe.is_yes());
+        if let Some(url) = s.spec.ws.as_ref().filter(|_| subscribes) {
             tasks.push(tokio::spawn(ws::follow(s.clone(), url.clone(), self.cancel.clone())));
         }
         Ok(())
@@ -380,7 +437,8 @@ impl Target for Rpc {
     }
 
     fn health(&self) -> TargetHealth {
-        self.shared.health.snapshot()
+        let s = &self.shared;
+        TargetHealth { requests: s.client.counts(), requests_window_ns: s.now_ns(), ..s.health.snapshot() }
     }
 
     async fn stop(&self) {

@@ -6,8 +6,8 @@
 //! transfers to generated accounts are not asked for at all (see [`derived`]); a block
 //! mostly ours is fetched whole with `eth_getBlockReceipts` (one request), one with few
 //! of ours with batched `eth_getTransactionReceipt`. Blocks are fetched in parallel,
-//! within the tracker's connections; a node without `eth_getBlockReceipts` gets the
-//! batched calls only.
+//! within the tracker's connections; a node without `eth_getBlockReceipts` (probed before
+//! the run, or failing it during the run with any answer) gets the batched calls only.
 
 use std::{
     collections::HashMap,
@@ -17,6 +17,8 @@ use std::{
 use alloy::primitives::{B256, U64, U128};
 use serde::Deserialize;
 use tokio::task::JoinSet;
+
+use crate::lock;
 
 use super::{
     Shared,
@@ -89,8 +91,15 @@ pub async fn fetch(shared: &Arc<Shared>, blocks: Vec<Wanted>) -> Result<HashMap<
                     .await
                 {
                     Ok(all) => Ok(all),
-                    Err(RpcError::Node { code: -32601, .. }) => {
-                        s.no_block_receipts.store(true, Ordering::Relaxed);
+                    // Whatever the node answered (-32601, Hardhat's -32004, a -32000, an
+                    // HTTP status, a null): it cannot, so the fallback from now on.
+                    Err(e) if !e.is_transport() && !matches!(e, RpcError::Timeout { .. }) => {
+                        if !s.no_block_receipts.swap(true, Ordering::Relaxed) {
+                            lock(&s.notes).push(format!(
+                                "eth_getBlockReceipts failed during the run ({e}): receipts by batched \
+                                 eth_getTransactionReceipt from then on"
+                            ));
+                        }
                         one_by_one(&s.tracker, &b.ours).await
                     }
                     Err(e) => Err(e),

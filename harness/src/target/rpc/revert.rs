@@ -14,13 +14,10 @@ use std::{
 use alloy::primitives::{Address, B256, Bytes, U64, U256};
 use serde::Deserialize;
 
-use super::client::{Client, ErrorObject};
+use super::client::Client;
 
 /// Most reverted transactions replayed per tracker round; the rest keep no revert data.
 const MAX_REPLAYS: usize = 64;
-
-/// JSON-RPC "method not found".
-const METHOD_NOT_FOUND: i64 = -32601;
 
 #[derive(Debug, Deserialize)]
 struct RpcTx {
@@ -43,7 +40,7 @@ struct TopCall {
 
 /// Revert data of `reverted` (hash, block number): traced in place unless `no_trace`
 /// says the node cannot (set here when it answers that it does not know the method),
-/// replayed on the parent block otherwise.
+/// replayed on the parent block otherwise. `no_trace` starts as the probe found it.
 pub async fn revert_data(client: &Client, reverted: &[(B256, u64)], no_trace: &AtomicBool) -> HashMap<B256, Bytes> {
     let reverted = &reverted[..reverted.len().min(MAX_REPLAYS)];
     if reverted.is_empty() {
@@ -65,8 +62,9 @@ async fn traced(client: &Client, reverted: &[(B256, u64)]) -> Option<HashMap<B25
     let Ok(traces) = client.batch::<TopCall>("debug_traceTransaction", params).await else {
         return Some(HashMap::new());
     };
-    let unsupported = |e: &ErrorObject| e.code == METHOD_NOT_FOUND || e.message.contains("not supported");
-    if traces.iter().any(|t| t.as_ref().is_err_and(unsupported)) {
+    // Any error answer (-32601, Hardhat's -32602 for a tracer, a disabled namespace) means
+    // the node does not trace as needed: replay from now on.
+    if traces.iter().any(Result::is_err) {
         return None;
     }
     let failed = |t: TopCall| t.error.is_some().then_some(t.output).flatten();

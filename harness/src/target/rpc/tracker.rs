@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use super::{
     Shared,
     client::RpcError,
+    health::Retries,
     inflight::Entry,
     receipts::{self, RpcReceipt},
     revert,
@@ -38,43 +39,109 @@ struct RpcBlock {
     base_fee_per_gas: Option<U128>,
     gas_used: U64,
     gas_limit: U64,
+    timestamp: U64,
     transactions: Vec<B256>,
 }
 
 /// How often the tracker polls while newHeads over WebSocket is up.
 pub const WS_FALLBACK_POLL: Dur = Dur::from_millis(1000);
+/// The head is polled this many times per block time (measured), no faster than
+/// `poll_interval` and at least every [`MAX_POLL`].
+pub const POLLS_PER_BLOCK: u32 = 20;
+const MAX_POLL: Duration = Duration::from_secs(1);
 
-/// Follows the chain from block `next` until `cancel`.
-pub async fn run(shared: Arc<Shared>, mut next: u64, cancel: CancellationToken) {
+/// How often to ask for the head: a twentieth of the node's block time, measured, but not
+/// faster than the scenario's `poll_interval` (that alone while the block time is unknown).
+pub fn head_poll(shared: &Shared) -> Duration {
+    let floor = shared.spec.poll_interval.get();
+    match shared.block_time_ns.load(Ordering::Relaxed) {
+        0 => floor,
+        bt => (Duration::from_nanos(bt) / POLLS_PER_BLOCK).clamp(floor, MAX_POLL.max(floor)),
+    }
+}
+
+/// The node's block time: the mean of the blocks' timestamps (1 s resolution) since the
+/// first block the run saw, so exact over many blocks and free of the polling's jitter.
+#[derive(Debug, Default)]
+pub struct BlockClock {
+    first: Option<(u64, u64)>,
+}
+
+impl BlockClock {
+    /// Starts from block `number` with `timestamp_s` (the head when the target started).
+    pub fn from(number: u64, timestamp_s: u64) -> Self {
+        Self { first: Some((number, timestamp_s)) }
+    }
+
+    /// Block `number` has `timestamp_s`: the mean block time so far.
+    fn saw(&mut self, shared: &Shared, number: u64, timestamp_s: u64) {
+        match self.first {
+            None => self.first = Some((number, timestamp_s)),
+            Some((n0, t0)) if number > n0 && timestamp_s >= t0 => {
+                let bt_ns = (timestamp_s - t0) * 1_000_000_000 / (number - n0);
+                shared.block_time_ns.store(bt_ns.max(1), Ordering::Relaxed);
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// Follows the chain from block `next` until `cancel`. A failing round is tried again
+/// after a growing pause; the same request failing `health::RETRY_LIMIT` times in a row while
+/// the node answers is a fault, and the tracker gives up (a node out of reach is retried
+/// with the backoff until the run ends: it may come back).
+pub async fn run(shared: Arc<Shared>, mut next: u64, mut clock: BlockClock, cancel: CancellationToken) {
+    let mut retries = Retries::default();
+    let mut pause = Duration::ZERO;
     loop {
         let live = shared.ws_live.load(Ordering::Relaxed);
-        let poll = if live { WS_FALLBACK_POLL.get() } else { shared.spec.poll_interval.get() };
-        let wait = Duration::from_nanos(shared.health.down_until_ns().saturating_sub(shared.now_ns())).max(poll);
+        let poll = if live { WS_FALLBACK_POLL.get() } else { head_poll(&shared) };
+        let down = Duration::from_nanos(shared.health.down_until_ns().saturating_sub(shared.now_ns()));
+        let wait = down.max(poll).max(pause);
         tokio::select! {
             () = cancel.cancelled() => return,
             () = tokio::time::sleep(wait) => {}
-            () = shared.wake.notified() => {}
+            () = shared.wake.notified(), if pause.is_zero() => {}
         }
         // A slow node (anvil takes seconds for a big block's receipts) must not hold stop().
         let round = async {
-            match step(&shared, &mut next).await {
+            match step(&shared, &mut next, &mut clock).await {
                 Ok(()) => {
                     shared.health.ok(shared.now_ns());
+                    retries.ok();
+                    pause = Duration::ZERO;
                     // Only when caught up with the head: a lagging tracker is no evidence.
                     drop_expired(&shared).await;
+                    true
                 }
-                Err(e) => shared.health.error("track", &e, shared.now_ns()),
+                Err(e) => {
+                    let now = shared.now_ns();
+                    shared.health.error("track", &e, now);
+                    if e.is_transport() || matches!(e, RpcError::Timeout { .. }) {
+                        return true;
+                    }
+                    match retries.failed(e.method(), &e, now, poll) {
+                        Ok(p) => {
+                            pause = p;
+                            true
+                        }
+                        Err(fault) => {
+                            shared.health.fault(fault);
+                            false
+                        }
+                    }
+                }
             }
         };
         tokio::select! {
             () = cancel.cancelled() => return,
-            () = round => {}
+            go_on = round => if !go_on { return },
         }
     }
 }
 
 /// Processes every block from `next` up to the head.
-async fn step(shared: &Arc<Shared>, next: &mut u64) -> Result<(), RpcError> {
+async fn step(shared: &Arc<Shared>, next: &mut u64, clock: &mut BlockClock) -> Result<(), RpcError> {
     let head = shared.tracker.call::<U64>("eth_blockNumber", serde_json::json!([])).await?.to::<u64>();
     while *next <= head {
         let upto = head.min(*next + BLOCKS_PER_BATCH - 1);
@@ -95,6 +162,7 @@ async fn step(shared: &Arc<Shared>, next: &mut u64) -> Result<(), RpcError> {
         let revert_data = revert::revert_data(&shared.tracker, &reverted, &shared.no_trace).await;
         for b in &blocks {
             emit_block(shared, b, &receipts, &revert_data, observed_ns);
+            clock.saw(shared, b.number.to(), b.timestamp.to());
         }
         *next = blocks.last().map_or(*next, |b| b.number.to::<u64>() + 1);
     }

@@ -1,9 +1,10 @@
 //! The command line: one file per subcommand. Exit codes: 0 success, 1 the run finished
-//! but a check failed (effects, accounting), 2 bad input or unreachable target, 3 the
+//! but a check failed (effects, accounting, a gate), 2 bad input or unreachable target, 3 the
 //! target had a fault mid-run (report written, partial), 130
 //! interrupted (the report is still written).
 
 mod exec_bench;
+mod gate;
 mod run;
 mod target;
 mod validate;
@@ -47,6 +48,8 @@ pub enum Command {
     ExecBench(exec_bench::ExecBenchArgs),
     /// Inspect a target node (`target probe URL`).
     Target(target::TargetArgs),
+    /// Judge a stored report against a gates file (CI performance gates).
+    Gate(gate::GateArgs),
 }
 
 /// Flags shared by every command that reads a scenario.
@@ -80,5 +83,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Workloads => workloads::run(),
         Command::ExecBench(args) => exec_bench::run(&args),
         Command::Target(args) => target::run(&args),
+        Command::Gate(args) => gate::run(&args),
     }
 }

@@ -1,12 +1,16 @@
 //! `gasbench run SCENARIO`: run it, show progress and a summary, write the JSON report.
-//! Ctrl-C or SIGTERM stops the load, drains briefly and still writes the report.
+//! Ctrl-C or SIGTERM stops the load, drains briefly and still writes the report. With
+//! `--gates FILE` the report is then judged as `gasbench gate` would.
 
 use std::{path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::Args;
 use tokio_util::sync::CancellationToken;
 
-use super::{EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TARGET_FAULT, ScenarioArgs};
+use super::{
+    EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TARGET_FAULT, ScenarioArgs,
+    gate::{self, GateOptions},
+};
 use crate::{
     report::{self, Outcome, Report},
     runner::{self, RunError, RunOptions},
@@ -28,11 +32,21 @@ pub struct RunArgs {
     /// A send later than this many milliseconds after its intended time counts as late.
     #[arg(long, default_value_t = 10)]
     pub late_threshold_ms: u64,
+    /// Judge the report against this gates file (see docs/gates.md); a failed gate exits 1.
+    #[arg(long, value_name = "FILE.yaml")]
+    pub gates: Option<PathBuf>,
+    #[command(flatten)]
+    pub gate: GateOptions,
 }
 
 pub fn run(args: &RunArgs) -> ExitCode {
     let scenario = match args.scenario.load() {
         Ok(s) => s,
+        Err(code) => return code,
+    };
+    // A bad gates file or baseline is found before the run, not after it.
+    let gates = match args.gates.as_deref().map(|g| gate::prepare(g, &args.gate)).transpose() {
+        Ok(g) => g,
         Err(code) => return code,
     };
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -54,7 +68,14 @@ pub fn run(args: &RunArgs) -> ExitCode {
         runner::run(&scenario, &opts, cancel).await
     });
     match result {
-        Ok(report) => finish(&report, args.out.as_deref()),
+        Ok(report) => {
+            let code = finish(&report, args.out.as_deref());
+            let Some(gates) = gates else { return code };
+            let name = args.out.as_ref().map_or_else(|| "(this run)".to_string(), |p| p.display().to_string());
+            let verdict = gate::judge(&gates, &report, &name, &args.gate);
+            // A fault, an interruption or a failed check outranks the gates' verdict.
+            if code == ExitCode::from(EXIT_OK) { verdict } else { code }
+        }
         Err(e) => {
             eprintln!("error: {e}");
             let hint = match e {

@@ -4,6 +4,7 @@ mod anvil;
 mod cli;
 mod embedded_run;
 mod exec_bench;
+mod gates;
 mod parallel;
 mod parallel_props;
 mod report_schema;

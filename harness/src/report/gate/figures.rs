@@ -162,6 +162,24 @@ fn nearest(name: &str, workload: Option<&str>) -> Vec<String> {
     all.into_iter().take_while(|(d, _)| *d <= best + 2).take(5).map(|(_, n)| n).collect()
 }
 
+/// The reference of every name, as the Markdown tables of docs/gates.md.
+pub fn reference_table() -> String {
+    let mut out = String::from("| name | unit | better | from the report |\n|---|---|---|---|\n");
+    for f in table() {
+        let better = match f.better {
+            Better::Higher => "higher",
+            Better::Lower => "lower",
+            Better::Neither => "-",
+        };
+        out.push_str(&format!("| `{}` | {} | {better} | `{}` |\n", f.name, f.unit.label(), f.source));
+    }
+    out.push_str("\n| alias | stands for |\n|---|---|\n");
+    for (alias, full) in ALIASES {
+        out.push_str(&format!("| `{alias}` | `{full}` |\n"));
+    }
+    out
+}
+
 fn gwei(w: Wei) -> f64 {
     w.0 as f64 / 1e9
 }

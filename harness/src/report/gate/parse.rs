@@ -116,16 +116,8 @@ fn one(file: &str, path: &str, message: String, hint: &str) -> ScenarioErrors {
 /// As [`load_file`], from text; `file` names it in errors.
 pub fn load_str(file: &str, text: &str) -> Result<GateSet, ScenarioErrors> {
     let parsed: GatesFile = serde_yaml::from_str(text).map_err(|e| {
-        let loc = e.location();
-        ScenarioErrors(vec![ScenarioError {
-            file: file.to_string(),
-            line: loc.as_ref().map(|l| l.line()),
-            column: loc.as_ref().map(|l| l.column()),
-            path: String::new(),
-            message: format!("not a gates file: {e}"),
-            hint: Some("a gates file has `gates:` (a list of `NAME OP VALUE`) and/or `relative:` (a map of NAME: -X% or +X%); see docs/gates.md".into()),
-            snippet: loc.and_then(|l| text.lines().nth(l.line().saturating_sub(1)).map(str::to_string)),
-        }])
+        let hint = "a gates file has `gates:` (a list of `NAME OP VALUE`) and/or `relative:` (a map of NAME: -X% or +X%); see docs/gates.md";
+        ScenarioErrors(vec![ScenarioError::from_yaml(file, text, &e, format!("not a gates file: {e}"), hint)])
     })?;
     let mut gates = Vec::new();
     let mut errors = Vec::new();

@@ -12,7 +12,7 @@ use gasbench::{
     cli::{Cli, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK},
     report::{
         self, Report,
-        gate::{self, figures},
+        gate::{self, baseline::Identity, figures},
     },
     runner::{RunOptions, run},
 };
@@ -148,8 +148,14 @@ fn an_unknown_name_is_refused_with_the_nearest_valid_names() {
     let err = gate::load_file(&bad).unwrap_err().to_string();
     assert!(err.contains("bad.yaml:3:5: gates[1]: unknown figure `throughput.included_tsp`"), "{err}");
     assert!(err.contains("nearest valid names: throughput.included_tps"), "{err}");
-    // Through the command line: exit 2 before the report is even read.
+    // Through the command line: exit 2 before the report is even read, or the run started.
     assert_eq!(cli(&["gasbench", "gate", "missing.json", "--gates", s(&bad)]), ExitCode::from(EXIT_BAD_INPUT));
+    let (scenario_file, out) = (write(d, "s.yaml", &yaml("")), d.join("never.json"));
+    assert_eq!(
+        cli(&["gasbench", "run", s(&scenario_file), "-q", "--out", s(&out), "--gates", s(&bad)]),
+        ExitCode::from(EXIT_BAD_INPUT)
+    );
+    assert!(!out.exists(), "nothing ran");
     let good = write(d, "good.yaml", "gates:\n  - dropped == 0\n");
     assert_eq!(
         cli(&["gasbench", "gate", s(&d.join("missing.json")), "--gates", s(&good)]),
@@ -209,7 +215,8 @@ async fn a_baseline_of_another_experiment_is_refused_unless_allowed_loudly() {
     other.target.kind = "rpc".into();
     let other_path = d.join("other.json");
     report::write_json(&other, &other_path).unwrap();
-    let found = gate::baseline::mismatches(&r, &other);
+    let id = Identity::of_report;
+    let found = gate::baseline::mismatches(&id(&r), &id(&other));
     let named: Vec<String> = found.iter().map(ToString::to_string).collect();
     assert_eq!(
         named,
@@ -218,10 +225,26 @@ async fn a_baseline_of_another_experiment_is_refused_unless_allowed_loudly() {
             "target kind: `embedded` in the report, `rpc` in the baseline"
         ]
     );
-    assert!(gate::baseline::mismatches(&r, &r).is_empty());
+    assert!(gate::baseline::mismatches(&id(&r), &id(&r)).is_empty());
 
     let code = cli(&["gasbench", "gate", s(&path), "--gates", s(&gates), "--baseline", s(&other_path)]);
     assert_eq!(code, ExitCode::from(EXIT_BAD_INPUT));
+    // `run --gates` refuses it before running: no report is written.
+    let (scenario_file, out) = (write(d, "s.yaml", &yaml("")), d.join("never.json"));
+    let args = [
+        "gasbench",
+        "run",
+        s(&scenario_file),
+        "-q",
+        "--out",
+        s(&out),
+        "--gates",
+        s(&gates),
+        "--baseline",
+        s(&other_path),
+    ];
+    assert_eq!(cli(&args), ExitCode::from(EXIT_BAD_INPUT));
+    assert!(!out.exists());
     let (json, md, junit) = (d.join("v.json"), d.join("v.md"), d.join("v.xml"));
     let code = cli(&[
         "gasbench",

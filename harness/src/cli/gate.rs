@@ -12,7 +12,10 @@ use clap::Args;
 use super::{EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK};
 use crate::report::{
     Report,
-    gate::{self, BaselineUse, GateReport, GateSet, Verdict},
+    gate::{
+        self, BaselineUse, GateReport, GateSet, Verdict,
+        baseline::{self, Identity, Mismatch},
+    },
 };
 
 #[derive(Debug, Args)]
@@ -74,23 +77,37 @@ pub fn prepare(gates: &Path, with: &GateOptions) -> Result<Prepared, ExitCode> {
     Ok(Prepared { gates: set, baseline })
 }
 
+/// Refuses a baseline of another experiment than `run` (exit 2), unless allowed; returns
+/// the differences accepted.
+pub fn check_baseline(
+    prepared: &Prepared,
+    run: &Identity,
+    run_name: &str,
+    with: &GateOptions,
+) -> Result<Vec<Mismatch>, ExitCode> {
+    let Some((path, b)) = &prepared.baseline else { return Ok(Vec::new()) };
+    let mismatches = baseline::mismatches(run, &Identity::of_report(b));
+    if !mismatches.is_empty() && !with.allow_mismatch {
+        let diffs: Vec<String> = mismatches.iter().map(|m| format!("  {m}")).collect();
+        return Err(bad_input(format!(
+            "error: baseline {} is not comparable with {run_name}:\n{}\n  hint: gate against a report of the same scenario, seed and target kind, or pass --allow-mismatch to compare anyway",
+            path.display(),
+            diffs.join("\n")
+        )));
+    }
+    Ok(mismatches)
+}
+
 /// Judges `report`, prints the table, writes the requested outputs; returns the exit code.
 pub fn judge(prepared: &Prepared, report: &Report, report_path: &str, with: &GateOptions) -> ExitCode {
-    let baseline = match &prepared.baseline {
-        Some((path, b)) => {
-            let mismatches = gate::baseline::mismatches(report, b);
-            if !mismatches.is_empty() && !with.allow_mismatch {
-                let diffs: Vec<String> = mismatches.iter().map(|m| format!("  {m}")).collect();
-                return bad_input(format!(
-                    "error: baseline {} is not comparable with {report_path}:\n{}\n  hint: gate against a report of the same scenario, seed and target kind, or pass --allow-mismatch to compare anyway",
-                    path.display(),
-                    diffs.join("\n")
-                ));
-            }
-            Some((b, BaselineUse { path: path.display().to_string(), accepted_mismatches: mismatches }))
-        }
-        None => None,
+    let accepted = match check_baseline(prepared, &Identity::of_report(report), report_path, with) {
+        Ok(m) => m,
+        Err(code) => return code,
     };
+    let baseline = prepared
+        .baseline
+        .as_ref()
+        .map(move |(path, b)| (b, BaselineUse { path: path.display().to_string(), accepted_mismatches: accepted }));
     let verdict = gate::evaluate(&prepared.gates, report, report_path, baseline);
     let text = gate::terminal::render(&verdict);
     if verdict.baseline.as_ref().is_some_and(|b| !b.accepted_mismatches.is_empty()) {

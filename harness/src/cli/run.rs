@@ -12,7 +12,7 @@ use super::{
     gate::{self, GateOptions},
 };
 use crate::{
-    report::{self, Outcome, Report},
+    report::{self, Outcome, Report, gate::baseline::Identity},
     runner::{self, RunError, RunOptions},
 };
 
@@ -49,6 +49,12 @@ pub fn run(args: &RunArgs) -> ExitCode {
         Ok(g) => g,
         Err(code) => return code,
     };
+    // So is a baseline of another experiment (the mismatch is said again after the run).
+    if let Some(g) = &gates
+        && let Err(code) = gate::check_baseline(g, &Identity::of_scenario(&scenario), "this scenario", &args.gate)
+    {
+        return code;
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -32,6 +32,7 @@ impl Unit {
             Self::TxPerSecond => format!("{v:.1} tx/s"),
             Self::GasPerSecond => format!("{v:.0} gas/s"),
             Self::Gas => format!("{v:.0} gas"),
+            Self::Gwei if v.abs() >= 100.0 => format!("{v:.1} gwei"),
             Self::Gwei => format!("{v:.4} gwei"),
         }
     }

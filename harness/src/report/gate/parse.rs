@@ -316,6 +316,17 @@ mod tests {
     }
 
     #[test]
+    fn every_operator_turns_at_its_limit() {
+        let cases =
+            [(Op::Ge, 5.0, 4.9), (Op::Le, 5.0, 5.1), (Op::Gt, 5.1, 5.0), (Op::Lt, 4.9, 5.0), (Op::Eq, 5.0, 5.1)];
+        for (op, holds, fails) in cases {
+            assert!(op.holds(holds, 5.0) && !op.holds(fails, 5.0), "{}", op.symbol());
+            let gate = absolute(&format!("dropped {} 5", op.symbol())).ok().unwrap();
+            assert_eq!(gate.rule, Rule::Absolute { op, limit: 5.0 }, "`>=` is not read as `>`");
+        }
+    }
+
+    #[test]
     fn errors_are_located_and_say_what_to_do() {
         let text = "gates:\n  - dropped == 0\n  - latency.inclusion.p99 <= 2\n  - included_tsp >= 5\nrelative:\n  included_tps: +5%\n";
         let errs = load_str("g.yaml", text).unwrap_err();

@@ -7,6 +7,7 @@ mod embedded_chain;
 mod embedded_run;
 mod exec_bench;
 mod faulty_node;
+mod gates;
 mod hardhat;
 mod hardhat_node;
 mod parallel;

@@ -1,9 +1,11 @@
 //! The command line: one file per subcommand. Exit codes: 0 success, 1 the run finished
-//! but a check failed (effects, accounting, reconciliation with the chain), 2 bad input or unreachable target, 3 the
+//! but a check failed (effects, accounting, reconciliation with the chain, a gate), 2 bad
+//! input or unreachable target, 3 the
 //! target had a fault mid-run (report written, partial), 130
 //! interrupted (the report is still written).
 
 mod exec_bench;
+mod gate;
 mod run;
 mod target;
 mod validate;
@@ -48,6 +50,8 @@ pub enum Command {
     ExecBench(exec_bench::ExecBenchArgs),
     /// Inspect a target node (`target probe URL`).
     Target(target::TargetArgs),
+    /// Judge a stored report against a gates file (CI performance gates).
+    Gate(gate::GateArgs),
 }
 
 /// Flags shared by every command that reads a scenario.
@@ -81,5 +85,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Workloads => workloads::run(),
         Command::ExecBench(args) => exec_bench::run(&args),
         Command::Target(args) => target::run(&args),
+        Command::Gate(args) => gate::run(&args),
     }
 }

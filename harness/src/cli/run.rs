@@ -1,15 +1,19 @@
 //! `gasbench run SCENARIO`: run it, show progress and a summary, write the JSON report.
-//! Ctrl-C or SIGTERM stops the load, drains briefly and still writes the report.
+//! Ctrl-C or SIGTERM stops the load, drains briefly and still writes the report. With
+//! `--gates FILE` the report is then judged as `gasbench gate` would.
 
 use std::{path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
 
 use clap::Args;
 use tokio_util::sync::CancellationToken;
 
-use super::{EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TARGET_FAULT, ScenarioArgs};
+use super::{
+    EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TARGET_FAULT, ScenarioArgs,
+    gate::{self, GateOptions},
+};
 use crate::{
     metrics::prom::{MetricsError, MetricsServer, Registry, RunLabels, RunMetrics},
-    report::{self, Outcome, Report},
+    report::{self, Outcome, Report, gate::baseline::Identity},
     runner::{self, RunError, RunOptions},
     scenario::Scenario,
 };
@@ -41,6 +45,11 @@ pub struct RunArgs {
     /// start time.
     #[arg(long, env = "GASBENCH_RUN_ID")]
     pub run_id: Option<String>,
+    /// Judge the report against this gates file (see docs/gates.md); a failed gate exits 1.
+    #[arg(long, value_name = "FILE.yaml")]
+    pub gates: Option<PathBuf>,
+    #[command(flatten)]
+    pub gate: GateOptions,
 }
 
 pub fn run(args: &RunArgs) -> ExitCode {
@@ -48,6 +57,17 @@ pub fn run(args: &RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
+    // A bad gates file or baseline is found before the run, not after it.
+    let gates = match args.gates.as_deref().map(|g| gate::prepare(g, &args.gate)).transpose() {
+        Ok(g) => g,
+        Err(code) => return code,
+    };
+    // So is a baseline of another experiment (the mismatch is said again after the run).
+    if let Some(g) = &gates
+        && let Err(code) = gate::check_baseline(g, &Identity::of_scenario(&scenario), "this scenario", &args.gate)
+    {
+        return code;
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -94,7 +114,14 @@ pub fn run(args: &RunArgs) -> ExitCode {
         }
     };
     match result {
-        Ok(report) => finish(&report, args.out.as_deref()),
+        Ok(report) => {
+            let code = finish(&report, args.out.as_deref());
+            let Some(gates) = gates else { return code };
+            let name = args.out.as_ref().map_or_else(|| "(this run)".to_string(), |p| p.display().to_string());
+            let verdict = gate::judge(&gates, &report, &name, &args.gate);
+            // A fault, an interruption or a failed check outranks the gates' verdict.
+            if code == ExitCode::from(EXIT_OK) { verdict } else { code }
+        }
         Err(e) => {
             eprintln!("error: {e}");
             let hint = match e {

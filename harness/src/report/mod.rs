@@ -1,5 +1,6 @@
 //! Reports: the versioned data of a run and its views.
 
+pub mod gate;
 mod host;
 mod model;
 mod table;

@@ -63,6 +63,22 @@ impl fmt::Display for ScenarioErrors {
 
 impl std::error::Error for ScenarioErrors {}
 
+impl ScenarioError {
+    /// A YAML syntax or shape error from serde_yaml, located in `text` when it can be.
+    pub(crate) fn from_yaml(file: &str, text: &str, e: &serde_yaml::Error, message: String, hint: &str) -> Self {
+        let loc = e.location();
+        Self {
+            file: file.to_string(),
+            line: loc.as_ref().map(|l| l.line()),
+            column: loc.as_ref().map(|l| l.column()),
+            path: String::new(),
+            message,
+            hint: Some(hint.to_string()),
+            snippet: loc.and_then(|l| text.lines().nth(l.line().saturating_sub(1)).map(str::to_string)),
+        }
+    }
+}
+
 /// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
 pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
@@ -73,7 +89,8 @@ pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = 
         .map(|(_, c)| c)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance, in characters.
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

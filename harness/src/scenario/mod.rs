@@ -13,8 +13,10 @@ use serde::{Deserialize, Serialize};
 use workloads::WorkloadSpec;
 
 pub use duration::Dur;
+pub(crate) use error::edit_distance;
 pub use error::{ScenarioError, ScenarioErrors};
 pub use load::{ClosedSpec, LoadSpec, OpenSpec, Stage};
+pub(crate) use locate::{Seg, locate, parse_path};
 pub use parse::{Override, load_file, load_str};
 pub use target::{
     ANVIL_CHAIN_ID, BaseFeeSpec, EmbeddedSpec, ExecutorKind, Fault, FunderKey, FunderMnemonic, FunderSpec, RpcSpec,

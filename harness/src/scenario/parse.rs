@@ -55,16 +55,14 @@ pub fn load_str(file: &str, text: &str, overrides: &[Override], limits: &Limits)
         located(file, text, overrides, path, extra, message, hint)
     };
     let mut value: Value = serde_yaml::from_str(text).map_err(|e| {
-        let loc = e.location();
-        ScenarioErrors(vec![ScenarioError {
-            file: file.to_string(),
-            line: loc.as_ref().map(|l| l.line()),
-            column: loc.as_ref().map(|l| l.column()),
-            path: String::new(),
-            message: format!("not valid YAML: {e}"),
-            hint: Some("check indentation and quoting near that line".into()),
-            snippet: loc.and_then(|l| text.lines().nth(l.line().saturating_sub(1)).map(str::to_string)),
-        }])
+        let message = format!("not valid YAML: {e}");
+        ScenarioErrors(vec![ScenarioError::from_yaml(
+            file,
+            text,
+            &e,
+            message,
+            "check indentation and quoting near that line",
+        )])
     })?;
     for o in overrides {
         apply_override(&mut value, o).map_err(|m| {

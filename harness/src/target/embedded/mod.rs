@@ -207,7 +207,16 @@ impl Target for Embedded {
         }
         let spec = &self.shared.spec;
         let verify = spec.sender_recovery == SenderRecovery::Verify;
-        let admitted = admit::admit_all(batch, verify, default_threads());
+        // Recovering senders is CPU work (~30 us each): off the async workers, so that the
+        // send loop's timers stay on time while batches are verified.
+        let owned: Vec<Arc<PlannedTx>> = batch.to_vec();
+        let admitted = if verify {
+            tokio::task::spawn_blocking(move || admit::admit_all(&owned, true, default_threads()))
+                .await
+                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        } else {
+            admit::admit_all(&owned, false, 1)
+        };
         let mut pooled = lock(&self.shared.pooled);
         let results = admitted
             .into_iter()

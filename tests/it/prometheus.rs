@@ -383,3 +383,13 @@ impl JsonValue for reqwest::Response {
         serde_json::from_str(&self.text().await.unwrap()).unwrap()
     }
 }
+
+#[test]
+fn the_dashboards_are_what_their_generator_makes() {
+    let out = Command::new("python3")
+        .arg(crate::root().join("dashboards/generate.py"))
+        .arg("--check")
+        .output()
+        .expect("python3 runs (it is on every machine of this kind)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -21,7 +21,7 @@ use gasbench::{
     metrics::process_cpu_seconds,
     plan::{Keyring, PlannedTx, Planner, recover_sender},
     scenario::{Scenario, TargetSpec},
-    target::{
+    targets::{
         ChainEvent, EventSink, Target,
         embedded::{COINBASE, Embedded, PoolTx, admit_all},
     },

@@ -9,7 +9,7 @@ use std::{hint::black_box, sync::Arc, time::Instant};
 
 use gasbench::{
     plan::{Keyring, Planner},
-    target::rpc::{encode_send_batch, parse_send_answers},
+    targets::rpc::{encode_send_batch, parse_send_answers},
 };
 
 const BATCH: usize = 100;

@@ -12,7 +12,7 @@ pub mod plan;
 pub mod report;
 pub mod runner;
 pub mod scenario;
-pub mod target;
+pub mod targets;
 
 /// Locks a mutex; a panicked holder already reported itself and the data stays usable.
 pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {

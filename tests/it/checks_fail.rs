@@ -18,7 +18,7 @@ use gasbench::{
     report::{Report, Verdict},
     runner::{RunOptions, run_on},
     scenario::TargetSpec,
-    target::{
+    targets::{
         AccountState, ChainBlock, ChainEvent, EventSink, Rejection, Target, TargetError, TargetInfo, embedded::Embedded,
     },
 };

@@ -17,7 +17,7 @@ use gasbench::{
     clock::Clock,
     plan::{Keyring, PlannedTx, Planner},
     scenario::{Scenario, TargetSpec},
-    target::{
+    targets::{
         ChainEvent, EventSink, RejectKind, Rejection, Target,
         embedded::{BlockSummary, Embedded},
     },

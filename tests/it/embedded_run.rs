@@ -118,7 +118,7 @@ async fn unaffordable_transactions_are_rejected_and_counted() {
 async fn a_stopped_run_drains_and_still_reports() {
     let s = scenario(&small(200, "20s", "target: {kind: embedded, block_time: 200ms}\n"));
     let gasbench::scenario::TargetSpec::Embedded(spec) = &s.target else { panic!("an embedded scenario") };
-    let chain = std::sync::Arc::new(gasbench::target::embedded::Embedded::new(spec.clone()));
+    let chain = std::sync::Arc::new(gasbench::targets::embedded::Embedded::new(spec.clone()));
     let cancel = CancellationToken::new();
     let (stopper, watched) = (cancel.clone(), chain.clone());
     // Stopped once the load is on chain (two blocks with transactions), however long that takes.

@@ -10,7 +10,7 @@ use clap::Parser;
 use gasbench::{
     cli::{Cli, EXIT_OK},
     runner::{RunOptions, run},
-    target::rpc::{self, Absence, Support},
+    targets::rpc::{self, Absence, Support},
 };
 use tokio_util::sync::CancellationToken;
 
@@ -100,8 +100,8 @@ async fn the_same_transactions_use_identical_gas_on_hardhat_and_on_anvil() {
     };
     let on_hardhat = kinds(&hardhat.target(""));
     let on_anvil = kinds(&anvil.target(""));
-    let hardhat_gas = gas_by_tx(&on_hardhat, gasbench::target::build(&on_hardhat.target).unwrap()).await;
-    let anvil_gas = gas_by_tx(&on_anvil, gasbench::target::build(&on_anvil.target).unwrap()).await;
+    let hardhat_gas = gas_by_tx(&on_hardhat, gasbench::targets::build(&on_hardhat.target).unwrap()).await;
+    let anvil_gas = gas_by_tx(&on_anvil, gasbench::targets::build(&on_anvil.target).unwrap()).await;
     assert!(hardhat_gas.len() > 60, "set-up and load: {}", hardhat_gas.len());
     assert_eq!(hardhat_gas, anvil_gas, "gas and status per transaction, hardhat vs anvil");
 }

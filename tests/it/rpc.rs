@@ -15,7 +15,7 @@ use gasbench::{
     report::Report,
     runner::{RunOptions, run},
     scenario::{Override, Scenario},
-    target::{ChainEvent, EventSink, Target, rpc},
+    targets::{ChainEvent, EventSink, Target, rpc},
 };
 use tokio_util::sync::CancellationToken;
 
@@ -127,8 +127,8 @@ async fn the_same_transactions_use_identical_gas_on_anvil_and_on_the_embedded_ch
     let node = Anvil::start(&[]);
     let on_anvil = every_kind(&node.target(""));
     let on_embedded = every_kind("{kind: embedded, block_time: 10ms}");
-    let anvil_gas = gas_by_tx(&on_anvil, gasbench::target::build(&on_anvil.target).unwrap()).await;
-    let embedded_gas = gas_by_tx(&on_embedded, gasbench::target::build(&on_embedded.target).unwrap()).await;
+    let anvil_gas = gas_by_tx(&on_anvil, gasbench::targets::build(&on_anvil.target).unwrap()).await;
+    let embedded_gas = gas_by_tx(&on_embedded, gasbench::targets::build(&on_embedded.target).unwrap()).await;
     assert!(anvil_gas.len() > 60, "set-up and load: {}", anvil_gas.len());
     assert_eq!(anvil_gas, embedded_gas, "gas and status per transaction, anvil vs embedded");
 }

@@ -7,7 +7,7 @@ use std::{path::PathBuf, process::Command, sync::Arc};
 
 use gasbench::{
     runner::{RunOptions, run},
-    target::rpc,
+    targets::rpc,
 };
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::{

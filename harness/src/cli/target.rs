@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::{EXIT_BAD_INPUT, EXIT_OK};
-use crate::target::rpc::{Client, SEND_TIMEOUT, probe, probe_subscribe};
+use crate::targets::rpc::{Client, SEND_TIMEOUT, probe, probe_subscribe};
 
 #[derive(Debug, Args)]
 pub struct TargetArgs {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     exec::ExecCounters,
     plan::SigningStats,
-    target::{TargetHealth, TargetInfo, embedded::BlockSlots},
+    targets::{TargetHealth, TargetInfo, embedded::BlockSlots},
 };
 
 /// Bumped whenever a field changes meaning or is removed.

@@ -6,7 +6,7 @@ use std::{collections::BTreeMap, sync::Arc};
 use alloy::primitives::{Address, Bytes};
 use workloads::{Check, CheckCtx, OpDone};
 
-use crate::{metrics::Recorder, plan::PlannedTx, report::CheckResult, target::Target};
+use crate::{metrics::Recorder, plan::PlannedTx, report::CheckResult, targets::Target};
 
 /// Each workload's successful operations (by mix index), in the order the recorder saw
 /// them included: what the checks replay.

@@ -121,7 +121,7 @@ mod tests {
     use super::*;
     use crate::{
         metrics::RecorderConfig,
-        target::{
+        targets::{
             AccountState, BlockEvent, ChainEvent, EventSink, IncludedTx, Rejection, Target, TargetError, TargetInfo,
         },
     };

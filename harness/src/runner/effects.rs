@@ -15,7 +15,7 @@ use crate::{
     metrics::Recorder,
     plan::PlannedTx,
     report::{CheckResult, Effects},
-    target::{AccountState, TargetError},
+    targets::{AccountState, TargetError},
 };
 
 /// Most mismatches described in the report (and per chain check).

@@ -31,7 +31,7 @@ use crate::{
     plan::{Keyring, PlannedTx, Planner, Prepared, RunCost, intended_times},
     report::{self, Outcome, Report, RunInfo},
     scenario::Scenario,
-    target::{self, ChainEvent, EventSink, Target, TargetError},
+    targets::{self, ChainEvent, EventSink, Target, TargetError},
 };
 
 /// How a run is carried out (what to run is the scenario).
@@ -74,7 +74,7 @@ pub enum RunError {
 
 /// Runs `scenario` to the end (or until `cancel`), and returns its report.
 pub async fn run(scenario: &Scenario, opts: &RunOptions, cancel: CancellationToken) -> Result<Report, RunError> {
-    let target = target::build(&scenario.target)?;
+    let target = targets::build(&scenario.target)?;
     run_on(scenario, target, opts, cancel).await
 }
 

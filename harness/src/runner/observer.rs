@@ -13,7 +13,7 @@ use crate::{
     lock,
     metrics::{LiveFigures, Recorder},
     report::Report,
-    target::Target,
+    targets::Target,
 };
 
 /// Where a run is. `Finished` carries how it ended.

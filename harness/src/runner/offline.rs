@@ -12,7 +12,7 @@ use crate::{
     exec::{BlockCtx, ChainState, Executor, Sequential, TxOutcome, block_env, cfg_env},
     plan::{Keyring, PlannedTx, Planner},
     scenario::Scenario,
-    target::embedded::COINBASE,
+    targets::embedded::COINBASE,
 };
 
 /// A scenario's world after its set-up.

@@ -19,7 +19,7 @@ use crate::{
     metrics::Recorder,
     plan::{PlannedTx, TxId},
     report::{Mismatch, Reconciliation, Verdict},
-    target::{AccountState, ChainBlock, ChainEvent, Target, TargetError},
+    targets::{AccountState, ChainBlock, ChainEvent, Target, TargetError},
 };
 
 /// Examples kept per kind of mismatch.
@@ -304,7 +304,7 @@ mod tests {
     use super::*;
     use crate::{
         metrics::RecorderConfig,
-        target::{BlockEvent, IncludedTx},
+        targets::{BlockEvent, IncludedTx},
     };
 
     fn tx(id: u32) -> Arc<PlannedTx> {

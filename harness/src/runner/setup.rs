@@ -17,7 +17,7 @@ use crate::{
     clock::Clock,
     plan::{PlannedTx, Prepared, TxId},
     report::SetupReport,
-    target::{ChainEvent, RejectKind, Target},
+    targets::{ChainEvent, RejectKind, Target},
 };
 
 /// Transactions per `submit` call of the set-up.

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::{clock::Clock, metrics::Recorder, plan::PlannedTx, target::Target};
+use crate::{clock::Clock, metrics::Recorder, plan::PlannedTx, targets::Target};
 
 /// Most transactions in one `submit` call.
 pub const MAX_BATCH: usize = 512;

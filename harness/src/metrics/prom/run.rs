@@ -240,7 +240,7 @@ fn load_families(f: &mut Families, b: &[LabelPair], x: &LiveFigures, offered: Op
     }
     // Every reason is exported from the start, at 0 until it happens: a bounded set, and
     // rate() sees the first failure.
-    for kind in crate::target::RejectKind::ALL {
+    for kind in crate::targets::RejectKind::ALL {
         let reason = kind.as_str();
         let n = x.rejected.get(reason).copied().unwrap_or(0);
         f.counter("gasbench_transactions_rejected_total", b, &[("reason", reason)], n as f64);

@@ -17,7 +17,7 @@ use crate::{
         Accounting, Failures, Fees, KindCount, Latencies, LatencyFailures, LoadFigures, SecondSample, Throughput, Wei,
         WorkloadFigures,
     },
-    target::{BlockEvent, ChainEvent, Rejection},
+    targets::{BlockEvent, ChainEvent, Rejection},
 };
 
 /// What the recorder must know before the run.

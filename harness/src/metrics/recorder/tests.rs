@@ -3,7 +3,7 @@
 use alloy::consensus::TxEip1559;
 
 use super::*;
-use crate::target::{IncludedTx, RejectKind};
+use crate::targets::{IncludedTx, RejectKind};
 
 const S: u64 = 1_000_000_000;
 

@@ -1,7 +1,7 @@
 //! Turning a node's error message into a rejection kind. Nodes word these differently
 //! (geth, reth, anvil, erigon), so the match is on the phrases they share.
 
-use crate::target::RejectKind;
+use crate::targets::RejectKind;
 
 /// The kind of a node's refusal, from its message.
 pub fn classify(message: &str) -> RejectKind {

@@ -9,7 +9,7 @@ use alloy::primitives::{Address, B256};
 
 use crate::{
     plan::{PlannedTx, TxId},
-    target::{RejectKind, Rejection},
+    targets::{RejectKind, Rejection},
 };
 
 /// One transaction in flight.

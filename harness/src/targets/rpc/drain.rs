@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     plan::{Keyring, eth},
-    target::TargetError,
+    targets::TargetError,
 };
 
 /// Sends the accounts of `rings` back to `to`; returns a line for the report.

@@ -15,7 +15,7 @@ use alloy::{
 
 use crate::{
     scenario::{ANVIL_CHAIN_ID, FunderSpec},
-    target::TargetError,
+    targets::TargetError,
 };
 
 /// anvil's (and hardhat's) well-known dev mnemonic: public, funds only local chains.

@@ -16,7 +16,7 @@ use alloy::{
 use super::{Shared, client::RpcError, funder::Funder, reject::classify};
 use crate::{
     plan::{RunCost, eth},
-    target::{RejectKind, TargetError},
+    targets::{RejectKind, TargetError},
 };
 
 pub(super) const TRANSFER_GAS: u64 = 21_000;

@@ -6,7 +6,7 @@
 use std::{collections::BTreeMap, sync::Mutex, time::Duration};
 
 use super::client::RpcError;
-use crate::{lock, target::TargetHealth};
+use crate::{lock, targets::TargetHealth};
 
 const BACKOFF_MIN_NS: u64 = 50_000_000;
 const BACKOFF_MAX_NS: u64 = 2_000_000_000;

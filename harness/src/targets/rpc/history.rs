@@ -5,7 +5,7 @@ use alloy::primitives::{Address, B256, U64, U128};
 use serde::Deserialize;
 
 use super::{Shared, failed};
-use crate::target::{ChainBlock, TargetError};
+use crate::targets::{ChainBlock, TargetError};
 
 /// Blocks per `eth_getBlockByNumber` batch.
 const BLOCKS_PER_BATCH: u64 = 100;

@@ -13,7 +13,7 @@ use alloy::primitives::{
 };
 
 use super::admit::PoolTx;
-use crate::target::{RejectKind, Rejection};
+use crate::targets::{RejectKind, Rejection};
 
 #[derive(Debug)]
 struct Queued {

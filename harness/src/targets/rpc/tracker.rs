@@ -25,7 +25,7 @@ use super::{
 use crate::{
     lock,
     scenario::Dur,
-    target::{BlockEvent, ChainEvent, IncludedTx},
+    targets::{BlockEvent, ChainEvent, IncludedTx},
 };
 
 /// Blocks per `eth_getBlockByNumber` batch.

@@ -18,7 +18,7 @@ use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::{Value, value::RawValue};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::{lock, plan::PlannedTx, target::RequestCount};
+use crate::{lock, plan::PlannedTx, targets::RequestCount};
 
 /// Something with an EIP-2718 encoding to send.
 pub trait RawTx {

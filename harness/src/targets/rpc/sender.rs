@@ -17,7 +17,7 @@ use super::{Shared, client::RpcError, inflight::Entry, reject::classify};
 use crate::{
     lock,
     plan::PlannedTx,
-    target::{ChainEvent, RejectKind, Rejection},
+    targets::{ChainEvent, RejectKind, Rejection},
 };
 
 type Results = Vec<Result<(), Rejection>>;

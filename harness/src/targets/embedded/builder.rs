@@ -14,7 +14,7 @@ use crate::{
     exec::{BlockCtx, Executor, TxOutcome},
     lock,
     scenario::{EmbeddedSpec, Sealing},
-    target::{BlockEvent, ChainEvent, EventSink, IncludedTx},
+    targets::{BlockEvent, ChainEvent, EventSink, IncludedTx},
 };
 
 /// A sealed block, as kept in the chain's history.

@@ -13,7 +13,7 @@ use revm::context::TxEnv;
 
 use crate::{
     plan::{self, PlannedTx, TxId, recover_sender},
-    target::{RejectKind, Rejection},
+    targets::{RejectKind, Rejection},
 };
 
 /// Half the order of secp256k1: an `s` above it is the malleable twin of a valid

@@ -4,6 +4,7 @@
 
 pub mod embedded;
 mod events;
+pub mod rollup;
 pub mod rpc;
 
 use std::{collections::BTreeMap, sync::Arc};

@@ -261,3 +261,50 @@ pub enum FeeModel {
     /// Calldata gas of the signed transaction: 4 per zero byte, 16 per other (Ecotone).
     Ecotone,
 }
+
+impl RollupSpec {
+    /// What is wrong with the rollup-only settings: (field path, message). The L2's and
+    /// the L1's chain settings are checked as any embedded chain's.
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut bad = |path: &str, m: String| out.push((format!("target.{path}"), m));
+        let b = &self.batcher;
+        if !(1_000..=10_000_000).contains(&b.max_channel_bytes) {
+            bad("batcher.max_channel_bytes", format!("{}: must be between 1,000 and 10,000,000", b.max_channel_bytes));
+        }
+        if !(100..=1_000_000).contains(&b.max_frame_bytes) {
+            bad(
+                "batcher.max_frame_bytes",
+                format!("{}: must be between 100 and 1,000,000 (the spec's cap on frame data)", b.max_frame_bytes),
+            );
+        }
+        if b.max_delay.get().is_zero() {
+            bad("batcher.max_delay", "0s would post a channel per block before it was filled; give e.g. `10s`".into());
+        }
+        let L1Spec::Embedded(l1) = &self.l1;
+        if l1.chain_id == self.l2.chain_id {
+            bad(
+                "l1.embedded.chain_id",
+                format!("{}: the same as the L2's chain id; give them different ids", l1.chain_id),
+            );
+        }
+        // The largest batcher transaction must fit an L1 block: 21,000 + 40 gas per byte.
+        let largest_gas = 21_000 + 40 * (b.max_frame_bytes as u64 + 24);
+        if largest_gas > l1.gas_limit {
+            bad(
+                "batcher.max_frame_bytes",
+                format!(
+                    "a frame of {} bytes needs up to {largest_gas} gas, above the L1's gas limit ({})",
+                    b.max_frame_bytes, l1.gas_limit
+                ),
+            );
+        }
+        if self.finality_depth > 10_000 {
+            bad("finality_depth", format!("{}: at most 10,000 L1 blocks", self.finality_depth));
+        }
+        if self.settle_timeout.get() > core::time::Duration::from_secs(3600) {
+            bad("settle_timeout", format!("{}: at most 1h", self.settle_timeout));
+        }
+        out
+    }
+}

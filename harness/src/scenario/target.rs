@@ -15,6 +15,8 @@ pub enum TargetSpec {
     Embedded(EmbeddedSpec),
     /// A real node behind JSON-RPC (anvil, reth, geth, an L2 sequencer, ...).
     Rpc(RpcSpec),
+    /// An OP-stack style rollup: the embedded chain as L2, a batcher, an L1.
+    Rollup(super::RollupSpec),
 }
 
 impl TargetSpec {
@@ -22,6 +24,7 @@ impl TargetSpec {
         match self {
             Self::Embedded(_) => "embedded",
             Self::Rpc(_) => "rpc",
+            Self::Rollup(_) => "rollup",
         }
     }
 }

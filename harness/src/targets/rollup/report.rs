@@ -1,0 +1,156 @@
+//! The rollup's section of the report: L1 data fees, what the batcher posted and spent,
+//! the L1's base fee under the batcher's load, stage latencies and the derivation check.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{batcher::BatcherStats, derive::Derivation, sequencer::FeeStats, stages::StageFigures};
+use crate::{report::Wei, scenario::RollupSpec};
+
+/// `rollup` in the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RollupReport {
+    pub fee_model: String,
+    pub base_fee_scalar: u32,
+    pub blob_base_fee_scalar: u32,
+    /// The blob base fee used in the fee formula: a modelled constant (the embedded L1
+    /// has no blob market).
+    pub blob_base_fee_wei_modelled: Wei,
+    pub l1_fees: L1Fees,
+    pub batcher: BatcherFigures,
+    pub l1: L1Figures,
+    /// Latency of the load's transactions by stage (`unsafe`, `safe`, `finalized`), from
+    /// their intended send time.
+    pub latency: BTreeMap<String, StageFigures>,
+    /// Load transactions tracked (sent during the load); those that never reached a
+    /// stage by the end are the difference from its count.
+    pub txs_tracked: u64,
+    pub finality_depth: u64,
+    pub derivation: Derivation,
+}
+
+/// The L1 data fees the L2 charged (every transaction it included, set-up included).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct L1Fees {
+    pub txs: u64,
+    pub collected_wei: Wei,
+    pub per_tx_mean_wei: Wei,
+    pub per_tx_min_wei: Wei,
+    pub per_tx_max_wei: Wei,
+    /// Collected over the signed bytes of the transactions charged.
+    pub per_signed_byte_wei: f64,
+    pub signed_bytes: u64,
+    /// FastLZ sizes (fjord) or signed sizes (ecotone), summed.
+    pub estimated_size_bytes: u64,
+    /// Transactions whose sender could not pay the whole fee (charged what was left).
+    pub shortfalls: u64,
+}
+
+/// What the batcher did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatcherFigures {
+    pub compression: String,
+    pub da: String,
+    pub l2_blocks_batched: u64,
+    pub l2_blocks_unposted: u64,
+    pub channels: u64,
+    pub channels_safe: u64,
+    pub channels_finalized: u64,
+    pub frames: u64,
+    pub batcher_txs_posted: u64,
+    pub batcher_txs_included: u64,
+    pub batcher_txs_rejected: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_rejection: Option<String>,
+    pub uncompressed_bytes: u64,
+    pub compressed_bytes: u64,
+    /// Uncompressed over compressed.
+    pub compression_ratio: f64,
+    pub calldata_bytes: u64,
+    pub largest_batcher_tx_bytes: u64,
+    pub l1_gas_used: u64,
+    pub l1_spend_wei: Wei,
+    /// L1 fees collected on the L2 less the batcher's L1 spend (the sequencer's margin on
+    /// data; negative when the batcher paid more than it charged).
+    pub margin_wei: String,
+}
+
+/// The L1 under the batcher's load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct L1Figures {
+    pub blocks: u64,
+    pub base_fee_first_wei: Wei,
+    pub base_fee_last_wei: Wei,
+    pub base_fee_max_wei: Wei,
+}
+
+pub fn assemble(
+    spec: &RollupSpec,
+    blob_base_fee_wei: u128,
+    fees: &FeeStats,
+    b: &BatcherStats,
+    latency: BTreeMap<String, StageFigures>,
+    txs_tracked: u64,
+    derivation: Derivation,
+) -> RollupReport {
+    let margin =
+        i128::try_from(fees.collected_wei).unwrap_or(i128::MAX) - i128::try_from(b.l1_spend_wei).unwrap_or(i128::MAX);
+    RollupReport {
+        fee_model: format!("{:?}", spec.fees.model).to_lowercase(),
+        base_fee_scalar: spec.fees.base_fee_scalar,
+        blob_base_fee_scalar: spec.fees.blob_base_fee_scalar,
+        blob_base_fee_wei_modelled: Wei(blob_base_fee_wei),
+        l1_fees: L1Fees {
+            txs: fees.txs,
+            collected_wei: Wei(fees.collected_wei),
+            per_tx_mean_wei: Wei(fees.collected_wei.checked_div(u128::from(fees.txs)).unwrap_or(0)),
+            per_tx_min_wei: Wei(fees.min_wei.unwrap_or(0)),
+            per_tx_max_wei: Wei(fees.max_wei),
+            per_signed_byte_wei: if fees.signed_bytes == 0 {
+                0.0
+            } else {
+                fees.collected_wei as f64 / fees.signed_bytes as f64
+            },
+            signed_bytes: fees.signed_bytes,
+            estimated_size_bytes: fees.size_bytes,
+            shortfalls: fees.shortfalls,
+        },
+        batcher: BatcherFigures {
+            compression: format!("{:?}", spec.batcher.compression).to_lowercase(),
+            da: format!("{:?}", spec.batcher.da).to_lowercase(),
+            l2_blocks_batched: b.l2_blocks_batched,
+            l2_blocks_unposted: b.l2_blocks_unposted,
+            channels: b.channels,
+            channels_safe: b.channels_safe,
+            channels_finalized: b.channels_finalized,
+            frames: b.frames,
+            batcher_txs_posted: b.batcher_txs_posted,
+            batcher_txs_included: b.batcher_txs_included,
+            batcher_txs_rejected: b.batcher_txs_rejected,
+            last_rejection: b.last_rejection.clone(),
+            uncompressed_bytes: b.uncompressed_bytes,
+            compressed_bytes: b.compressed_bytes,
+            compression_ratio: if b.compressed_bytes == 0 {
+                0.0
+            } else {
+                b.uncompressed_bytes as f64 / b.compressed_bytes as f64
+            },
+            calldata_bytes: b.calldata_bytes,
+            largest_batcher_tx_bytes: b.largest_batcher_tx_bytes,
+            l1_gas_used: b.l1_gas_used,
+            l1_spend_wei: Wei(b.l1_spend_wei),
+            margin_wei: margin.to_string(),
+        },
+        l1: L1Figures {
+            blocks: b.l1_blocks,
+            base_fee_first_wei: Wei(b.l1_base_fee_first_wei.unwrap_or(0)),
+            base_fee_last_wei: Wei(b.l1_base_fee_last_wei),
+            base_fee_max_wei: Wei(b.l1_base_fee_max_wei),
+        },
+        latency,
+        txs_tracked,
+        finality_depth: spec.finality_depth,
+        derivation,
+    }
+}

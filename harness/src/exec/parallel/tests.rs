@@ -114,11 +114,11 @@ fn block_producer_as_sender_and_as_recipient() {
         t
     }));
     let (_, c) = check(&txs);
-    assert_eq!(c.fallbacks, 1, "{c:?}");
+    assert_eq!((c.fallbacks, c.fallback_coinbase), (1, 1), "{c:?}");
     let mut txs = padding(10);
     txs.insert(5, send(1, 0, COINBASE, 7));
     let (out, c) = check(&txs);
-    assert_eq!((included(&out), c.fallbacks), (11, 1));
+    assert_eq!((included(&out), c.fallbacks, c.fallback_coinbase), (11, 1, 1));
 }
 
 #[test]
@@ -127,7 +127,26 @@ fn balance_of_the_block_producer() {
     txs.insert(6, send(1, 0, READS_COINBASE, 0));
     let (out, c) = check(&txs);
     assert_eq!(included(&out), 13);
-    assert_eq!(c.fallbacks, 1, "read at run time, so the block falls back: {c:?}");
+    assert_eq!((c.fallbacks, c.fallback_coinbase), (1, 1), "read at run time, so the block falls back: {c:?}");
+}
+
+#[test]
+fn a_give_up_found_while_speculating_teaches_the_adaptive_policy() {
+    // Every block reads the coinbase mid-block: speculation gives up each time it runs.
+    // The policy must learn that the parallel attempt cost more than running
+    // sequentially, and stop attempting it (save rare probes).
+    let mut p = Parallel::new(ParallelConfig { min_txs: 1, ..ParallelConfig::new(2, Duration::ZERO) });
+    let mut st = state();
+    for k in 0..12u64 {
+        let mut txs: Vec<TxEnv> = (0..12).map(|i| send(20 + i, k, user(i % 5), 1000)).collect();
+        txs.insert(6, send(1, k, READS_COINBASE, 0));
+        p.execute(&mut st, &block(), txs);
+    }
+    let c = p.counters();
+    assert_eq!(c.blocks, 12);
+    assert!(c.fallback_coinbase <= 3, "parallel attempted again and again: {c:?}");
+    assert!(c.fallback_policy >= 9, "the policy chose sequential: {c:?}");
+    assert_eq!(c.parallel_blocks, 0, "{c:?}");
 }
 
 #[test]
@@ -193,5 +212,6 @@ fn fully_serial_block() {
     let txs: Vec<TxEnv> = (0..30).map(|i| send(i, 0, COUNTER, 0)).collect();
     let (out, c) = check(&txs);
     assert_eq!(included(&out), 30);
-    assert_eq!(c.fallbacks, 0, "{c:?}");
+    assert_eq!((c.fallbacks, c.parallel_blocks), (0, 1), "{c:?}");
+    assert!(c.busy_ns > 0, "busy time is measured per task: {c:?}");
 }

@@ -168,4 +168,6 @@ fn blocks_ending_with_the_builders_payment_from_the_coinbase_run_identically_and
         assert_eq!(counted, 3 * 2, "{e:#}");
         assert_eq!(e["block_modes"].as_array().unwrap().len(), 3, "{e:#}");
     }
+    // Lazy coinbase: the builder's payment does not send Block-STM's blocks to sequential.
+    assert_eq!(execs[1]["modes"], serde_json::json!({"parallel": 3 * 2}), "{:#}", execs[1]);
 }

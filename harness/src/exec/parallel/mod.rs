@@ -109,13 +109,14 @@ impl Parallel {
         if txs.len() < self.config.min_txs {
             return Err((Fallback::SmallBlock, false));
         }
-        if txs.iter().any(|t| t.caller == coinbase || t.kind.to() == Some(&coinbase)) {
-            return Err((Fallback::Coinbase, false));
-        }
+        // A block that names the producer (a builder paying the proposer, a payment to
+        // the producer) keeps each transaction's fee as a location, so reading the
+        // producer's account resolves lazily instead of sending the block to sequential.
+        let lazy_fees = txs.iter().any(|t| t.caller == coinbase || t.kind.to() == Some(&coinbase));
         self.mv.reset(txs.len());
         self.seen.reset();
         padded::reset(&mut self.results, txs.len(), |r| *r = None);
-        let codes = self.speculate(state, block, txs, c).map_err(|reason| (reason, true))?;
+        let codes = self.speculate(state, block, txs, lazy_fees, c).map_err(|reason| (reason, true))?;
         let results = self.results[..txs.len()]
             .iter_mut()
             .map(|r| r.0.get_mut().unwrap_or_else(PoisonError::into_inner).take().expect("every transaction executed"));
@@ -129,6 +130,7 @@ impl Parallel {
         state: &ChainState,
         block: &BlockCtx,
         txs: &[TxEnv],
+        lazy_fees: bool,
         c: &mut ExecCounters,
     ) -> Result<HashMap<B256, Bytecode>, Fallback> {
         let shared = Shared {
@@ -137,6 +139,7 @@ impl Parallel {
             sched: Scheduler::new(txs.len()),
             codes: Mutex::default(),
             coinbase: block.coinbase,
+            lazy_fees,
             stress: self.config.stress,
             txs,
             results: &self.results,
@@ -181,6 +184,9 @@ struct Shared<'a> {
     /// Code deployed in the block, by hash.
     codes: Mutex<HashMap<B256, Bytecode>>,
     coinbase: Address,
+    /// Each transaction's fee is kept as a location ([`crate::exec::Loc::Fee`]) and the
+    /// producer's account read lazily; otherwise reading that account gives up.
+    lazy_fees: bool,
     stress: bool,
     txs: &'a [TxEnv],
     results: &'a Results,

@@ -86,6 +86,10 @@ fn execute(
                     shared.give_up(reason);
                     return None;
                 }
+                if shared.lazy_fees {
+                    let owed = if result.is_ok() { fee } else { alloy::primitives::U256::ZERO };
+                    writes.push((Loc::Fee(txn), Value::Slot(owed)));
+                }
                 // Dropped here, while its memory is warm: the block is committed from
                 // the write sets. The receipt is made here too, in parallel.
                 drop(state);
@@ -121,6 +125,13 @@ fn collect_writes(
         let now = basic_key(&account.info);
         let before = view.basic_read(addr).flatten().unwrap_or((Default::default(), 0, revm::primitives::KECCAK_EMPTY));
         if created || now != before {
+            // The producer's location holds its balance without the block's fees: take
+            // back out the fees this execution read (wrapping: the difference may be
+            // "negative" until the fees are added back).
+            let now = match view.coinbase_fees.filter(|_| *addr == shared.coinbase) {
+                Some(fees) => (now.0.wrapping_sub(fees), now.1, now.2),
+                None => now,
+            };
             if now.2 != before.2
                 && let Some(code) = &account.info.code
             {

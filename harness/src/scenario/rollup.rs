@@ -98,7 +98,7 @@ fn default_l2_chain_id() -> u64 {
     901
 }
 fn default_l2_base_fee() -> BaseFeeSpec {
-    BaseFeeSpec { initial_gwei: 0.001, elasticity: 6, denominator: 250 }
+    BaseFeeSpec { initial_gwei: 0.001, elasticity: 6, denominator: 250, min_gwei: 0.0 }
 }
 
 /// The L1 the batcher posts to.
@@ -128,7 +128,10 @@ pub struct L1EmbeddedSpec {
     /// The OP devnet's L1 chain id.
     #[serde(default = "default_l1_chain_id")]
     pub chain_id: u64,
-    #[serde(default)]
+    /// EIP-1559 as on Ethereum, starting at 1 gwei and held there at least
+    /// (`min_gwei`): the rest of Ethereum's traffic, which this L1 does not carry, keeps
+    /// its blocks near the target; the batcher's own load can only push it up.
+    #[serde(default = "default_l1_base_fee")]
     pub base_fee: BaseFeeSpec,
     /// The blob base fee the L2's fee formula sees, in wei: this L1 has no blob market,
     /// so it is modelled as this constant (EIP-4844's minimum is 1 wei).
@@ -163,6 +166,9 @@ fn default_l1_gas_limit() -> u64 {
 }
 fn default_l1_chain_id() -> u64 {
     900
+}
+fn default_l1_base_fee() -> BaseFeeSpec {
+    BaseFeeSpec { min_gwei: 1.0, ..BaseFeeSpec::default() }
 }
 fn default_blob_base_fee_wei() -> u64 {
     1

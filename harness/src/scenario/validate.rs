@@ -215,6 +215,8 @@ fn validate_embedded(p: &str, e: &super::EmbeddedSpec, max_fee_gwei: Option<f64>
     }
     if !(e.base_fee.initial_gwei.is_finite() && e.base_fee.initial_gwei >= 0.0) {
         out.push(problem(&format!("{p}.base_fee.initial_gwei"), "must be 0 or more", None));
+    } else if !(e.base_fee.min_gwei.is_finite() && e.base_fee.min_gwei >= 0.0) {
+        out.push(problem(&format!("{p}.base_fee.min_gwei"), "must be 0 or more", None));
     } else if let Some(max_fee) = max_fee_gwei.filter(|m| gwei_to_wei(*m) < gwei_to_wei(e.base_fee.initial_gwei)) {
         out.push(Problem {
             path: "fees.max_fee_gwei".into(),

@@ -151,7 +151,8 @@ pub(super) fn run(shared: &Arc<Shared>, mut executor: Box<dyn Executor>, sink: &
             spec.gas_limit,
             spec.base_fee.elasticity,
             spec.base_fee.denominator,
-        );
+        )
+        .max((spec.base_fee.min_gwei * 1e9).round() as u64);
         drop(pooled);
 
         due = slot_ns + block_ns;

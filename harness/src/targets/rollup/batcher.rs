@@ -20,14 +20,15 @@ use super::{
     frame::tx_data,
     poster::Poster,
     sequencer::L2Block,
-    stages::Stages,
+    stages::LoadTxs,
 };
 use crate::{
     clock::Clock,
     lock,
+    metrics::Stage,
     plan::TxId,
     scenario::BatcherSpec,
-    targets::{ChainEvent, Target, embedded::Embedded},
+    targets::{ChainEvent, EventSink, Target, embedded::Embedded},
 };
 
 /// What the batcher did, for the report.
@@ -77,7 +78,9 @@ pub struct Batcher {
     pub l1_events: UnboundedReceiver<ChainEvent>,
     pub clock: Clock,
     pub stats: Arc<Mutex<BatcherStats>>,
-    pub stages: Arc<Mutex<Stages>>,
+    pub load: Arc<Mutex<LoadTxs>>,
+    /// The L2's event sink: where `safe` and `finalized` are reported.
+    pub l2_sink: Option<EventSink>,
     pub stop: CancellationToken,
     /// Tests: flip a byte of the first transaction batched (the derivation check must see it).
     pub tamper: bool,
@@ -215,7 +218,17 @@ impl Batcher {
         s.l1_base_fee_first_wei.get_or_insert(b.base_fee_wei);
         s.l1_base_fee_last_wei = b.base_fee_wei;
         s.l1_base_fee_max_wei = s.l1_base_fee_max_wei.max(b.base_fee_wei);
-        let mut stages = lock(&self.stages);
+        let mut load = lock(&self.load);
+        let reached = |stage: Stage, ids: &[TxId], load: &mut LoadTxs| {
+            let ids = load.of_load(ids);
+            match stage.as_str() {
+                "safe" => load.safe += ids.len() as u64,
+                _ => load.finalized += ids.len() as u64,
+            }
+            if let Some(sink) = &self.l2_sink {
+                sink.emit(ChainEvent::Reached { stage, ids, observed_ns: b.observed_ns });
+            }
+        };
         for tx in &b.txs {
             let Some(&c) = posted.get(&tx.id) else { continue };
             s.batcher_txs_included += 1;
@@ -226,14 +239,14 @@ impl Batcher {
             if ch.included == ch.frames {
                 ch.safe_block = Some(b.number);
                 s.channels_safe += 1;
-                stages.reached(1, &ch.tx_ids, b.observed_ns);
+                reached(Stage::SAFE, &ch.tx_ids, &mut load);
             }
         }
         for ch in channels.iter_mut() {
             if !ch.finalized && ch.safe_block.is_some_and(|n| n + self.finality_depth <= b.number) {
                 ch.finalized = true;
                 s.channels_finalized += 1;
-                stages.reached(2, &ch.tx_ids, b.observed_ns);
+                reached(Stage::FINALIZED, &ch.tx_ids, &mut load);
             }
         }
     }

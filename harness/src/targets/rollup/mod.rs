@@ -57,7 +57,7 @@ pub struct Rollup {
     l1: Arc<Embedded>,
     sequencer: Arc<sequencer::Sequencer>,
     inbox: Arc<inbox::Inbox>,
-    stages: Arc<Mutex<stages::Stages>>,
+    load: Arc<Mutex<stages::LoadTxs>>,
     stats: Arc<Mutex<batcher::BatcherStats>>,
     /// The batcher, until started.
     pending: Mutex<Option<batcher::Batcher>>,
@@ -83,15 +83,13 @@ impl Rollup {
             Arc::new(inbox::Inbox { address: poster.inbox, batcher: poster.address(), found: Mutex::default() });
         let l1 = Arc::new(Embedded::with_hook(l1_spec.embedded(), inbox.clone()));
         let (blocks_tx, blocks_rx) = tokio::sync::mpsc::unbounded_channel();
-        let stages = Arc::new(Mutex::new(stages::Stages::default()));
+        let load = Arc::new(Mutex::new(stages::LoadTxs::default()));
         let sequencer = Arc::new(sequencer::Sequencer {
             fees: spec.fees.clone(),
             blob_base_fee_wei: u128::from(l1_spec.blob_base_fee_wei),
             l1: l1.clone(),
-            clock: Mutex::new(None),
             blocks: blocks_tx,
             stats: Mutex::default(),
-            stages: stages.clone(),
         });
         let l2 = Arc::new(Embedded::with_hook(spec.l2.embedded(), sequencer.clone()));
         let stats = Arc::new(Mutex::new(batcher::BatcherStats::default()));
@@ -108,7 +106,8 @@ impl Rollup {
             l1_events,
             clock: crate::clock::Clock::start(),
             stats: stats.clone(),
-            stages: stages.clone(),
+            load: load.clone(),
+            l2_sink: None,
             stop: stop.clone(),
             tamper,
         };
@@ -118,7 +117,7 @@ impl Rollup {
             l1,
             sequencer,
             inbox,
-            stages,
+            load,
             stats,
             pending: Mutex::new(Some(batcher)),
             task: Mutex::new(None),
@@ -185,26 +184,26 @@ impl Target for Rollup {
 
     async fn start(&self, sink: EventSink) -> Result<(), TargetError> {
         let clock = sink.clock();
-        *lock(&self.sequencer.clock) = Some(clock);
         let (l1_sink, l1_events) = EventSink::new(clock);
         self.l1.start(l1_sink).await?;
         let mut batcher =
             lock(&self.pending).take().ok_or_else(|| TargetError::Failed("the rollup was started twice".into()))?;
         batcher.l1_events = l1_events;
         batcher.clock = clock;
+        batcher.l2_sink = Some(sink.clone());
         *lock(&self.task) = Some(tokio::spawn(batcher.run()));
         self.l2.start(sink).await
     }
 
-    fn load_started(&self, origin_ns: u64) {
-        lock(&self.stages).load_started(origin_ns);
+    fn load_started(&self, _origin_ns: u64) {
+        lock(&self.load).load_started();
     }
 
     async fn submit(&self, batch: &[Arc<PlannedTx>]) -> Vec<Result<(), Rejection>> {
         {
-            let mut stages = lock(&self.stages);
+            let mut load = lock(&self.load);
             for t in batch {
-                stages.submitted(t.id, t.intended_ns);
+                load.submitted(t.id);
             }
         }
         self.l2.submit(batch).await
@@ -236,14 +235,14 @@ impl Target for Rollup {
 
     async fn rollup(&self) -> Option<RollupReport> {
         let L1Spec::Embedded(l1) = &self.spec.l1;
-        let stages = lock(&self.stages);
+        let load = lock(&self.load);
+        let reached = report::Reached { tracked: load.tracked(), safe: load.safe, finalized: load.finalized };
         Some(report::assemble(
             &self.spec,
             u128::from(l1.blob_base_fee_wei),
             &lock(&self.sequencer.stats),
             &lock(&self.stats),
-            stages.figures(),
-            stages.tracked(),
+            reached,
             self.derivation(),
         ))
     }

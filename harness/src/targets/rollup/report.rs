@@ -1,11 +1,9 @@
 //! The rollup's section of the report: L1 data fees, what the batcher posted and spent,
 //! the L1's base fee under the batcher's load, stage latencies and the derivation check.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
-use super::{batcher::BatcherStats, derive::Derivation, sequencer::FeeStats, stages::StageFigures};
+use super::{batcher::BatcherStats, derive::Derivation, sequencer::FeeStats};
 use crate::{report::Wei, scenario::RollupSpec};
 
 /// `rollup` in the report.
@@ -20,14 +18,19 @@ pub struct RollupReport {
     pub l1_fees: L1Fees,
     pub batcher: BatcherFigures,
     pub l1: L1Figures,
-    /// Latency of the load's transactions by stage (`unsafe`, `safe`, `finalized`), from
-    /// their intended send time.
-    pub latency: BTreeMap<String, StageFigures>,
-    /// Load transactions tracked (sent during the load); those that never reached a
-    /// stage by the end are the difference from its count.
-    pub txs_tracked: u64,
+    /// How many of the load's transactions reached the later stages by the end (their
+    /// latencies are `latency.safe` and `latency.finalized`; unsafe is `inclusion`).
+    pub reached: Reached,
     pub finality_depth: u64,
     pub derivation: Derivation,
+}
+
+/// Load transactions sent, and how many became safe and finalized before the run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reached {
+    pub tracked: u64,
+    pub safe: u64,
+    pub finalized: u64,
 }
 
 /// The L1 data fees the L2 charged (every transaction it included, set-up included).
@@ -90,8 +93,7 @@ pub fn assemble(
     blob_base_fee_wei: u128,
     fees: &FeeStats,
     b: &BatcherStats,
-    latency: BTreeMap<String, StageFigures>,
-    txs_tracked: u64,
+    reached: Reached,
     derivation: Derivation,
 ) -> RollupReport {
     let margin =
@@ -148,8 +150,7 @@ pub fn assemble(
             base_fee_last_wei: Wei(b.l1_base_fee_last_wei),
             base_fee_max_wei: Wei(b.l1_base_fee_max_wei),
         },
-        latency,
-        txs_tracked,
+        reached,
         finality_depth: spec.finality_depth,
         derivation,
     }

@@ -9,12 +9,8 @@ use alloy::primitives::{Address, B256, Bytes, U256, address};
 use revm::DatabaseRef;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::{
-    fees::{L1Origin, l1_fee},
-    stages::Stages,
-};
+use super::fees::{L1Origin, l1_fee};
 use crate::{
-    clock::Clock,
     exec::{BlockCtx, ChainState},
     lock,
     plan::TxId,
@@ -59,10 +55,8 @@ pub struct Sequencer {
     pub fees: L1FeeSpec,
     pub blob_base_fee_wei: u128,
     pub l1: Arc<Embedded>,
-    pub clock: Mutex<Option<Clock>>,
     pub blocks: UnboundedSender<L2Block>,
     pub stats: Mutex<FeeStats>,
-    pub stages: Arc<Mutex<Stages>>,
 }
 
 impl Sequencer {
@@ -100,9 +94,7 @@ impl SealHook for Sequencer {
         state.insert_account_info(L1_FEE_VAULT, vault);
         stats.blocks += 1;
         drop(stats);
-        let sealed_ns = lock(&self.clock).map_or(0, |c| c.now_ns());
         let ids: Vec<TxId> = included.iter().map(|t| t.id).collect();
-        lock(&self.stages).reached(0, &ids, sealed_ns);
         let _ = self.blocks.send(L2Block {
             number: block.number,
             timestamp: block.timestamp,

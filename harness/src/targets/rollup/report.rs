@@ -155,3 +155,52 @@ pub fn assemble(
         derivation,
     }
 }
+
+impl RollupReport {
+    /// The rollup's lines of the terminal summary.
+    pub fn summary_lines(&self) -> String {
+        let (f, b, d) = (&self.l1_fees, &self.batcher, &self.derivation);
+        let gwei = |w: u128| w as f64 / 1e9;
+        let mut out = format!(
+            "rollup L1 data fee ({}): {} txs paid {:.6} ETH, {:.1} gwei per tx (min {:.1}, max {:.1}), {:.3} gwei per signed byte\n",
+            self.fee_model,
+            f.txs,
+            f.collected_wei.0 as f64 / 1e18,
+            gwei(f.per_tx_mean_wei.0),
+            gwei(f.per_tx_min_wei.0),
+            gwei(f.per_tx_max_wei.0),
+            f.per_signed_byte_wei / 1e9,
+        );
+        out.push_str(&format!(
+            "rollup batcher: {} L2 blocks in {} channels ({}), {} frames, {} -> {} bytes ({:.2}x), {} of {} batcher txs included, {} L1 gas, spent {:.6} ETH; margin {:.6} ETH\n",
+            b.l2_blocks_batched,
+            b.channels,
+            b.compression,
+            b.frames,
+            b.uncompressed_bytes,
+            b.compressed_bytes,
+            b.compression_ratio,
+            b.batcher_txs_included,
+            b.batcher_txs_posted,
+            b.l1_gas_used,
+            b.l1_spend_wei.0 as f64 / 1e18,
+            b.margin_wei.parse::<f64>().unwrap_or(0.0) / 1e18,
+        ));
+        out.push_str(&format!(
+            "rollup L1: {} blocks, base fee {:.3} -> {:.3} gwei (max {:.3}); of {} load txs {} safe, {} finalized (depth {})\n",
+            self.l1.blocks,
+            gwei(self.l1.base_fee_first_wei.0),
+            gwei(self.l1.base_fee_last_wei.0),
+            gwei(self.l1.base_fee_max_wei.0),
+            self.reached.tracked,
+            self.reached.safe,
+            self.reached.finalized,
+            self.finality_depth,
+        ));
+        out.push_str(&format!("derivation check: {} ({})\n", d.verdict.as_str(), d.detail));
+        for m in &d.mismatches {
+            out.push_str(&format!("  MISMATCH {m}\n"));
+        }
+        out
+    }
+}

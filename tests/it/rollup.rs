@@ -70,3 +70,65 @@ async fn a_tampering_batcher_fails_the_derivation_check_and_the_run() {
     // Nothing else is wrong: the L2 itself balances.
     assert_eq!(r.effects.verdict, "pass", "{:?}", r.effects);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_l1_delays_safe_but_not_unsafe_and_the_run_still_ends_on_time() {
+    // The L1 stops producing blocks 3 s in, for longer than the run: what was batched
+    // before is safe, what came after is not, and L2 inclusion goes on as before.
+    let target = "target: {kind: rollup, l2: {block_time: 200ms}, l1: {embedded: {block_time: 500ms, faults: [{at: 3s, stall: 60s}]}}, batcher: {max_delay: 1s}, finality_depth: 1, settle_timeout: 2s}\n";
+    let started = std::time::Instant::now();
+    let r = run(&scenario(&small(50, "6s", target)), &RunOptions::default(), CancellationToken::new()).await.unwrap();
+    let elapsed = started.elapsed();
+    let ro = r.rollup.as_ref().unwrap();
+    assert!(0 < ro.reached.safe && ro.reached.safe < ro.reached.tracked / 2, "{:?}", ro.reached);
+    assert_eq!(r.latency[Stage::SAFE].count, ro.reached.safe);
+    // Unsafe (inclusion) stays flat: every transaction in an L2 block within a second.
+    assert_eq!(r.accounting.included, r.accounting.sent);
+    assert!(r.latency[Stage::INCLUSION].max_us < 1_000_000, "{:?}", r.latency[Stage::INCLUSION]);
+    // The stalled L1 neither hangs the run nor fails the derivation: what it holds re-derives.
+    assert!(elapsed < std::time::Duration::from_secs(20), "{elapsed:?}");
+    assert_eq!(ro.derivation.verdict, Verdict::Pass, "{:?}", ro.derivation);
+    assert!(ro.derivation.blocks_not_posted > 0, "{:?}", ro.derivation);
+    assert!(!r.checks_failed());
+}
+
+const ROLLUP: &str = "\
+name: t
+accounts:
+  count: 10
+workloads:
+  - kind: transfer
+load:
+  open:
+    rate: 100
+measure:
+  duration: 1s
+target:
+  kind: rollup
+  l1:
+    embedded:
+      block_time: 1s
+  batcher:
+    max_frame_bytes: 120000
+";
+
+fn refused(yaml: &str) -> gasbench::scenario::ScenarioError {
+    let errs = gasbench::scenario::load_str("bad.yaml", yaml, &[], &Default::default()).expect_err("refused");
+    errs.0.into_iter().next().unwrap()
+}
+
+#[test]
+fn bad_rollup_settings_are_refused_with_their_location() {
+    gasbench::scenario::load_str("good.yaml", ROLLUP, &[], &Default::default()).unwrap();
+    // A misspelt field deep in the rollup target.
+    let e = refused(&ROLLUP.replace("      block_time: 1s", "      block_tme: 1s"));
+    assert_eq!((e.path.as_str(), e.line), ("target.l1.embedded.block_tme", Some(15)), "{e}");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `block_time`?"));
+    // A frame that cannot fit the L1's gas limit.
+    let e = refused(&ROLLUP.replace("max_frame_bytes: 120000", "max_frame_bytes: 1000000"));
+    assert_eq!((e.path.as_str(), e.line), ("target.batcher.max_frame_bytes", Some(17)), "{e}");
+    assert!(e.message.contains("above the L1's gas limit"), "{e}");
+    // The L2's chain settings are checked as any embedded chain's, at their own path.
+    let e = refused(&ROLLUP.replace("  kind: rollup\n", "  kind: rollup\n  l2: {block_time: 1ms}\n"));
+    assert_eq!(e.path, "target.l2.block_time", "{e}");
+}

@@ -101,18 +101,13 @@ fn default_l2_base_fee() -> BaseFeeSpec {
     BaseFeeSpec { initial_gwei: 0.001, elasticity: 6, denominator: 250, min_gwei: 0.0 }
 }
 
-/// The L1 the batcher posts to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum L1Spec {
-    /// A second in-process chain (nothing to install).
-    Embedded(L1EmbeddedSpec),
-}
-
-impl Default for L1Spec {
-    fn default() -> Self {
-        Self::Embedded(L1EmbeddedSpec::default())
-    }
+/// The L1 the batcher posts to: `{embedded: {...}}`, a second in-process chain (nothing
+/// to install; the only kind so far).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct L1Spec {
+    #[serde(default)]
+    pub embedded: L1EmbeddedSpec,
 }
 
 /// The embedded L1: Ethereum mainnet's shape.
@@ -137,6 +132,10 @@ pub struct L1EmbeddedSpec {
     /// so it is modelled as this constant (EIP-4844's minimum is 1 wei).
     #[serde(default = "default_blob_base_fee_wei")]
     pub blob_base_fee_wei: u64,
+    /// Injected stalls of the L1 (it neither accepts transactions nor seals blocks), for
+    /// tests of safe latency under a slow L1.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<super::Fault>,
 }
 
 impl Default for L1EmbeddedSpec {
@@ -153,6 +152,7 @@ impl L1EmbeddedSpec {
             gas_limit: self.gas_limit,
             chain_id: self.chain_id,
             base_fee: self.base_fee.clone(),
+            faults: self.faults.clone(),
             ..EmbeddedSpec::default()
         }
     }
@@ -287,7 +287,7 @@ impl RollupSpec {
         if b.max_delay.get().is_zero() {
             bad("batcher.max_delay", "0s would post a channel per block before it was filled; give e.g. `10s`".into());
         }
-        let L1Spec::Embedded(l1) = &self.l1;
+        let l1 = &self.l1.embedded;
         if l1.chain_id == self.l2.chain_id {
             bad(
                 "l1.embedded.chain_id",

@@ -187,7 +187,7 @@ fn validate_target(s: &Scenario, out: &mut Vec<Problem>) {
         TargetSpec::Embedded(e) => validate_embedded("target", e, Some(s.fees.max_fee_gwei), out),
         TargetSpec::Rollup(r) => {
             validate_embedded("target.l2", &r.l2.embedded(), Some(s.fees.max_fee_gwei), out);
-            let super::L1Spec::Embedded(l1) = &r.l1;
+            let l1 = &r.l1.embedded;
             validate_embedded("target.l1.embedded", &l1.embedded(), None, out);
             for (path, message) in r.problems() {
                 out.push(Problem { path, message, hint: None });

@@ -84,6 +84,10 @@ pub struct Batcher {
     pub stop: CancellationToken,
     /// Tests: flip a byte of the first transaction batched (the derivation check must see it).
     pub tamper: bool,
+    /// The stop was seen.
+    pub stopping: bool,
+    /// The end of the wait after the stop (target clock).
+    pub settle_until: std::sync::OnceLock<u64>,
 }
 
 /// The open channel.
@@ -101,7 +105,6 @@ impl Batcher {
         let mut open: Option<Open> = None;
         let mut parent = block_id(0, 0, &[]);
         let mut tick = tokio::time::interval(Duration::from_millis(20));
-        let mut settle_until: Option<u64> = None;
         let max_delay_ns = self.spec.max_delay.get().as_nanos() as u64;
         loop {
             tokio::select! {
@@ -118,8 +121,9 @@ impl Batcher {
                         self.post(open.take(), &mut channels, &mut posted).await;
                     }
                 }
-                () = self.stop.cancelled(), if settle_until.is_none() => {
-                    settle_until = Some(self.clock.now_ns() + self.settle_timeout.as_nanos() as u64);
+                () = self.stop.cancelled(), if !self.stopping => {
+                    self.stopping = true;
+                    self.settle_until();
                     // The L2 has stopped: batch what it sealed and post the last channel.
                     while let Ok(b) = self.blocks.try_recv() {
                         self.add(&mut open, &mut parent, b);
@@ -127,7 +131,7 @@ impl Batcher {
                     self.post(open.take(), &mut channels, &mut posted).await;
                 }
             }
-            if let Some(until) = settle_until {
+            if let Some(&until) = self.settle_until.get() {
                 let settled = channels.iter().all(|c| c.finalized);
                 if settled || self.clock.now_ns() >= until {
                     break;
@@ -136,6 +140,18 @@ impl Batcher {
         }
         let mut stats = lock(&self.stats);
         stats.l2_blocks_unposted = open.map_or(0, |o| o.out.batches as u64);
+    }
+
+    /// When the wait after the stop ends (fixed the first time it is asked for).
+    fn settle_until(&self) -> u64 {
+        *self.settle_until.get_or_init(|| self.clock.now_ns() + self.settle_timeout.as_nanos() as u64)
+    }
+
+    /// Resolves once the run has stopped and the settle deadline passed.
+    async fn settled(&self) {
+        self.stop.cancelled().await;
+        let until = self.settle_until();
+        tokio::time::sleep_until(self.clock.instant_at(until).into()).await;
     }
 
     fn add(&mut self, open: &mut Option<Open>, parent: &mut B256, b: L2Block) {
@@ -193,7 +209,15 @@ impl Batcher {
             let (_, base_fee) = self.l1.head_base_fee();
             let tx = Arc::new(self.poster.transaction(data, base_fee));
             let id = tx.id;
-            let result = self.l1.submit(&[tx]).await.pop().expect("one result per transaction");
+            // An L1 that stalls holds the submission; past the settle deadline it is given up.
+            let batch = [tx];
+            let result = tokio::select! {
+                r = self.l1.submit(&batch) => r.into_iter().next().expect("one result per transaction"),
+                () = self.settled() => Err(crate::targets::Rejection {
+                    kind: crate::targets::RejectKind::Transport,
+                    message: "the L1 did not accept the batcher transaction before the settle timeout".into(),
+                }),
+            };
             let mut s = lock(&self.stats);
             match result {
                 Ok(()) => {

@@ -28,12 +28,7 @@ use super::{
     AccountState, ChainBlock, EventSink, Rejection, Target, TargetError, TargetHealth, TargetInfo,
     embedded::{BlockSlots, Embedded},
 };
-use crate::{
-    exec::ExecCounters,
-    lock,
-    plan::PlannedTx,
-    scenario::{L1Spec, RollupSpec},
-};
+use crate::{exec::ExecCounters, lock, plan::PlannedTx, scenario::RollupSpec};
 
 /// What reading the L2 chain back from the L1 met.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -77,7 +72,7 @@ impl Rollup {
     }
 
     fn build(spec: RollupSpec, tamper: bool) -> Self {
-        let L1Spec::Embedded(l1_spec) = &spec.l1;
+        let l1_spec = &spec.l1.embedded;
         let poster = poster::Poster::new(inbox::inbox_address(spec.l2.chain_id), l1_spec.chain_id);
         let inbox =
             Arc::new(inbox::Inbox { address: poster.inbox, batcher: poster.address(), found: Mutex::default() });
@@ -110,6 +105,8 @@ impl Rollup {
             l2_sink: None,
             stop: stop.clone(),
             tamper,
+            stopping: false,
+            settle_until: std::sync::OnceLock::new(),
         };
         Self {
             spec,
@@ -147,7 +144,7 @@ impl Rollup {
 impl Target for Rollup {
     fn info(&self) -> TargetInfo {
         let mut info = self.l2.info();
-        let L1Spec::Embedded(l1) = &self.spec.l1;
+        let l1 = &self.spec.l1.embedded;
         info.kind = "rollup";
         info.notes.insert(
             0,
@@ -234,7 +231,7 @@ impl Target for Rollup {
     }
 
     async fn rollup(&self) -> Option<RollupReport> {
-        let L1Spec::Embedded(l1) = &self.spec.l1;
+        let l1 = &self.spec.l1.embedded;
         let load = lock(&self.load);
         let reached = report::Reached { tracked: load.tracked(), safe: load.safe, finalized: load.finalized };
         Some(report::assemble(

@@ -52,7 +52,7 @@ pub struct L2Spec {
     /// OP Mainnet: 2 s.
     #[serde(default = "default_l2_block_time")]
     pub block_time: Dur,
-    /// OP Mainnet: 40,000,000 (raised from 30M in 2024).
+    /// OP Mainnet's genesis system config: 30,000,000 (superchain registry).
     #[serde(default = "default_l2_gas_limit")]
     pub gas_limit: u64,
     /// The OP devnet's L2 chain id.
@@ -92,7 +92,7 @@ fn default_l2_block_time() -> Dur {
     Dur::from_secs(2)
 }
 fn default_l2_gas_limit() -> u64 {
-    40_000_000
+    30_000_000
 }
 fn default_l2_chain_id() -> u64 {
     901

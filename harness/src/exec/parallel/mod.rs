@@ -86,6 +86,10 @@ pub struct Parallel {
     hints: hints::Hints,
     /// Each transaction's predicted predecessor in the block being run.
     preds: Vec<Option<u32>>,
+    /// The workers besides the calling thread, persistent across blocks (rayon: a
+    /// maintained pool whose scopes may borrow the block's data, which a pool of our own
+    /// could not without unsafe code).
+    pool: rayon::ThreadPool,
 }
 
 impl Parallel {
@@ -99,6 +103,11 @@ impl Parallel {
             seen: Seen::default(),
             hints: hints::Hints::default(),
             preds: Vec::new(),
+            pool: rayon::ThreadPoolBuilder::new()
+                .num_threads(config.threads.saturating_sub(1).max(1))
+                .thread_name(|i| format!("block-stm-{}", i + 1))
+                .build()
+                .expect("the parallel executor's worker threads start"),
         }
     }
 
@@ -173,20 +182,22 @@ impl Parallel {
             block_env: block_env(block),
             cfg_env: cfg_env(block.chain_id),
         };
-        let per_thread: Vec<ExecCounters> = std::thread::scope(|s| {
-            let helpers: Vec<_> = (1..self.config.threads)
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut c = ExecCounters::default();
-                        worker::run(&shared, &mut c);
-                        c
-                    })
-                })
-                .collect();
-            let mut mine = ExecCounters::default();
+        // The calling thread is one worker; the others are the pool's, kept from block
+        // to block (no thread started per block).
+        let helpers: Mutex<Vec<ExecCounters>> = Mutex::default();
+        let mut mine = ExecCounters::default();
+        self.pool.in_place_scope(|s| {
+            for _ in 1..self.config.threads {
+                s.spawn(|_| {
+                    let mut c = ExecCounters::default();
+                    worker::run(&shared, &mut c);
+                    lock(&helpers).push(c);
+                });
+            }
             worker::run(&shared, &mut mine);
-            helpers.into_iter().map(|h| h.join().expect("a worker panicked")).chain([mine]).collect()
         });
+        let per_thread: Vec<ExecCounters> =
+            helpers.into_inner().unwrap_or_else(PoisonError::into_inner).into_iter().chain([mine]).collect();
         for w in &per_thread {
             c.add(w);
         }

@@ -5,10 +5,13 @@
 use std::sync::Arc;
 
 use gasbench::{
-    report::{Report, Stage, Verdict},
+    report::{Stage, Verdict},
     runner::{RunOptions, run, run_on},
     scenario::TargetSpec,
-    targets::rollup::Rollup,
+    targets::{
+        Target,
+        rollup::{L1_FEE_VAULT, Rollup},
+    },
 };
 use tokio_util::sync::CancellationToken;
 
@@ -17,14 +20,16 @@ use crate::{scenario, small};
 /// A fast rollup: 200 ms L2 blocks, 500 ms L1 blocks, channels closed after 1 s.
 const FAST: &str = "target: {kind: rollup, l2: {block_time: 200ms}, l1: {embedded: {block_time: 500ms}}, batcher: {max_delay: 1s}, finality_depth: 2, settle_timeout: 10s}\n";
 
-async fn run_fast(rate: u32, duration: &str) -> Report {
-    run(&scenario(&small(rate, duration, FAST)), &RunOptions::default(), CancellationToken::new()).await.unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rollup_run_charges_l1_fees_posts_batches_and_re_derives_the_l2() {
-    let r = run_fast(100, "3s").await;
+    let s = scenario(&small(100, "3s", FAST));
+    let TargetSpec::Rollup(spec) = &s.target else { panic!("a rollup target") };
+    let target = Arc::new(Rollup::new(spec.clone()));
+    let r = run_on(&s, target.clone(), &RunOptions::default(), CancellationToken::new()).await.unwrap();
     let ro = r.rollup.as_ref().expect("a rollup run has a rollup section");
+    // What the senders paid is in the L1 fee vault on the L2, to the wei.
+    let vault = target.accounts(&[L1_FEE_VAULT]).await.unwrap()[0].balance;
+    assert_eq!(vault, alloy::primitives::U256::from(ro.l1_fees.collected_wei.0));
     // The L2 re-derived from the L1, transaction for transaction.
     assert_eq!(ro.derivation.verdict, Verdict::Pass, "{:?}", ro.derivation);
     assert!(ro.derivation.txs_derived >= r.accounting.included, "{:?}", ro.derivation);

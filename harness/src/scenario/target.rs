@@ -15,6 +15,8 @@ pub enum TargetSpec {
     Embedded(EmbeddedSpec),
     /// A real node behind JSON-RPC (anvil, reth, geth, an L2 sequencer, ...).
     Rpc(RpcSpec),
+    /// A node gasbench starts in Docker (testcontainers), then drives as `rpc`.
+    Container(super::ContainerSpec),
 }
 
 impl TargetSpec {
@@ -22,6 +24,7 @@ impl TargetSpec {
         match self {
             Self::Embedded(_) => "embedded",
             Self::Rpc(_) => "rpc",
+            Self::Container(_) => "container",
         }
     }
 }

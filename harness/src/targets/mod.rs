@@ -2,6 +2,7 @@
 //! (an ack or a rejection each), reports what the chain did as a stream of events, and
 //! reads account state for the post-run checks. One file (or folder) per kind.
 
+pub mod container;
 pub mod embedded;
 mod events;
 pub mod rpc;
@@ -233,6 +234,15 @@ pub trait Target: Send + Sync + core::fmt::Debug {
         None
     }
 
+    /// The measured load starts now (the harness's own CPU time is counted from here):
+    /// a target that measures its node's resources starts measuring.
+    async fn load_started(&self) {}
+
+    /// The container the node ran in (container targets), for the report.
+    fn container(&self) -> Option<container::ContainerReport> {
+        None
+    }
+
     /// Stops producing blocks and events.
     async fn stop(&self);
 }
@@ -242,5 +252,6 @@ pub fn build(spec: &TargetSpec) -> Result<Arc<dyn Target>, TargetError> {
     match spec {
         TargetSpec::Embedded(e) => Ok(Arc::new(embedded::Embedded::new(e.clone()))),
         TargetSpec::Rpc(r) => Ok(Arc::new(rpc::Rpc::new(r.clone()))),
+        TargetSpec::Container(c) => Ok(Arc::new(container::Container::new(c.clone()))),
     }
 }

@@ -12,8 +12,9 @@
 #
 # Images (docker import of a tarball: no base image, no pull):
 #   local/anvil:<pinned version>  the anvil binary from tools/node_modules + the libraries ldd lists
-#   local/gasbench:dev            target/{release,debug}/gasbench + its libraries + scenarios/,
-#                                 run as the non-root user 10001 (only when the binary is built)
+#   local/gasbench:dev            the newer of target/{release,debug}/gasbench + its libraries +
+#                                 scenarios/, run as the non-root user 10001, CMD the quickstart
+#                                 (only when a binary is built; the Dockerfile's layout)
 #
 # Any failure says what went wrong and exits non-zero: a test run never goes on without
 # the daemon it was promised.
@@ -75,8 +76,11 @@ import_binary() {
     shift
   done
   chown -R 10001:10001 "$root/home/gasbench"
+  local cmd='[]'
+  [ "$entry" = gasbench ] && cmd='["run", "scenarios/quickstart.yaml"]'
   tar -C "$root" -c . | docker import \
     --change "ENTRYPOINT [\"/usr/local/bin/$entry\"]" \
+    --change "CMD $cmd" \
     --change "USER $user" \
     --change "WORKDIR /home/gasbench" \
     - "$tag" >/dev/null
@@ -94,12 +98,13 @@ images() {
   if ! docker image inspect "local/anvil:$version" >/dev/null 2>&1; then
     import_binary "$anvil" "local/anvil:$version" anvil 0
   fi
-  local gasbench=""
-  for b in target/release/gasbench target/debug/gasbench; do
-    if [ -x "$b" ]; then gasbench="$b"; break; fi
-  done
+  # The newest of the built binaries (as the Dockerfile's image: non-root, scenarios inside).
+  local gasbench
+  gasbench="$(ls -t target/release/gasbench target/debug/gasbench 2>/dev/null | head -n 1 || true)"
   if [ -n "$gasbench" ]; then
-    import_binary "$gasbench" local/gasbench:dev gasbench 10001 "/home/gasbench/scenarios=scenarios"
+    local certs=()
+    [ -f /etc/ssl/certs/ca-certificates.crt ] && certs=("/etc/ssl/certs/ca-certificates.crt=/etc/ssl/certs/ca-certificates.crt")
+    import_binary "$gasbench" local/gasbench:dev gasbench 10001 "/home/gasbench/scenarios=scenarios" "${certs[@]}"
   fi
 }
 

@@ -28,6 +28,8 @@ node tools/compile-contracts.js --check
 # Docker (Debian's docker.io when missing) with a daemon of our own for the container
 # tests, and the images they use (docker import, no registry); stopped when this script
 # ends. If the daemon cannot start, this stops here, loudly.
+# The gasbench binary first: docker-up imports it as local/gasbench:dev (the image test).
+cargo build -p gasbench --bin gasbench
 eval "$(scripts/docker-up.sh start)"
 trap 'scripts/docker-up.sh stop' EXIT
 

@@ -7,6 +7,7 @@
 use std::{
     net::TcpListener,
     process::{Command, ExitCode},
+    sync::Arc,
     time::Duration,
 };
 
@@ -14,7 +15,7 @@ use clap::Parser;
 use gasbench::{
     cli::{Cli, EXIT_BAD_INPUT, EXIT_OK},
     report::Report,
-    runner::{RunOptions, run},
+    runner::{Phase, RunObserver, RunOptions, run},
     targets::container::LABEL,
 };
 use tokio_util::sync::CancellationToken;
@@ -108,25 +109,29 @@ fn a_scenario_runs_against_anvil_in_a_container_and_the_container_is_removed() {
     assert!(my_containers().is_empty(), "the container is still there: {:?}", my_containers());
 }
 
+/// Cancels a run (as Ctrl-C or SIGTERM do in `gasbench run`) a second into its load.
+#[derive(Debug)]
+struct CancelDuringLoad(CancellationToken);
+
+impl RunObserver for CancelDuringLoad {
+    fn phase(&self, phase: Phase, _at: std::time::SystemTime) {
+        if phase == Phase::Load {
+            let token = self.0.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                token.cancel();
+            });
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_run_still_removes_its_container() {
     require_docker();
     let s = scenario(&container_scenario(free_port(), "60s", ""));
     let cancel = CancellationToken::new();
-    let stopper = cancel.clone();
-    // Cancel once the node is up and the load runs (as Ctrl-C or SIGTERM do in `gasbench run`).
-    let watch = tokio::spawn(async move {
-        for _ in 0..300 {
-            if !tokio::task::spawn_blocking(my_containers).await.unwrap().is_empty() {
-                tokio::time::sleep(Duration::from_secs(3)).await;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        stopper.cancel();
-    });
-    let r = run(&s, &RunOptions::default(), cancel).await.unwrap_or_else(|e| panic!("{e}"));
-    watch.await.unwrap();
+    let opts = RunOptions { observers: vec![Arc::new(CancelDuringLoad(cancel.clone()))], ..RunOptions::default() };
+    let r = run(&s, &opts, cancel).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.run.outcome, gasbench::report::Outcome::Interrupted);
     assert!(r.accounting.sent > 0 && r.accounting.sent < 6000, "stopped mid-run: {:?}", r.accounting);
     assert!(r.target.container.is_some());
@@ -191,4 +196,34 @@ fn container_settings_are_checked_with_located_errors() {
     assert!(cpus.message.contains("between 0.01 and 1024"), "{cpus}");
     let memory = errs.0.iter().find(|e| e.path == "target.memory").unwrap_or_else(|| panic!("{shown:?}"));
     assert!(memory.to_string().contains("512m"), "the hint shows the form: {memory}");
+}
+
+#[test]
+fn the_quickstart_runs_from_the_gasbench_image() {
+    require_docker();
+    // local/gasbench:dev: the built binary imported by scripts/docker-up.sh, laid out as
+    // the Dockerfile's image (no base image can be pulled here).
+    let image = "local/gasbench:dev";
+    assert!(
+        !docker(&["images", "-q", image]).trim().is_empty(),
+        "{image} is missing: `cargo build -p gasbench --bin gasbench && scripts/docker-up.sh images` (scripts/test.sh does)"
+    );
+    assert_eq!(docker(&["image", "inspect", "--format", "{{.Config.User}}", image]).trim(), "10001", "non-root");
+    let out = docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        image,
+        "run",
+        "scenarios/quickstart.yaml",
+        "--set",
+        "measure.warmup=0s",
+        "--set",
+        "measure.duration=1s",
+        "--set",
+        "load.open.rate=200",
+    ]);
+    assert!(out.contains("quickstart on embedded"), "{out}");
+    assert!(!out.contains("FAIL"), "{out}");
 }

@@ -168,7 +168,14 @@ fn execute(
 }
 
 /// Checks one random case: the list cut at `cut` into two blocks, on `threads`.
-fn check(w: &World, list: &[TxEnv], cut: usize, threads: usize, stress: bool) -> Result<(), TestCaseError> {
+fn check(
+    w: &World,
+    list: &[TxEnv],
+    cut: usize,
+    threads: usize,
+    stress: bool,
+    hints: bool,
+) -> Result<(), TestCaseError> {
     let cut = cut.min(list.len());
     let ctx = w.ctx;
     let blocks = vec![
@@ -180,6 +187,7 @@ fn check(w: &World, list: &[TxEnv], cut: usize, threads: usize, stress: bool) ->
         min_txs: 1,
         stress,
         adaptive: false,
+        hints,
         ..ParallelConfig::new(threads, Duration::ZERO)
     });
     let (out, par_state) = execute(&mut par, &w.state, &blocks);
@@ -225,14 +233,15 @@ fn lists() -> impl Strategy<Value = Vec<(usize, Change)>> {
 
 fn property(kind: &str) -> Reached {
     let mut runner = TestRunner::new(Config { cases: cases(CASES), failure_persistence: None, ..Config::default() });
-    let strategy = (0..2usize, 0..4usize, select(vec![1usize, 2, 4, 8]), lists(), 0..=MAX_TXS, any::<bool>());
+    let strategy =
+        (0..2usize, 0..4usize, select(vec![1usize, 2, 4, 8]), lists(), 0..=MAX_TXS, any::<bool>(), any::<bool>());
     let reached = Mutex::new(Reached::default());
     runner
-        .run(&strategy, |(items, ratio, threads, picks, cut, stress)| {
+        .run(&strategy, |(items, ratio, threads, picks, cut, stress, hints)| {
             let w = world(&[kind], ITEMS[items], ratio);
             let list = random_list(&w, &picks);
             reached.lock().unwrap().add(&w, &list);
-            check(&w, &list, cut, threads, stress)
+            check(&w, &list, cut, threads, stress, hints)
                 .map_err(|e| TestCaseError::fail(format!("{kind} items={} ratio={}: {e}", ITEMS[items], RATIOS[ratio])))
         })
         .unwrap_or_else(|e| panic!("{kind}: {e}"));
@@ -244,14 +253,14 @@ fn all_generators_in_one_world() {
     let kinds: Vec<&str> = workloads::CATALOG.iter().map(|w| w.name).collect();
     let mut runner =
         TestRunner::new(Config { cases: cases(MIXED_CASES), failure_persistence: None, ..Config::default() });
-    let strategy = (0..2usize, select(vec![1usize, 2, 4, 8]), lists(), 0..=MAX_TXS, any::<bool>());
+    let strategy = (0..2usize, select(vec![1usize, 2, 4, 8]), lists(), 0..=MAX_TXS, any::<bool>(), any::<bool>());
     let reached = Mutex::new(Reached::default());
     runner
-        .run(&strategy, |(hot, threads, picks, cut, stress)| {
+        .run(&strategy, |(hot, threads, picks, cut, stress, hints)| {
             let w = world(&kinds, ITEMS[hot], hot * 3);
             let list = random_list(&w, &picks);
             reached.lock().unwrap().add(&w, &list);
-            check(&w, &list, cut, threads, stress)
+            check(&w, &list, cut, threads, stress, hints)
         })
         .unwrap_or_else(|e| panic!("mixed: {e}"));
     let r = reached.into_inner().unwrap();

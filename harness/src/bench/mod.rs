@@ -80,6 +80,8 @@ pub struct ExecutorFigures {
     pub re_executions_per_tx: f64,
     pub aborts_per_tx: f64,
     pub suspended_reads_per_tx: f64,
+    /// First executions delayed by a dependency hint, per transaction.
+    pub hint_waits_per_tx: f64,
     /// Modelled state reads that waited, per transaction (0 in memory).
     pub read_waits_per_tx: f64,
     /// Thread time per transaction spent on work, microseconds, measured per task on
@@ -241,6 +243,7 @@ fn bench(scenario: &Scenario, o: &BenchOptions, latency_us: u64, hot_ratio: Opti
                 re_executions_per_tx: per_tx(c.re_executions),
                 aborts_per_tx: per_tx(c.validation_aborts),
                 suspended_reads_per_tx: per_tx(c.suspended_reads),
+                hint_waits_per_tx: per_tx(c.hint_waits),
                 read_waits_per_tx: r.waits as f64 / timed_txs,
                 busy_us_per_tx: (busy_s - r.waited_ns as f64 / 1e9).max(0.0) * 1e6 / timed_txs,
                 fallbacks: c.fallbacks,

@@ -23,6 +23,9 @@ pub struct ExecCounters {
     pub validation_aborts: u64,
     /// Reads that met an estimate of an earlier transaction and suspended the reader.
     pub suspended_reads: u64,
+    /// First executions delayed until a predicted predecessor ran (dependency hints).
+    #[serde(default)]
+    pub hint_waits: u64,
     /// Blocks run sequentially instead, for any reason (the sum of the `fallback_*`).
     pub fallbacks: u64,
     /// Blocks run by Block-STM to the end.
@@ -76,6 +79,7 @@ impl ExecCounters {
         self.re_executions += o.re_executions;
         self.validation_aborts += o.validation_aborts;
         self.suspended_reads += o.suspended_reads;
+        self.hint_waits += o.hint_waits;
         self.fallbacks += o.fallbacks;
         self.parallel_blocks += o.parallel_blocks;
         self.fallback_small_block += o.fallback_small_block;
@@ -94,6 +98,7 @@ impl ExecCounters {
             re_executions: self.re_executions - earlier.re_executions,
             validation_aborts: self.validation_aborts - earlier.validation_aborts,
             suspended_reads: self.suspended_reads - earlier.suspended_reads,
+            hint_waits: self.hint_waits - earlier.hint_waits,
             fallbacks: self.fallbacks - earlier.fallbacks,
             parallel_blocks: self.parallel_blocks - earlier.parallel_blocks,
             fallback_small_block: self.fallback_small_block - earlier.fallback_small_block,

@@ -5,6 +5,7 @@
 //! for the threads, or doing what this path does not support, run sequentially.
 
 mod handler;
+mod hints;
 mod mvmemory;
 mod padded;
 mod policy;
@@ -53,12 +54,22 @@ pub struct ParallelConfig {
     /// Run each block in whichever mode recent blocks found cheaper (see `policy`);
     /// tests turn it off to exercise the parallel path on every block.
     pub adaptive: bool,
+    /// Delay a transaction's first execution until the one it is predicted to depend on
+    /// has run (see `hints`).
+    pub hints: bool,
 }
 
 impl ParallelConfig {
     /// `threads` workers; blocks under 4 transactions per thread run sequentially.
     pub fn new(threads: usize, read_latency: Duration) -> Self {
-        Self { threads: threads.max(1), read_latency, min_txs: 4 * threads.max(1), stress: false, adaptive: true }
+        Self {
+            threads: threads.max(1),
+            read_latency,
+            min_txs: 4 * threads.max(1),
+            stress: false,
+            adaptive: true,
+            hints: true,
+        }
     }
 }
 
@@ -72,6 +83,13 @@ pub struct Parallel {
     mv: MvMemory,
     results: Results,
     seen: Seen,
+    hints: hints::Hints,
+    /// Each transaction's predicted predecessor in the block being run.
+    preds: Vec<Option<u32>>,
+    /// The workers besides the calling thread, persistent across blocks (rayon: a
+    /// maintained pool whose scopes may borrow the block's data, which a pool of our own
+    /// could not without unsafe code).
+    pool: rayon::ThreadPool,
 }
 
 impl Parallel {
@@ -83,6 +101,13 @@ impl Parallel {
             mv: MvMemory::default(),
             results: Results::new(),
             seen: Seen::default(),
+            hints: hints::Hints::default(),
+            preds: Vec::new(),
+            pool: rayon::ThreadPoolBuilder::new()
+                .num_threads(config.threads.saturating_sub(1).max(1))
+                .thread_name(|i| format!("block-stm-{}", i + 1))
+                .build()
+                .expect("the parallel executor's worker threads start"),
         }
     }
 
@@ -115,8 +140,17 @@ impl Parallel {
         let lazy_fees = txs.iter().any(|t| t.caller == coinbase || t.kind.to() == Some(&coinbase));
         self.mv.reset(txs.len());
         self.seen.reset();
+        if self.config.hints {
+            self.hints.predict(txs, &mut self.preds);
+        } else {
+            self.preds.clear();
+            self.preds.resize(txs.len(), None);
+        }
         padded::reset(&mut self.results, txs.len(), |r| *r = None);
         let codes = self.speculate(state, block, txs, lazy_fees, c).map_err(|reason| (reason, true))?;
+        if self.config.hints {
+            self.hints.learn(txs, self.mv.write_sets(txs.len()));
+        }
         let results = self.results[..txs.len()]
             .iter_mut()
             .map(|r| r.0.get_mut().unwrap_or_else(PoisonError::into_inner).take().expect("every transaction executed"));
@@ -140,6 +174,7 @@ impl Parallel {
             codes: Mutex::default(),
             coinbase: block.coinbase,
             lazy_fees,
+            preds: &self.preds,
             stress: self.config.stress,
             txs,
             results: &self.results,
@@ -147,20 +182,22 @@ impl Parallel {
             block_env: block_env(block),
             cfg_env: cfg_env(block.chain_id),
         };
-        let per_thread: Vec<ExecCounters> = std::thread::scope(|s| {
-            let helpers: Vec<_> = (1..self.config.threads)
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut c = ExecCounters::default();
-                        worker::run(&shared, &mut c);
-                        c
-                    })
-                })
-                .collect();
-            let mut mine = ExecCounters::default();
+        // The calling thread is one worker; the others are the pool's, kept from block
+        // to block (no thread started per block).
+        let helpers: Mutex<Vec<ExecCounters>> = Mutex::default();
+        let mut mine = ExecCounters::default();
+        self.pool.in_place_scope(|s| {
+            for _ in 1..self.config.threads {
+                s.spawn(|_| {
+                    let mut c = ExecCounters::default();
+                    worker::run(&shared, &mut c);
+                    lock(&helpers).push(c);
+                });
+            }
             worker::run(&shared, &mut mine);
-            helpers.into_iter().map(|h| h.join().expect("a worker panicked")).chain([mine]).collect()
         });
+        let per_thread: Vec<ExecCounters> =
+            helpers.into_inner().unwrap_or_else(PoisonError::into_inner).into_iter().chain([mine]).collect();
         for w in &per_thread {
             c.add(w);
         }
@@ -187,6 +224,8 @@ struct Shared<'a> {
     /// Each transaction's fee is kept as a location ([`crate::exec::Loc::Fee`]) and the
     /// producer's account read lazily; otherwise reading that account gives up.
     lazy_fees: bool,
+    /// Each transaction's predicted predecessor (dependency hints).
+    preds: &'a [Option<u32>],
     stress: bool,
     txs: &'a [TxEnv],
     results: &'a Results,

@@ -88,19 +88,24 @@ fn check_on(genesis: &ChainState, txs: &[TxEnv]) -> (Vec<TxOutcome>, ExecCounter
     let seq = Sequential::default().execute(&mut seq_state, &block(), txs.to_vec());
     let mut last = ExecCounters::default();
     for threads in [1, 2, 4] {
-        for stress in [false, true] {
+        for (stress, hints) in [(false, true), (true, true), (true, false)] {
             let mut p = Parallel::new(ParallelConfig {
                 min_txs: 1,
                 stress,
                 adaptive: false,
+                hints,
                 ..ParallelConfig::new(threads, Duration::ZERO)
             });
-            let mut st = genesis.clone();
-            let out = p.execute(&mut st, &block(), txs.to_vec());
-            assert_eq!(outcome_diff(&seq, &out), None, "{threads} threads, stress {stress}");
-            assert_eq!(state_diff(&seq_state, &st), None, "{threads} threads, stress {stress}");
-            last = p.counters();
-            assert!(last.executions >= last.txs, "{last:?}");
+            // Twice: the second run has the hints learned from the first.
+            for run in 0..2 {
+                let before = p.counters();
+                let mut st = genesis.clone();
+                let out = p.execute(&mut st, &block(), txs.to_vec());
+                let case = format!("{threads} threads, stress {stress}, hints {hints}, run {run}");
+                assert_eq!(outcome_diff(&seq, &out), None, "{case}");
+                assert_eq!(state_diff(&seq_state, &st), None, "{case}");
+                last = p.counters().since(&before);
+            }
         }
     }
     (seq, last)

@@ -61,6 +61,15 @@ fn execute(
     (txn, inc): Version,
     c: &mut ExecCounters,
 ) -> Option<Task> {
+    // A first execution waits for its predicted predecessor instead of speculating
+    // past it (a re-execution already knows what it read).
+    if inc == 0
+        && let Some(pred) = shared.preds[txn as usize]
+        && shared.sched.add_dependency(txn, pred)
+    {
+        c.hint_waits += 1;
+        return None;
+    }
     loop {
         evm.ctx.db_mut().reset(txn);
         let tx = &shared.txs[txn as usize];

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need (pinned tools under tools/: solc-js, anvil, Hardhat's node;
-# Prometheus from Debian) and runs the whole test suite. The one command a newcomer runs
+# Prometheus and Docker from Debian) and runs the whole test suite. The one command a newcomer runs
 # to pass the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +24,14 @@ fi
 export HARDHAT_DISABLE_TELEMETRY_PROMPT=true
 # The committed contract artifacts must match their sources.
 node tools/compile-contracts.js --check
+
+# Docker (Debian's docker.io when missing) with a daemon of our own for the container
+# tests, and the images they use (docker import, no registry); stopped when this script
+# ends. If the daemon cannot start, this stops here, loudly.
+# The gasbench binary first: docker-up imports it as local/gasbench:dev (the image test).
+cargo build -p gasbench --bin gasbench
+eval "$(scripts/docker-up.sh start)"
+trap 'scripts/docker-up.sh stop' EXIT
 
 if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install cargo-nextest --locked

@@ -3,6 +3,7 @@
 mod anvil;
 mod checks_fail;
 mod cli;
+mod containers;
 mod embedded_chain;
 mod embedded_run;
 mod exec_bench;

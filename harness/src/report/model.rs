@@ -145,6 +145,10 @@ pub struct TargetReport {
     /// targets; empty for others).
     #[serde(default)]
     pub requests: BTreeMap<String, RequestLoad>,
+    /// The container the node ran in: image id, arguments, limits, and the node's CPU
+    /// and memory over the load (container targets only; absent for others).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<crate::targets::container::ContainerReport>,
 }
 
 /// Calls of one method gasbench sent, the HTTP requests that carried them, and the calls
@@ -167,6 +171,7 @@ impl TargetReport {
             notes: t.notes,
             exec: None,
             slots: None,
+            container: None,
             errors: health.errors,
             requests: health
                 .requests

@@ -103,7 +103,7 @@ pub fn summary_table(r: &Report) -> String {
                 (Some(s), Some(us)) => format!("{s:.2} s during load and drain, {us:.1} us per tx sent"),
                 (Some(s), None) => format!("{s:.2} s during load and drain"),
                 _ => "unknown".into(),
-            },
+            } + &node_usage(r),
         ),
         ("included (tx/s)", format!("{:.1}", tp.included_tps)),
         ("gas (Mgas/s)", format!("{:.2}", tp.mgas_per_second)),
@@ -273,4 +273,20 @@ pub fn summary_table(r: &Report) -> String {
         r.signing.txs, r.signing.wall_seconds, r.signing.threads, r.signing.per_tx_us
     ));
     out
+}
+
+/// The containerized node's CPU and memory over the same interval, on a line of its own
+/// below the harness's CPU (nothing for other targets).
+fn node_usage(r: &Report) -> String {
+    match r.target.container.as_ref().map(|c| c.usage) {
+        Some(Some(u)) => format!(
+            "\nnode (container): {:.2} s CPU ({:.2} cores), memory max {:.1} MiB, at the end {:.1} MiB",
+            u.cpu_seconds,
+            u.cpu_cores,
+            u.memory_max_bytes as f64 / (1u64 << 20) as f64,
+            u.memory_end_bytes as f64 / (1u64 << 20) as f64
+        ),
+        Some(None) => "\nnode (container): no stats from Docker".into(),
+        None => String::new(),
+    }
 }

@@ -181,7 +181,7 @@ async fn run_phases(
     // The load's clock starts now: intended times, the window and the series count from
     // here; the target's events are re-based onto it.
     let origin_ns = target_clock.now_ns();
-    target.load_started(origin_ns);
+    target.load_started(origin_ns).await;
     let cpu_at_start = crate::metrics::process_cpu_seconds();
     let clock = target_clock.shifted(origin_ns);
     let presigned = &prepared.txs;
@@ -361,6 +361,7 @@ async fn run_phases(
         target: report::TargetReport {
             exec: target.exec_counters(),
             slots: target.block_slots(),
+            container: target.container(),
             ..report::TargetReport::new(target.info(), health)
         },
         signing,

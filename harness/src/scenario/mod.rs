@@ -1,6 +1,7 @@
 //! The scenario: what to run, as YAML. Parsed and validated before anything runs; every
 //! error names the file, line, column and field path, with a hint.
 
+mod container;
 mod duration;
 mod error;
 mod load;
@@ -13,6 +14,7 @@ mod validate;
 use serde::{Deserialize, Serialize};
 use workloads::WorkloadSpec;
 
+pub use container::{ContainerRpc, ContainerSpec, Memory, WaitFor};
 pub use duration::Dur;
 pub(crate) use error::edit_distance;
 pub use error::{ScenarioError, ScenarioErrors};

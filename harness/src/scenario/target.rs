@@ -17,6 +17,8 @@ pub enum TargetSpec {
     Rpc(RpcSpec),
     /// An OP-stack style rollup: the embedded chain as L2, a batcher, an L1.
     Rollup(super::RollupSpec),
+    /// A node gasbench starts in Docker (testcontainers), then drives as `rpc`.
+    Container(super::ContainerSpec),
 }
 
 impl TargetSpec {
@@ -25,6 +27,7 @@ impl TargetSpec {
             Self::Embedded(_) => "embedded",
             Self::Rpc(_) => "rpc",
             Self::Rollup(_) => "rollup",
+            Self::Container(_) => "container",
         }
     }
 }

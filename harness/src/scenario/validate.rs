@@ -193,7 +193,8 @@ fn validate_target(s: &Scenario, out: &mut Vec<Problem>) {
                 out.push(Problem { path, message, hint: None });
             }
         }
-        TargetSpec::Rpc(r) => validate_rpc(r, out),
+        TargetSpec::Rpc(r) => validate_rpc(r, "target", out),
+        TargetSpec::Container(c) => validate_container(c, out),
     }
 }
 
@@ -260,10 +261,10 @@ pub(crate) fn has_scheme(url: &str, schemes: &[&str]) -> bool {
     schemes.iter().any(|s| url.strip_prefix(s).and_then(|r| r.strip_prefix("://")).is_some_and(|r| !r.is_empty()))
 }
 
-fn validate_rpc(r: &super::RpcSpec, out: &mut Vec<Problem>) {
+fn validate_rpc(r: &super::RpcSpec, at: &str, out: &mut Vec<Problem>) {
     if !has_scheme(&r.http, &["http", "https"]) {
         out.push(problem(
-            "target.http",
+            &format!("{at}.http"),
             format!("`{}` is not an http:// or https:// URL", r.http),
             "write e.g. `http: http://127.0.0.1:8545`",
         ));
@@ -272,39 +273,88 @@ fn validate_rpc(r: &super::RpcSpec, out: &mut Vec<Problem>) {
         && !has_scheme(ws, &["ws", "wss"])
     {
         out.push(problem(
-            "target.ws",
+            &format!("{at}.ws"),
             format!("`{ws}` is not a ws:// or wss:// URL"),
             "write e.g. `ws: ws://127.0.0.1:8545`, or leave it out to poll",
         ));
     }
     if r.chain_id.is_some_and(|c| c != super::ANVIL_CHAIN_ID) && r.funder.is_none() {
         out.push(problem(
-            "target.funder",
+            &format!("{at}.funder"),
             "missing: only a local anvil (chain 31337) has a default funder",
             "add `funder: {env: VAR}` (a hex key in $VAR) or `funder: {mnemonic_env: VAR, index: 0}`",
         ));
     }
     match &r.funder {
         Some(super::FunderSpec::Key(k)) if k.env.trim().is_empty() => {
-            out.push(problem("target.funder.env", "the variable name is empty", None))
+            out.push(problem(&format!("{at}.funder.env"), "the variable name is empty", None))
         }
         Some(super::FunderSpec::Mnemonic(m)) if m.mnemonic_env.trim().is_empty() => {
-            out.push(problem("target.funder.mnemonic_env", "the variable name is empty", None))
+            out.push(problem(&format!("{at}.funder.mnemonic_env"), "the variable name is empty", None))
         }
         _ => {}
     }
     if !(1..=10_000).contains(&r.batch_size) {
-        out.push(problem("target.batch_size", format!("{}: must be between 1 and 10,000", r.batch_size), None));
+        out.push(problem(&format!("{at}.batch_size"), format!("{}: must be between 1 and 10,000", r.batch_size), None));
     }
     if !(1..=1024).contains(&r.connections) {
-        out.push(problem("target.connections", format!("{}: must be between 1 and 1024", r.connections), None));
+        out.push(problem(&format!("{at}.connections"), format!("{}: must be between 1 and 1024", r.connections), None));
     }
     if r.poll_interval.get() < Duration::from_millis(1) || r.poll_interval.get() > Duration::from_secs(60) {
-        out.push(problem("target.poll_interval", "must be between 1ms and 60s", None));
+        out.push(problem(&format!("{at}.poll_interval"), "must be between 1ms and 60s", None));
     }
     if r.drop_timeout.get() < Duration::from_millis(100) {
-        out.push(problem("target.drop_timeout", "below 100ms: nothing could be included in time", None));
+        out.push(problem(&format!("{at}.drop_timeout"), "below 100ms: nothing could be included in time", None));
     }
+}
+
+fn validate_container(c: &super::ContainerSpec, out: &mut Vec<Problem>) {
+    if c.image.trim().is_empty() || c.image.contains(char::is_whitespace) {
+        out.push(problem(
+            "target.image",
+            format!("`{}` is not an image reference", c.image),
+            "write e.g. `image: local/anvil:1.7.1` or `image: NAME@sha256:DIGEST`",
+        ));
+    }
+    if c.port == 0 {
+        out.push(problem("target.port", "port 0: the node must listen on a known port", "e.g. `port: 8545`"));
+    }
+    if c.ws_port == Some(0) {
+        out.push(problem("target.ws_port", "port 0: the node must listen on a known port", None));
+    }
+    match &c.wait_for {
+        super::WaitFor::Log { log } if log.is_empty() => {
+            out.push(problem("target.wait_for.log", "the text is empty", "e.g. `wait_for: {log: \"Listening on\"}`"))
+        }
+        super::WaitFor::Rpc { rpc: false } => out.push(problem(
+            "target.wait_for.rpc",
+            "false would wait for nothing",
+            "write `wait_for: {rpc: true}` or `wait_for: {log: TEXT}`",
+        )),
+        _ => {}
+    }
+    let t = c.startup_timeout.get();
+    if t < Duration::from_secs(1) || t > Duration::from_secs(3600) {
+        out.push(problem("target.startup_timeout", format!("{}: must be between 1s and 1h", c.startup_timeout), None));
+    }
+    if let Some(cpus) = c.cpus
+        && !(cpus.is_finite() && (0.01..=1024.0).contains(&cpus))
+    {
+        out.push(problem("target.cpus", format!("{cpus}: must be between 0.01 and 1024"), "e.g. `cpus: 2`"));
+    }
+    match c.memory.as_ref().map(super::Memory::bytes) {
+        Some(Err(e)) => out.push(problem("target.memory", e, "write e.g. `memory: 2g` or `memory: 512m`")),
+        Some(Ok(b)) if b < 6 << 20 => {
+            out.push(problem("target.memory", format!("{b} bytes: Docker needs at least 6m"), None))
+        }
+        _ => {}
+    }
+    for name in c.env.keys() {
+        if name.is_empty() || name.contains('=') {
+            out.push(problem("target.env", format!("`{name}` is not a variable name"), None));
+        }
+    }
+    validate_rpc(&c.rpc_spec(), "target.rpc", out);
 }
 
 fn validate_size(s: &Scenario, limits: &Limits, out: &mut Vec<Problem>) {

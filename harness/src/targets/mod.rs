@@ -2,6 +2,7 @@
 //! (an ack or a rejection each), reports what the chain did as a stream of events, and
 //! reads account state for the post-run checks. One file (or folder) per kind.
 
+pub mod container;
 pub mod embedded;
 mod events;
 pub mod rollup;
@@ -235,8 +236,14 @@ pub trait Target: Send + Sync + core::fmt::Debug {
     }
 
     /// The load starts now, at `origin_ns` on the clock given to [`Self::start`] (the
-    /// set-up is over): targets that time stages of their own count from here.
-    fn load_started(&self, _origin_ns: u64) {}
+    /// set-up is over; the harness's own CPU time is counted from here): targets that
+    /// time stages of their own, or measure their node's resources, start here.
+    async fn load_started(&self, _origin_ns: u64) {}
+
+    /// The container the node ran in (container targets), for the report.
+    fn container(&self) -> Option<container::ContainerReport> {
+        None
+    }
 
     /// The rollup section of the report (rollup targets), after [`Self::stop`].
     async fn rollup(&self) -> Option<rollup::RollupReport> {
@@ -253,5 +260,6 @@ pub fn build(spec: &TargetSpec) -> Result<Arc<dyn Target>, TargetError> {
         TargetSpec::Embedded(e) => Ok(Arc::new(embedded::Embedded::new(e.clone()))),
         TargetSpec::Rpc(r) => Ok(Arc::new(rpc::Rpc::new(r.clone()))),
         TargetSpec::Rollup(r) => Ok(Arc::new(rollup::Rollup::new(r.clone()))),
+        TargetSpec::Container(c) => Ok(Arc::new(container::Container::new(c.clone()))),
     }
 }

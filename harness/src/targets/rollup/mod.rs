@@ -192,7 +192,7 @@ impl Target for Rollup {
         self.l2.start(sink).await
     }
 
-    fn load_started(&self, _origin_ns: u64) {
+    async fn load_started(&self, _origin_ns: u64) {
         lock(&self.load).load_started();
     }
 

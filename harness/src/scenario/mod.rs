@@ -20,7 +20,7 @@ pub(crate) use locate::{Seg, locate, parse_path};
 pub use parse::{Override, load_file, load_str};
 pub use target::{
     ANVIL_CHAIN_ID, BaseFeeSpec, EmbeddedSpec, ExecutorKind, Fault, FunderKey, FunderMnemonic, FunderSpec, RpcSpec,
-    Sealing, SenderRecovery, TargetSpec,
+    Sealing, SenderRecovery, TargetKind, TargetSpec,
 };
 pub use validate::Limits;
 pub(crate) use validate::has_scheme;

@@ -15,6 +15,8 @@ pub enum TargetSpec {
     Embedded(EmbeddedSpec),
     /// A real node behind JSON-RPC (anvil, reth, geth, an L2 sequencer, ...).
     Rpc(RpcSpec),
+    /// An OP-stack style rollup: the embedded chain as L2, a batcher, an L1.
+    Rollup(super::RollupSpec),
 }
 
 impl TargetSpec {
@@ -22,6 +24,7 @@ impl TargetSpec {
         match self {
             Self::Embedded(_) => TargetKind::Embedded,
             Self::Rpc(_) => TargetKind::Rpc,
+            Self::Rollup(_) => TargetKind::Rollup,
         }
     }
 }
@@ -32,6 +35,7 @@ impl TargetSpec {
 pub enum TargetKind {
     Embedded,
     Rpc,
+    Rollup,
 }
 
 impl TargetKind {
@@ -39,6 +43,7 @@ impl TargetKind {
         match self {
             Self::Embedded => "embedded",
             Self::Rpc => "rpc",
+            Self::Rollup => "rollup",
         }
     }
 }
@@ -129,6 +134,14 @@ pub struct BaseFeeSpec {
     /// The base fee moves by at most 1/denominator per block.
     #[serde(default = "default_denominator")]
     pub denominator: u64,
+    /// The base fee never falls below this, in gwei: stands for other traffic holding a
+    /// chain at its target (a rollup's L1 carries only the batcher's).
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
+    pub min_gwei: f64,
+}
+
+fn is_zero_f64(v: &f64) -> bool {
+    *v == 0.0
 }
 
 impl Default for BaseFeeSpec {
@@ -137,6 +150,7 @@ impl Default for BaseFeeSpec {
             initial_gwei: default_initial_gwei(),
             elasticity: default_elasticity(),
             denominator: default_denominator(),
+            min_gwei: 0.0,
         }
     }
 }

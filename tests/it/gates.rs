@@ -212,7 +212,7 @@ async fn a_baseline_of_another_experiment_is_refused_unless_allowed_loudly() {
     // The same figures under another seed and target kind.
     let mut other = r.clone();
     other.run.seed = 99;
-    other.target.kind = "rpc".into();
+    other.target.kind = gasbench::report::TargetKind::Rpc;
     let other_path = d.join("other.json");
     report::write_json(&other, &other_path).unwrap();
     let id = Identity::of_report;

@@ -39,7 +39,7 @@ pub(crate) fn assert_exact(r: &Report) {
     let a = &r.accounting;
     assert_eq!(r.failures.anomalies, 0, "{a:?} {:?} {:?} {:?}", r.failures, r.run, r.target.errors);
     assert_eq!(r.effects.verdict, "pass", "{:?} {a:?} {:?}", r.effects, r.failures);
-    assert_eq!(r.target.kind, "rpc");
+    assert_eq!(r.target.kind, gasbench::report::TargetKind::Rpc);
     // Read back from the node: every transaction counted as included is in its blocks.
     let rc = &r.reconciliation;
     assert_eq!(rc.verdict, gasbench::report::Verdict::Pass, "{rc:?}");

@@ -19,16 +19,17 @@ pub use self::run::finish as finish_run;
 use crate::scenario::{Limits, Override};
 
 /// Exit code: the run finished and every check passed.
-pub const EXIT_OK: u8 = 0;
+pub use crate::runner::EXIT_OK;
+use crate::runner::RunErrorKind;
 /// Exit code: the run finished but a check failed.
-pub const EXIT_CHECK_FAILED: u8 = 1;
+pub const EXIT_CHECK_FAILED: u8 = RunErrorKind::CheckFailed.exit_code();
 /// Exit code: bad input (scenario, flags) or an unusable target; nothing ran.
-pub const EXIT_BAD_INPUT: u8 = 2;
+pub const EXIT_BAD_INPUT: u8 = RunErrorKind::BadInput.exit_code();
 /// Exit code: the target had a fault mid-run (e.g. the node went away); the report was
 /// written, marked partial, with the fault named.
-pub const EXIT_TARGET_FAULT: u8 = 3;
+pub const EXIT_TARGET_FAULT: u8 = RunErrorKind::FaultMidRun.exit_code();
 /// Exit code: stopped by a signal; the report was written, marked interrupted.
-pub const EXIT_INTERRUPTED: u8 = 130;
+pub const EXIT_INTERRUPTED: u8 = RunErrorKind::Interrupted.exit_code();
 
 /// Gas and throughput benchmarking for EVM execution layers.
 #[derive(Debug, Parser)]

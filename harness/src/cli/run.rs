@@ -8,13 +8,13 @@ use clap::Args;
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TARGET_FAULT, ScenarioArgs,
+    EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, ScenarioArgs,
     gate::{self, GateOptions},
 };
 use crate::{
     metrics::prom::{MetricsError, MetricsServer, Registry, RunLabels, RunMetrics},
-    report::{self, Outcome, Report, gate::baseline::Identity},
-    runner::{self, RunError, RunOptions},
+    report::{self, Report, gate::baseline::Identity},
+    runner::{self, RunErrorKind, RunOptions},
     scenario::Scenario,
 };
 
@@ -124,19 +124,10 @@ pub fn run(args: &RunArgs) -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: {e}");
-            let hint = match e {
-                RunError::Target(_) => "check the target settings in the scenario",
-                RunError::Workload(_) => "check the workloads' dials against accounts.count",
-                RunError::Setup(runner::setup::SetupError::Interrupted) => {
-                    return ExitCode::from(EXIT_INTERRUPTED);
-                }
-                RunError::Setup(_) => {
-                    "the set-up (deployments, provisioning) did not complete, so nothing was measured; \
-                     see measure.setup_timeout and the target's capacity"
-                }
-            };
-            eprintln!("  hint: {hint}");
-            ExitCode::from(EXIT_BAD_INPUT)
+            if let Some(hint) = e.hint() {
+                eprintln!("  hint: {hint}");
+            }
+            ExitCode::from(e.kind().exit_code())
         }
     }
 }
@@ -217,17 +208,16 @@ pub fn finish(report: &Report, out: Option<&std::path::Path>) -> ExitCode {
             }
         }
     }
-    if report.run.outcome == Outcome::Interrupted {
-        return ExitCode::from(EXIT_INTERRUPTED);
+    let kind = RunErrorKind::of_report(report);
+    match kind {
+        Some(RunErrorKind::FaultMidRun) => {
+            eprintln!("error: target fault: {}", report.run.fault.as_deref().unwrap_or_default());
+            eprintln!("  the report is partial; errors by kind: {:?}", report.target.errors);
+        }
+        Some(RunErrorKind::CheckFailed) => {
+            eprintln!("error: a check failed (accounting, reconciliation or effects): see the summary above");
+        }
+        _ => {}
     }
-    if let Some(fault) = &report.run.fault {
-        eprintln!("error: target fault: {fault}");
-        eprintln!("  the report is partial; errors by kind: {:?}", report.target.errors);
-        return ExitCode::from(EXIT_TARGET_FAULT);
-    }
-    if report.checks_failed() {
-        eprintln!("error: a check failed (accounting, reconciliation or effects): see the summary above");
-        return ExitCode::from(EXIT_CHECK_FAILED);
-    }
-    ExitCode::from(EXIT_OK)
+    ExitCode::from(kind.map_or(EXIT_OK, RunErrorKind::exit_code))
 }

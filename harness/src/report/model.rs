@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use crate::metrics::Stage;
+pub use crate::scenario::TargetKind;
 use crate::{
     exec::ExecCounters,
     plan::SigningStats,
@@ -71,7 +72,7 @@ impl Report {
     /// or the effects (the CLI's exit code 1, a failed run for observers).
     pub fn checks_failed(&self) -> bool {
         !self.accounting.balanced
-            || self.effects.verdict == "fail"
+            || self.effects.verdict == Verdict::Fail
             || self.failures.anomalies > 0
             || self.reconciliation.verdict == Verdict::Fail
             || self.rollup.as_ref().is_some_and(|r| r.derivation.verdict == Verdict::Fail)
@@ -127,7 +128,7 @@ pub struct RunInfo {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetReport {
-    pub kind: String,
+    pub kind: TargetKind,
     pub chain_id: u64,
     pub block_gas_limit: u64,
     pub executor: Option<String>,
@@ -164,7 +165,7 @@ impl TargetReport {
     /// The report's view of a target: its facts and how the conversation went.
     pub fn new(t: TargetInfo, health: TargetHealth) -> Self {
         Self {
-            kind: t.kind.to_string(),
+            kind: t.kind,
             chain_id: t.chain_id,
             block_gas_limit: t.block_gas_limit,
             executor: t.executor.map(str::to_string),
@@ -191,8 +192,7 @@ impl TargetReport {
 /// What was offered and what was sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoadFigures {
-    /// `open` or `closed`.
-    pub model: String,
+    pub model: LoadModel,
     /// Planned sends per second over the window (open model).
     pub offered_tps: f64,
     /// Actual sends per second over the window.
@@ -389,8 +389,8 @@ pub struct SetupReport {
 pub struct CheckResult {
     pub workload: String,
     pub name: String,
-    /// `pass` or `fail`.
-    pub verdict: String,
+    /// `pass`, `fail`, or `skipped` (could not be read; the detail says why).
+    pub verdict: Verdict,
     pub detail: String,
 }
 
@@ -433,8 +433,7 @@ pub struct KindCount {
 /// The post-run check of effects on chain state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Effects {
-    /// `pass`, `fail` or `skipped`.
-    pub verdict: String,
+    pub verdict: Verdict,
     pub accounts_checked: u64,
     pub mismatches: u64,
     /// The first mismatches, in words.
@@ -461,6 +460,49 @@ impl Verdict {
             Self::Fail => "fail",
             Self::Skipped => "skipped",
         }
+    }
+
+    /// `Fail` if any of `verdicts` failed, else `Pass`.
+    pub fn all(verdicts: impl IntoIterator<Item = Self>) -> Self {
+        if verdicts.into_iter().any(|v| v == Self::Fail) { Self::Fail } else { Self::Pass }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Reads as its JSON name, so that `verdict == "pass"` still says what it did when the
+/// verdict was a string.
+impl PartialEq<&str> for Verdict {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// How the load was offered: `open` (intended send times from a rate, constant or
+/// staged) or `closed` (a window of transactions kept in flight).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadModel {
+    Open,
+    Closed,
+}
+
+impl LoadModel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+impl PartialEq<&str> for LoadModel {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 

@@ -226,14 +226,14 @@ pub fn summary_table(r: &Report) -> String {
     // The chain's own checks (fees, burn, coinbase), one line each.
     let (chain, workload): (Vec<_>, Vec<_>) = r.effects.checks.iter().partition(|c| c.workload == "chain");
     for c in chain {
-        out.push_str(&format!("  {} {}: {}\n", c.verdict.to_uppercase(), c.name, c.detail));
+        out.push_str(&format!("  {} {}: {}\n", c.verdict.as_str().to_uppercase(), c.name, c.detail));
     }
     let failed: Vec<_> = workload.iter().filter(|c| c.verdict != "pass").collect();
     if !workload.is_empty() {
         out.push_str(&format!("workload checks: {} of {} pass\n", workload.len() - failed.len(), workload.len()));
     }
     for c in failed {
-        out.push_str(&format!("  {} {}: {}\n", c.verdict.to_uppercase(), c.name, c.detail));
+        out.push_str(&format!("  {} {}: {}\n", c.verdict.as_str().to_uppercase(), c.name, c.detail));
     }
     let rc = &r.reconciliation;
     out.push_str(&format!("reconciliation with the chain: {} ({})\n", rc.verdict.as_str(), rc.detail));

@@ -6,7 +6,12 @@ use std::{collections::BTreeMap, sync::Arc};
 use alloy::primitives::{Address, Bytes};
 use workloads::{Check, CheckCtx, OpDone};
 
-use crate::{metrics::Recorder, plan::PlannedTx, report::CheckResult, targets::Target};
+use crate::{
+    metrics::Recorder,
+    plan::PlannedTx,
+    report::{CheckResult, Verdict},
+    targets::Target,
+};
 
 /// Each workload's successful operations (by mix index), in the order the recorder saw
 /// them included: what the checks replay.
@@ -66,13 +71,13 @@ pub fn verdicts(
             let (verdict, detail) = match (b, a) {
                 (Ok(b), Ok(a)) => {
                     match (check.verify)(&CheckCtx { before: b, after: a, succeeded: &succeeded[*w], ops: &ops[*w] }) {
-                        Ok(d) => ("pass", d),
-                        Err(d) => ("fail", d),
+                        Ok(d) => (Verdict::Pass, d),
+                        Err(d) => (Verdict::Fail, d),
                     }
                 }
-                (Err(e), _) | (_, Err(e)) => ("fail", e.clone()),
+                (Err(e), _) | (_, Err(e)) => (Verdict::Fail, e.clone()),
             };
-            CheckResult { workload: names[*w].to_string(), name: check.name.clone(), verdict: verdict.into(), detail }
+            CheckResult { workload: names[*w].to_string(), name: check.name.clone(), verdict, detail }
         })
         .collect()
 }

@@ -168,7 +168,7 @@ mod tests {
     impl Target for InstantChain {
         fn info(&self) -> TargetInfo {
             TargetInfo {
-                kind: "instant",
+                kind: crate::scenario::TargetKind::Embedded,
                 chain_id: 1,
                 block_gas_limit: 0,
                 executor: None,

@@ -14,7 +14,7 @@ use super::reconcile::BlockFacts;
 use crate::{
     metrics::Recorder,
     plan::PlannedTx,
-    report::{CheckResult, Effects},
+    report::{CheckResult, Effects, Verdict},
     targets::{AccountState, TargetError},
 };
 
@@ -105,12 +105,12 @@ pub fn check(
         burn_check(chain.blocks, &burned),
         coinbase_check(chain, priority_wei),
     ];
-    checks.retain(|c| c.verdict != "skipped" || !c.detail.is_empty());
+    checks.retain(|c| c.verdict != Verdict::Skipped || !c.detail.is_empty());
     let actual = match actual {
         Ok(a) => a,
         Err(e) => {
             return Effects {
-                verdict: "skipped".into(),
+                verdict: Verdict::Skipped,
                 details: vec![format!("cannot read account state: {e}")],
                 checks,
                 ..Default::default()
@@ -135,14 +135,8 @@ pub fn check(
             }
         }
     }
-    let failed = mismatches > 0 || checks.iter().any(|c| c.verdict == "fail");
-    Effects {
-        verdict: if failed { "fail" } else { "pass" }.into(),
-        accounts_checked: actual.len() as u64,
-        mismatches,
-        details,
-        checks,
-    }
+    let verdict = if mismatches > 0 { Verdict::Fail } else { Verdict::all(checks.iter().map(|c| c.verdict)) };
+    Effects { verdict, accounts_checked: actual.len() as u64, mismatches, details, checks }
 }
 
 /// Per block without foreign transactions: the chain's `base_fee * gas_used` against the
@@ -184,7 +178,7 @@ fn burn_check(blocks: &BTreeMap<u64, BlockFacts>, burned: &BTreeMap<u64, u128>) 
 fn coinbase_check(chain: &ChainView<'_>, priority_wei: u128) -> CheckResult {
     let name = "coinbase credited: its balance delta = the sum of gas_used x (price - base_fee)";
     let skip =
-        |why: String| CheckResult { workload: CHAIN.into(), name: name.into(), verdict: "skipped".into(), detail: why };
+        |why: String| CheckResult { workload: CHAIN.into(), name: name.into(), verdict: Verdict::Skipped, detail: why };
     let Some(cb) = chain.coinbase else { return skip("the coinbase's balance could not be read".into()) };
     if chain.blocks.values().any(|b| b.coinbase != cb.address) {
         return skip("the load's blocks credit more than one coinbase".into());
@@ -195,11 +189,11 @@ fn coinbase_check(chain: &ChainView<'_>, priority_wei: u128) -> CheckResult {
     let expected = U256::from(priority_wei);
     let delta = cb.after.checked_sub(cb.before);
     let (verdict, detail) = if delta == Some(expected) {
-        ("pass", format!("{} credited {expected} wei", cb.address))
+        (Verdict::Pass, format!("{} credited {expected} wei", cb.address))
     } else {
-        ("fail", format!("{} went from {} to {} wei, expected +{expected}", cb.address, cb.before, cb.after))
+        (Verdict::Fail, format!("{} went from {} to {} wei, expected +{expected}", cb.address, cb.before, cb.after))
     };
-    CheckResult { workload: CHAIN.into(), name: name.into(), verdict: verdict.into(), detail }
+    CheckResult { workload: CHAIN.into(), name: name.into(), verdict, detail }
 }
 
 /// A chain check's count of items checked and the first problems.
@@ -220,10 +214,10 @@ impl Findings {
 
     fn result(&self, name: &str, what: &str) -> CheckResult {
         let (verdict, detail) = match (self.checked, self.problems) {
-            (0, _) => ("skipped", String::new()),
-            (n, 0) => ("pass", format!("{n} {what}")),
-            (n, p) => ("fail", format!("{p} of {n} {what} wrong: {}", self.details.join("; "))),
+            (0, _) => (Verdict::Skipped, String::new()),
+            (n, 0) => (Verdict::Pass, format!("{n} {what}")),
+            (n, p) => (Verdict::Fail, format!("{p} of {n} {what} wrong: {}", self.details.join("; "))),
         };
-        CheckResult { workload: CHAIN.into(), name: name.into(), verdict: verdict.into(), detail }
+        CheckResult { workload: CHAIN.into(), name: name.into(), verdict, detail }
     }
 }

@@ -6,6 +6,8 @@
 mod checks;
 mod closed;
 mod effects;
+mod error;
+pub use error::{EXIT_OK, RunError, RunErrorKind};
 mod observer;
 pub mod offline;
 pub use observer::{Ending, LiveRun, Phase, RunObserver};
@@ -59,17 +61,6 @@ impl Default for RunOptions {
             observers: Vec::new(),
         }
     }
-}
-
-/// Why a run could not produce a report.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error(transparent)]
-    Target(#[from] TargetError),
-    #[error("cannot build the workloads: {0}")]
-    Workload(#[from] workloads::WorkloadError),
-    #[error(transparent)]
-    Setup(#[from] setup::SetupError),
 }
 
 /// Runs `scenario` to the end (or until `cancel`), and returns its report.
@@ -326,14 +317,14 @@ async fn run_phases(
     let mut effects = effects::check(&actual_accounts, keys.addresses(), &baseline, planned_txs, &rec, &chain);
     let ops = checks::ops_done(planned_txs, &rec, names.len());
     effects.checks.extend(checks::verdicts(&prepared.checks, &checks_before, &checks_after, &names, &succeeded, &ops));
-    if effects.checks.iter().any(|c| c.verdict == "fail") {
-        effects.verdict = "fail".into();
+    if effects.checks.iter().any(|c| c.verdict == report::Verdict::Fail) {
+        effects.verdict = report::Verdict::Fail;
     }
     let interrupted = cancel.is_cancelled();
     let window_end = run_ns.min(load_end_ns).max(warmup_ns);
     let window_s = (window_end - warmup_ns) as f64 / 1e9;
     let offered_in_window = planned_txs.iter().filter(|t| (warmup_ns..run_ns).contains(&t.intended_ns)).count() as u64;
-    let model = if scenario.load.closed.is_some() { "closed" } else { "open" };
+    let model = if scenario.load.closed.is_some() { report::LoadModel::Closed } else { report::LoadModel::Open };
     let accounting = rec.accounting(planned_txs.len() as u64);
     let workloads = rec.workloads(&planned_per_workload, &succeeded);
     let mut load = rec.load(model, offered_in_window, window_s, scenario.load.closed.as_ref().map(|c| c.in_flight));

@@ -135,11 +135,9 @@ pub(crate) fn notify(observers: &[Arc<dyn RunObserver>], f: impl Fn(&dyn RunObse
 
 /// How a run that produced `report` ended, as the CLI's exit code tells it.
 pub(crate) fn ending(report: &Report) -> Ending {
-    if report.run.outcome == crate::report::Outcome::Interrupted {
-        Ending::Interrupted
-    } else if report.run.fault.is_some() || report.checks_failed() {
-        Ending::Failed
-    } else {
-        Ending::Passed
+    match super::RunErrorKind::of_report(report) {
+        None => Ending::Passed,
+        Some(super::RunErrorKind::Interrupted) => Ending::Interrupted,
+        Some(_) => Ending::Failed,
     }
 }

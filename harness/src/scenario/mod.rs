@@ -26,7 +26,7 @@ pub use rollup::{
 };
 pub use target::{
     ANVIL_CHAIN_ID, BaseFeeSpec, EmbeddedSpec, ExecutorKind, Fault, FunderKey, FunderMnemonic, FunderSpec, RpcSpec,
-    Sealing, SenderRecovery, TargetSpec,
+    Sealing, SenderRecovery, TargetKind, TargetSpec,
 };
 pub use validate::Limits;
 pub(crate) use validate::has_scheme;

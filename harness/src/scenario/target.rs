@@ -22,13 +22,47 @@ pub enum TargetSpec {
 }
 
 impl TargetSpec {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> TargetKind {
         match self {
-            Self::Embedded(_) => "embedded",
-            Self::Rpc(_) => "rpc",
-            Self::Rollup(_) => "rollup",
-            Self::Container(_) => "container",
+            Self::Embedded(_) => TargetKind::Embedded,
+            Self::Rpc(_) => TargetKind::Rpc,
+            Self::Rollup(_) => TargetKind::Rollup,
+            Self::Container(_) => TargetKind::Container,
         }
+    }
+}
+
+/// A target's kind, as the scenario's `target.kind` and the report's `target.kind` name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    Embedded,
+    Rpc,
+    Rollup,
+    Container,
+}
+
+impl TargetKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Embedded => "embedded",
+            Self::Rpc => "rpc",
+            Self::Rollup => "rollup",
+            Self::Container => "container",
+        }
+    }
+}
+
+/// Reads as its name, as the report's `target.kind` did when it was a string.
+impl PartialEq<&str> for TargetKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl core::fmt::Display for TargetKind {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

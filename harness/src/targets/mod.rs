@@ -111,7 +111,7 @@ pub struct ChainBlock {
 /// What the report says about the target.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TargetInfo {
-    pub kind: &'static str,
+    pub kind: crate::scenario::TargetKind,
     pub chain_id: u64,
     pub block_gas_limit: u64,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -2,6 +2,7 @@
 //! sections are assembled from. Measuring lives in `mod.rs`.
 
 use super::*;
+use crate::report::LoadModel;
 
 impl Recorder {
     /// Every live figure, for observers (the Prometheus exporter): copies, so that the
@@ -146,11 +147,11 @@ impl Recorder {
     }
 
     /// Offered versus achieved sending over a window of `window_s` seconds.
-    pub fn load(&self, model: &str, offered_in_window: u64, window_s: f64, in_flight: Option<u32>) -> LoadFigures {
+    pub fn load(&self, model: LoadModel, offered_in_window: u64, window_s: f64, in_flight: Option<u32>) -> LoadFigures {
         let per_s = |v: u64| if window_s > 0.0 { v as f64 / window_s } else { 0.0 };
-        let offered = if model == "closed" { self.sent_in_window } else { offered_in_window };
+        let offered = if model == LoadModel::Closed { self.sent_in_window } else { offered_in_window };
         LoadFigures {
-            model: model.to_string(),
+            model,
             offered_tps: per_s(offered),
             achieved_send_tps: per_s(self.sent_in_window),
             send_ratio: if offered == 0 { 0.0 } else { self.sent_in_window as f64 / offered as f64 },

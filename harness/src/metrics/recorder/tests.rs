@@ -88,7 +88,7 @@ fn latency_is_measured_from_the_intended_time_and_everything_is_accounted() {
     assert_eq!((f.sent, f[Stage::SUBMIT].count, f[Stage::INCLUSION].count, f.pending_at_end), (5, 1, 2, 0));
     assert_eq!((f[Stage::SUBMIT].share_of_sent, f[Stage::INCLUSION].share_of_sent), (0.2, 0.4));
     assert!(l[Stage::SUBMIT].min_us >= 245_000);
-    assert_eq!(r.load("open", 5, 2.0, None).late_sends, 5);
+    assert_eq!(r.load(crate::report::LoadModel::Open, 5, 2.0, None).late_sends, 5);
     let f = r.fees();
     assert_eq!(f.total_wei, Wei(3 * 21_000 * 10));
     assert_eq!(f.base_fee_wei, Wei(3 * 21_000 * 7));

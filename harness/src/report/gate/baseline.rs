@@ -16,7 +16,7 @@ pub struct Identity {
 
 impl Identity {
     pub fn of_report(r: &Report) -> Self {
-        Self { scenario: r.run.scenario_name.clone(), seed: r.run.seed, target_kind: r.target.kind.clone() }
+        Self { scenario: r.run.scenario_name.clone(), seed: r.run.seed, target_kind: r.target.kind.to_string() }
     }
 
     /// The identity a run of `s` will have, known before it runs.

@@ -65,7 +65,7 @@ impl Container {
 impl Target for Container {
     fn info(&self) -> TargetInfo {
         let mut info = self.rpc.info();
-        info.kind = "container";
+        info.kind = crate::scenario::TargetKind::Container;
         if let Some(n) = self.node.get() {
             let f = &n.facts;
             let limit = |v: Option<String>| v.unwrap_or_else(|| "unlimited".into());

@@ -185,7 +185,7 @@ impl Target for Embedded {
             notes.push(format!("{} injected stall(s)", spec.faults.len()));
         }
         TargetInfo {
-            kind: "embedded",
+            kind: crate::scenario::TargetKind::Embedded,
             chain_id: spec.chain_id,
             block_gas_limit: spec.gas_limit,
             executor: Some(self.executor().name()),

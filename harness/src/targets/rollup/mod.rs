@@ -145,7 +145,7 @@ impl Target for Rollup {
     fn info(&self) -> TargetInfo {
         let mut info = self.l2.info();
         let l1 = &self.spec.l1.embedded;
-        info.kind = "rollup";
+        info.kind = crate::scenario::TargetKind::Rollup;
         info.notes.insert(
             0,
             format!(

@@ -279,7 +279,7 @@ impl Target for Rpc {
         }
         notes.extend(lock(&s.notes).iter().cloned());
         TargetInfo {
-            kind: "rpc",
+            kind: crate::scenario::TargetKind::Rpc,
             chain_id: facts.map_or(0, |f| f.chain_id),
             block_gas_limit: facts.map_or(0, |f| f.gas_limit),
             executor: None,

@@ -17,6 +17,7 @@ mod report_schema;
 mod rpc;
 mod scenario_errors;
 mod scenarios_dir;
+mod soak;
 mod stall;
 mod tls;
 mod workloads;

@@ -6,6 +6,7 @@
 mod checks;
 mod closed;
 mod effects;
+mod feed;
 mod observer;
 pub mod offline;
 pub use observer::{Ending, LiveRun, Phase, RunObserver};
@@ -28,9 +29,9 @@ use crate::{
     clock::Clock,
     lock,
     metrics::{Recorder, RecorderConfig},
-    plan::{Keyring, PlannedTx, Planner, Prepared, RunCost, intended_times},
+    plan::{Keyring, PlannedTx, Planner, Prepared, Schedule, SignedStream, StreamConfig},
     report::{self, Outcome, Report, RunInfo},
-    scenario::Scenario,
+    scenario::{Scenario, SigningMode},
     targets::{self, ChainEvent, EventSink, Target, TargetError},
 };
 
@@ -47,6 +48,9 @@ pub struct RunOptions {
     pub cancelled_drain: Duration,
     /// Watch the run while it goes (the Prometheus exporter, the service).
     pub observers: Vec<Arc<dyn RunObserver>>,
+    /// Test-only: time added to every streamed signature, to make the signer fall behind.
+    #[doc(hidden)]
+    pub signer_delay_per_tx: Duration,
 }
 
 impl Default for RunOptions {
@@ -57,6 +61,7 @@ impl Default for RunOptions {
             late_threshold: Duration::from_millis(10),
             cancelled_drain: Duration::from_secs(3),
             observers: Vec::new(),
+            signer_delay_per_tx: Duration::ZERO,
         }
     }
 }
@@ -123,14 +128,27 @@ async fn run_phases(
 
     let warmup_ns = scenario.measure.warmup.get().as_nanos() as u64;
     let run_ns = scenario.run_length().as_nanos() as u64;
-    let prepared = plan(scenario, &mut planner);
-    let mut cost = RunCost::of(&prepared);
-    if prepared.txs.is_empty() && scenario.load.closed.is_some() {
+    let schedule = scenario.load.open.as_ref().map(|_| Schedule::new(&scenario.load.profile(scenario.run_length())));
+    let (prepared, replay) = plan(scenario, &mut planner, schedule.as_ref());
+    let mode = signing_mode(scenario);
+    let mut cost = prepared.cost.clone();
+    if mode == SigningMode::Lazy {
         // Planned while it runs: each account gets the scenario's balance on top.
         cost.allow_each(keys.addresses(), balance);
     }
     target.fund(&cost).await?;
     let mut signing = prepared.signing.clone();
+    signing.mode = mode;
+    // Streamed: the signer threads start now, so the buffer is full when the load starts.
+    let mut stream = replay.map(|planner| {
+        let times: Box<dyn Iterator<Item = u64> + Send> = match &schedule {
+            Some(s) => Box::new(s.clone().into_iter_owned()),
+            None => Box::new(core::iter::repeat_n(0, prepared.load_count as usize)),
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get() / 2).max(1);
+        let peak_tps = scenario.load.profile(scenario.run_length()).iter().map(|p| p.2).reduce(f64::max);
+        SignedStream::start(planner, times, StreamConfig { threads, peak_tps, delay_per_tx: opts.signer_delay_per_tx })
+    });
     if opts.progress && signing.txs > 0 {
         eprintln!(
             "signed {} transactions ({} for the set-up) in {:.2}s on {} threads ({:.1} us/tx)",
@@ -171,6 +189,9 @@ async fn run_phases(
     let baseline = target.accounts(keys.addresses()).await?;
     let checks_before = checks::read_all(target.as_ref(), &prepared.checks).await;
     // Where the chain stood: the reconciliation reads the blocks after this one.
+    if let Some(s) = stream.as_mut() {
+        s.prefill(Duration::from_secs(10)).await;
+    }
     let head_before = target.head_number().await;
     let coinbase_before = match &head_before {
         Ok(h) => coinbase_balance(target.as_ref(), *h).await,
@@ -191,6 +212,9 @@ async fn run_phases(
         late_threshold_ns: opts.late_threshold.as_nanos() as u64,
     };
     let recorder = Arc::new(Mutex::new(Recorder::new(cfg, presigned.len())));
+    if let Some(s) = stream.as_mut() {
+        s.set_clock(clock);
+    }
 
     let progress_stop = CancellationToken::new();
     let offered_tps = scenario.load.open.as_ref().and_then(|o| o.rate);
@@ -202,32 +226,34 @@ async fn run_phases(
         recorder.clone(),
         target.clone(),
         clock,
-        presigned.iter().map(|t| t.intended_ns).collect(),
-        planned_counts(presigned, names.len()).into(),
+        schedule.clone(),
+        prepared.planned_per_workload.clone().into(),
         offered_tps,
     );
     observer::notify(&opts.observers, |o| o.live(&live));
     enter(opts, Phase::Load);
     let submitter = submit::Submitter::new(target.clone(), recorder.clone(), clock, opts.max_batches_in_flight);
-    let load = async {
-        match &scenario.load.closed {
-            Some(c) => {
-                let source = if c.count.is_some() {
-                    closed::Source::Presigned(presigned)
-                } else {
-                    closed::Source::Lazy(&mut planner)
-                };
-                let (sent, signing_s) =
-                    closed::run(source, c.in_flight, &submitter, &recorder, clock, run_ns, &cancel).await;
-                (sent, signing_s)
-            }
-            None => {
-                let n = open::run(presigned, &submitter, clock, run_ns, &cancel).await;
-                (presigned[..n].to_vec(), 0.0)
-            }
+    // What was sent, for the checks after the run (the pre-signed plan holds it already).
+    let mut sent_txs: Vec<Arc<PlannedTx>> = Vec::new();
+    let keep = |b: &[Arc<PlannedTx>]| {
+        if presigned.is_empty() {
+            sent_txs.extend(b.iter().cloned());
         }
     };
-    tokio::pin!(load);
+    let mut load = Box::pin(async {
+        let mut feed = match stream.as_mut() {
+            Some(s) => feed::Feed::Streamed(s),
+            None => feed::Feed::presigned(presigned),
+        };
+        match &scenario.load.closed {
+            Some(c) => {
+                let source =
+                    if c.count.is_some() { closed::Source::Planned(feed) } else { closed::Source::Lazy(&mut planner) };
+                closed::run(source, c.in_flight, &submitter, &recorder, clock, run_ns, &cancel, keep).await
+            }
+            None => (open::run(&mut feed, &submitter, clock, run_ns, &cancel, keep).await, 0.0),
+        }
+    });
 
     // Feed chain events to the recorder while the load runs, then drain.
     let rebase = |mut ev: ChainEvent| {
@@ -262,6 +288,8 @@ async fn run_phases(
             }
         }
     }
+    // Ends the load's borrows (the feed, what was sent).
+    drop(load);
     let load_end_ns = clock.now_ns();
     enter(opts, Phase::Assessing);
     let cpu_seconds = cpu_at_start.zip(crate::metrics::process_cpu_seconds()).map(|(a, b)| b - a);
@@ -273,7 +301,21 @@ async fn run_phases(
         lock(&recorder).on_event(&ev, clock.now_ns());
     }
     progress_stop.cancel();
-    let ((sent_txs, signing_during), load_done_ns) = load_result.expect("the loop ends after the load");
+    let ((sent_count, signing_during), load_done_ns) = load_result.expect("the loop ends after the load");
+    if let Some(s) = stream.as_mut() {
+        // Signed, never sent: the reconciliation must know their hashes.
+        let unsent = s.buffered();
+        let (n, wall, threads) = s.signed();
+        signing.txs += n + unsent.len() as u64;
+        signing.signed_during_run = n + unsent.len() as u64;
+        signing.wall_seconds += wall.as_secs_f64();
+        signing.threads = threads;
+        signing.per_tx_us = if signing.txs == 0 { 0.0 } else { signing.wall_seconds * 1e6 / signing.txs as f64 };
+        signing.streamed = Some(s.stats());
+        sent_txs.extend(unsent);
+    }
+    drop(stream);
+    debug_assert!(presigned.is_empty() || sent_count <= presigned.len() as u64);
     let actual_accounts = target.accounts(keys.addresses()).await;
     let checks_after = checks::read_all(target.as_ref(), &prepared.checks).await;
     // What was planned: the presigned plan, or what the lazy planner produced.
@@ -292,6 +334,14 @@ async fn run_phases(
         None => None,
     };
     let mut warnings = prepared.warnings.clone();
+    if let Some(st) = signing.streamed.as_ref().filter(|st| st.late_for_signer > 0) {
+        warnings.push(format!(
+            "the streamed signer fell behind: {} transactions were signed only after their intended send time (up to \
+             {:.1} ms), so their sends were late because of signing, not the target; use load.signing: presigned for \
+             this rate on this machine",
+            st.late_for_signer, st.max_behind_ms
+        ));
+    }
     warnings.extend(info.warnings.iter().cloned());
     warnings.extend(target.block_slots().and_then(|s| s.warning()));
     if let Err(e) = target.reclaim(&[&keys, &deployer]).await {
@@ -300,14 +350,18 @@ async fn run_phases(
     let mut rec = lock(&recorder);
     rec.finish(load_end_ns);
 
-    let planned_per_workload = planned_counts(planned_txs, names.len());
+    let planned_per_workload = if mode == SigningMode::Lazy {
+        planned_counts(planned_txs, names.len())
+    } else {
+        prepared.planned_per_workload.clone()
+    };
     let mut succeeded: Vec<BTreeMap<&'static str, u64>> = vec![BTreeMap::new(); names.len()];
     for t in planned_txs {
         if rec.included(t.id).is_some_and(|i| i.success) {
             *succeeded[t.workload as usize].entry(t.op).or_default() += 1;
         }
     }
-    if presigned.is_empty() {
+    if mode == SigningMode::Lazy {
         signing.signed_during_run = sent_txs.len() as u64;
         signing.txs += sent_txs.len() as u64;
         signing.wall_seconds += signing_during;
@@ -328,9 +382,10 @@ async fn run_phases(
     let interrupted = cancel.is_cancelled();
     let window_end = run_ns.min(load_end_ns).max(warmup_ns);
     let window_s = (window_end - warmup_ns) as f64 / 1e9;
-    let offered_in_window = planned_txs.iter().filter(|t| (warmup_ns..run_ns).contains(&t.intended_ns)).count() as u64;
+    let offered_in_window = schedule.as_ref().map_or(0, |s| s.count_between(warmup_ns, run_ns));
     let model = if scenario.load.closed.is_some() { "closed" } else { "open" };
-    let accounting = rec.accounting(planned_txs.len() as u64);
+    let planned_count = if mode == SigningMode::Lazy { sent_count } else { prepared.load_count };
+    let accounting = rec.accounting(planned_count);
     let workloads = rec.workloads(&planned_per_workload, &succeeded);
     let mut load = rec.load(model, offered_in_window, window_s, scenario.load.closed.as_ref().map(|c| c.in_flight));
     load.harness_cpu_seconds = cpu_seconds;
@@ -382,15 +437,31 @@ async fn coinbase_balance(target: &dyn Target, number: u64) -> Option<(alloy::pr
     Some((block.coinbase, balance))
 }
 
-/// Plans and signs the run (the load is planned as it runs for a closed run without a
-/// count).
-fn plan(scenario: &Scenario, planner: &mut Planner) -> Prepared {
+/// How the load is signed: as the scenario says, or lazily for a closed run without a
+/// count.
+fn signing_mode(scenario: &Scenario) -> SigningMode {
     match &scenario.load.closed {
-        Some(c) => match c.count {
-            Some(n) => planner.prepare(Some(&vec![0; n as usize])),
-            None => planner.prepare(None),
-        },
-        None => planner.prepare(Some(&intended_times(&scenario.load.profile(scenario.run_length())))),
+        Some(c) if c.count.is_none() => SigningMode::Lazy,
+        _ => scenario.load.signing,
+    }
+}
+
+/// Plans the run and signs what is signed before the load; for a streamed load, also
+/// returns the planner that generates it again for the signer threads.
+fn plan(scenario: &Scenario, planner: &mut Planner, schedule: Option<&Schedule>) -> (Prepared, Option<Planner>) {
+    let count = scenario.load.closed.as_ref().and_then(|c| c.count);
+    match (signing_mode(scenario), schedule) {
+        (SigningMode::Lazy, _) => (planner.prepare(None), None),
+        (SigningMode::Presigned, Some(s)) => (planner.prepare(Some(&s.iter().collect::<Vec<_>>())), None),
+        (SigningMode::Presigned, None) => (planner.prepare(Some(&vec![0; count.unwrap_or(0) as usize])), None),
+        (SigningMode::Streamed, Some(s)) => {
+            let (p, replay) = planner.prepare_streamed(&mut s.iter());
+            (p, Some(replay))
+        }
+        (SigningMode::Streamed, None) => {
+            let (p, replay) = planner.prepare_streamed(&mut core::iter::repeat_n(0, count.unwrap_or(0) as usize));
+            (p, Some(replay))
+        }
     }
 }
 

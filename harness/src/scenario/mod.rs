@@ -15,7 +15,7 @@ use workloads::WorkloadSpec;
 pub use duration::Dur;
 pub(crate) use error::edit_distance;
 pub use error::{ScenarioError, ScenarioErrors};
-pub use load::{ClosedSpec, LoadSpec, OpenSpec, Stage};
+pub use load::{ClosedSpec, LoadSpec, OpenSpec, SigningMode, Stage};
 pub(crate) use locate::{Seg, locate, parse_path};
 pub use parse::{Override, load_file, load_str};
 pub use target::{

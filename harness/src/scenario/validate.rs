@@ -294,6 +294,13 @@ fn validate_rpc(r: &super::RpcSpec, out: &mut Vec<Problem>) {
 }
 
 fn validate_size(s: &Scenario, limits: &Limits, out: &mut Vec<Problem>) {
+    if s.load.signing == super::SigningMode::Lazy {
+        out.push(problem(
+            "load.signing",
+            "`lazy` is what a closed load without `count` does by itself, not a choice",
+            "use `streamed` (the default) or `presigned`",
+        ));
+    }
     let Some(count) = s.load.planned_count(s.run_length()) else { return };
     if count > limits.max_txs as f64 {
         let bytes = count * BYTES_PER_PLANNED_TX as f64;

@@ -7,6 +7,7 @@ mod hist;
 mod live;
 pub mod prom;
 mod recorder;
+pub mod series;
 
 pub use cpu::process_cpu_seconds;
 pub use hist::{Hist, decode, encode, gas_summary, latency_summary};

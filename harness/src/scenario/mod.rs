@@ -5,6 +5,7 @@ mod duration;
 mod error;
 mod load;
 mod locate;
+pub mod memory;
 mod parse;
 mod target;
 mod validate;

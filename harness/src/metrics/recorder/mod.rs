@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 
 use super::hist::{Hist, gas_summary, latency_summary, new_exact_hist, new_hist, record};
 use super::live::{FeeParts, LastBlock, LiveFigures, WorkloadLive};
+use super::series::Series;
 use crate::{
     plan::{PlannedTx, TxId},
     report::{
@@ -190,7 +191,7 @@ pub struct Recorder {
     gas_seen: u128,
     /// The last block seen: (gas used, gas limit).
     last_block_gas: Option<(u64, u64)>,
-    series: Vec<SecondSample>,
+    series: Series,
     second_hist: Hist,
     second_of_hist: u64,
     completions: Option<Arc<Semaphore>>,
@@ -234,7 +235,7 @@ impl Recorder {
             base_fee_last: 0,
             gas_seen: 0,
             last_block_gas: None,
-            series: Vec::new(),
+            series: Series::default(),
             second_hist: new_hist(),
             second_of_hist: 0,
             completions: None,
@@ -261,12 +262,7 @@ impl Recorder {
     }
 
     fn second(&mut self, ns: u64) -> &mut SecondSample {
-        let t = ns / 1_000_000_000;
-        while self.series.len() as u64 <= t {
-            let t = self.series.len() as u64;
-            self.series.push(SecondSample { t, ..Default::default() });
-        }
-        &mut self.series[t as usize]
+        self.series.at(ns)
     }
 
     fn resolved(&mut self, n: usize, at_ns: u64) {
@@ -480,8 +476,7 @@ impl Recorder {
     fn flush_second_p99(&mut self) {
         if !self.second_hist.is_empty() {
             let p99 = self.second_hist.value_at_quantile(0.99);
-            let t = self.second_of_hist;
-            self.second(t * 1_000_000_000).inclusion_p99_us = p99;
+            self.series.note_p99(self.second_of_hist, p99);
             self.second_hist.reset();
         }
     }

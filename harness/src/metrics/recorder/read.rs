@@ -174,9 +174,9 @@ impl Recorder {
         }
     }
 
-    /// The per-second series.
+    /// The per-second series (bounded: see `metrics::series`).
     pub fn series(&self) -> Vec<SecondSample> {
-        self.series.clone()
+        self.series.samples().to_vec()
     }
 }
 

@@ -12,4 +12,4 @@ pub mod series;
 pub use cpu::process_cpu_seconds;
 pub use hist::{Hist, decode, encode, gas_summary, latency_summary};
 pub use live::{FeeParts, LastBlock, LiveFigures, WorkloadLive};
-pub use recorder::{Included, Recorder, RecorderConfig, Snapshot};
+pub use recorder::{Included, Outcome, Recorder, RecorderConfig, Resolved, Snapshot};

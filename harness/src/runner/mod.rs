@@ -17,7 +17,7 @@ pub mod setup;
 mod submit;
 
 use std::{
-    collections::BTreeMap,
+    pin::Pin,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -32,7 +32,7 @@ use crate::{
     plan::{Keyring, PlannedTx, Planner, Prepared, Schedule, SignedStream, StreamConfig},
     report::{self, Outcome, Report, RunInfo},
     scenario::{Scenario, SigningMode},
-    targets::{self, ChainEvent, EventSink, Target, TargetError},
+    targets::{self, ChainBlock, ChainEvent, EventSink, Target, TargetError},
 };
 
 /// How a run is carried out (what to run is the scenario).
@@ -197,7 +197,10 @@ async fn run_phases(
         Ok(h) => coinbase_balance(target.as_ref(), *h).await,
         Err(_) => None,
     };
-    let mut reconciler = reconcile::Reconciler::default();
+    // Fed as transactions are sent and resolved, and with the chain's blocks as the run
+    // goes on: nothing of a transaction is kept once its block is read and checked.
+    let reconciler = Mutex::new(reconcile::Reconciler::new(*head_before.as_ref().unwrap_or(&0), &baseline));
+    let mut ops_log = checks::OpsLog::new(names.len(), &prepared.checks);
 
     // The load's clock starts now: intended times, the window and the series count from
     // here; the target's events are re-based onto it.
@@ -233,12 +236,11 @@ async fn run_phases(
     observer::notify(&opts.observers, |o| o.live(&live));
     enter(opts, Phase::Load);
     let submitter = submit::Submitter::new(target.clone(), recorder.clone(), clock, opts.max_batches_in_flight);
-    // What was sent, for the checks after the run (the pre-signed plan holds it already).
-    let mut sent_txs: Vec<Arc<PlannedTx>> = Vec::new();
+    // What was sent, per workload (a lazy load's plan is what it sent).
+    let mut sent_per_workload = vec![0u64; names.len()];
     let keep = |b: &[Arc<PlannedTx>]| {
-        if presigned.is_empty() {
-            sent_txs.extend(b.iter().cloned());
-        }
+        lock(&reconciler).on_sent(b);
+        b.iter().for_each(|t| sent_per_workload[t.workload as usize] += 1);
     };
     let mut load = Box::pin(async {
         let mut feed = match stream.as_mut() {
@@ -265,11 +267,17 @@ async fn run_phases(
     let mut load_result = None;
     let mut drain_until = None;
     let mut tick = tokio::time::interval(Duration::from_millis(20));
+    let mut chain_tick = tokio::time::interval(CHAIN_READ_EVERY);
+    let mut chain_read: Result<(), TargetError> =
+        head_before.as_ref().map(|_| ()).map_err(|e| TargetError::Failed(e.to_string()));
+    // A read of the chain's blocks under way (beside the load, never blocking it).
+    type Reading<'a> = Pin<Box<dyn Future<Output = (u64, Result<Vec<ChainBlock>, TargetError>)> + Send + 'a>>;
+    let mut reading: Option<Reading<'_>> = None;
     loop {
         tokio::select! {
             Some(ev) = events.recv() => {
                 let ev = rebase(ev);
-                reconciler.on_event(&ev);
+                lock(&reconciler).on_event(&ev);
                 lock(&recorder).on_event(&ev, clock.now_ns());
             }
             res = &mut load, if load_result.is_none() => {
@@ -277,7 +285,23 @@ async fn run_phases(
                 enter(opts, Phase::Draining);
                 drain_until = Some(clock.now_ns() + scenario.measure.drain_timeout.get().as_nanos() as u64);
             }
-            _ = tick.tick() => {}
+            _ = tick.tick() => absorb(&recorder, &reconciler, &mut ops_log),
+            _ = chain_tick.tick(), if chain_read.is_ok() && reading.is_none() => {
+                // The blocks the target reported so far, read back and checked.
+                let unread = lock(&reconciler).unread();
+                if let Some((from, to)) = unread {
+                    let target = target.clone();
+                    reading = Some(Box::pin(async move { (to, reconcile::fetch(target.as_ref(), from, to).await) }));
+                }
+            }
+            (to, blocks) = async { reading.as_mut().expect("guarded").await }, if reading.is_some() => {
+                reading = None;
+                absorb(&recorder, &reconciler, &mut ops_log);
+                match blocks {
+                    Ok(blocks) => lock(&reconciler).on_chain_blocks(&blocks, to),
+                    Err(e) => chain_read = Err(e),
+                }
+            }
         }
         if let Some(until) = drain_until.as_mut() {
             if cancel.is_cancelled() {
@@ -288,8 +312,9 @@ async fn run_phases(
             }
         }
     }
-    // Ends the load's borrows (the feed, what was sent).
+    // Ends the load's borrows (the feed, what was sent); a read under way is done again.
     drop(load);
+    drop(reading);
     let load_end_ns = clock.now_ns();
     enter(opts, Phase::Assessing);
     let cpu_seconds = cpu_at_start.zip(crate::metrics::process_cpu_seconds()).map(|(a, b)| b - a);
@@ -297,9 +322,12 @@ async fn run_phases(
     let health = target.health();
     while let Ok(ev) = events.try_recv() {
         let ev = rebase(ev);
-        reconciler.on_event(&ev);
+        lock(&reconciler).on_event(&ev);
         lock(&recorder).on_event(&ev, clock.now_ns());
     }
+    lock(&recorder).finish(load_end_ns);
+    absorb(&recorder, &reconciler, &mut ops_log);
+    let mut reconciler = reconciler.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     progress_stop.cancel();
     let ((sent_count, signing_during), load_done_ns) = load_result.expect("the loop ends after the load");
     if let Some(s) = stream.as_mut() {
@@ -312,18 +340,20 @@ async fn run_phases(
         signing.threads = threads;
         signing.per_tx_us = if signing.txs == 0 { 0.0 } else { signing.wall_seconds * 1e6 / signing.txs as f64 };
         signing.streamed = Some(s.stats());
-        sent_txs.extend(unsent);
+        reconciler.never_sent(&unsent);
     }
     drop(stream);
-    debug_assert!(presigned.is_empty() || sent_count <= presigned.len() as u64);
+    if let Some(rest) = presigned.get(sent_count as usize..) {
+        reconciler.never_sent(rest);
+    }
     let actual_accounts = target.accounts(keys.addresses()).await;
     let checks_after = checks::read_all(target.as_ref(), &prepared.checks).await;
-    // What was planned: the presigned plan, or what the lazy planner produced.
-    let planned_txs: &[Arc<PlannedTx>] = if presigned.is_empty() { &sent_txs } else { presigned };
-    let chain_read = match &head_before {
-        Ok(h) => reconciler.read_chain(target.as_ref(), *h, planned_txs).await,
-        Err(e) => Err(TargetError::Failed(e.to_string())),
-    };
+    if chain_read.is_ok() {
+        chain_read = match target.head_number().await {
+            Ok(head) => reconciler.read_chain(target.as_ref(), head).await,
+            Err(e) => Err(e),
+        };
+    }
     let coinbase = match coinbase_before {
         Some((address, before)) => target
             .accounts(&[address])
@@ -347,35 +377,28 @@ async fn run_phases(
     if let Err(e) = target.reclaim(&[&keys, &deployer]).await {
         warnings.push(format!("the funds could not all be drained back: {e}"));
     }
-    let mut rec = lock(&recorder);
-    rec.finish(load_end_ns);
+    let rec = lock(&recorder);
 
-    let planned_per_workload = if mode == SigningMode::Lazy {
-        planned_counts(planned_txs, names.len())
-    } else {
-        prepared.planned_per_workload.clone()
-    };
-    let mut succeeded: Vec<BTreeMap<&'static str, u64>> = vec![BTreeMap::new(); names.len()];
-    for t in planned_txs {
-        if rec.included(t.id).is_some_and(|i| i.success) {
-            *succeeded[t.workload as usize].entry(t.op).or_default() += 1;
-        }
-    }
+    let planned_per_workload =
+        if mode == SigningMode::Lazy { sent_per_workload } else { prepared.planned_per_workload.clone() };
+    let succeeded = ops_log.succeeded();
     if mode == SigningMode::Lazy {
-        signing.signed_during_run = sent_txs.len() as u64;
-        signing.txs += sent_txs.len() as u64;
+        signing.signed_during_run = sent_count;
+        signing.txs += sent_count;
         signing.wall_seconds += signing_during;
         signing.per_tx_us = if signing.txs == 0 { 0.0 } else { signing.wall_seconds * 1e6 / signing.txs as f64 };
     }
 
+    let blocks = reconciler.blocks().clone();
+    let (reconciliation, expected) = reconciler.verdict(rec.reported_unexpected(), &baseline, &actual_accounts);
     let reconciliation = match &chain_read {
-        Ok(()) => reconciler.verdict(planned_txs, &rec, &baseline, &actual_accounts),
+        Ok(()) => reconciliation,
         Err(e) => reconcile::skipped(e),
     };
-    let chain = effects::ChainView { blocks: reconciler.blocks(), coinbase };
-    let mut effects = effects::check(&actual_accounts, keys.addresses(), &baseline, planned_txs, &rec, &chain);
-    let ops = checks::ops_done(planned_txs, &rec, names.len());
-    effects.checks.extend(checks::verdicts(&prepared.checks, &checks_before, &checks_after, &names, &succeeded, &ops));
+    let chain = effects::ChainView { blocks: &blocks, coinbase };
+    let mut effects = expected.check(&actual_accounts, keys.addresses(), &baseline, &chain);
+    let ops = ops_log.ops();
+    effects.checks.extend(checks::verdicts(&prepared.checks, &checks_before, &checks_after, &names, succeeded, &ops));
     if effects.checks.iter().any(|c| c.verdict == "fail") {
         effects.verdict = "fail".into();
     }
@@ -386,7 +409,7 @@ async fn run_phases(
     let model = if scenario.load.closed.is_some() { "closed" } else { "open" };
     let planned_count = if mode == SigningMode::Lazy { sent_count } else { prepared.load_count };
     let accounting = rec.accounting(planned_count);
-    let workloads = rec.workloads(&planned_per_workload, &succeeded);
+    let workloads = rec.workloads(&planned_per_workload, succeeded);
     let mut load = rec.load(model, offered_in_window, window_s, scenario.load.closed.as_ref().map(|c| c.in_flight));
     load.harness_cpu_seconds = cpu_seconds;
     load.harness_cpu_us_per_tx = cpu_seconds.filter(|_| accounting.sent > 0).map(|s| s * 1e6 / accounting.sent as f64);
@@ -465,11 +488,15 @@ fn plan(scenario: &Scenario, planner: &mut Planner, schedule: Option<&Schedule>)
     }
 }
 
-/// Planned transactions per workload (mix index).
-fn planned_counts(txs: &[Arc<PlannedTx>], workloads: usize) -> Vec<u64> {
-    let mut n = vec![0u64; workloads];
-    for t in txs {
-        n[t.workload as usize] += 1;
+/// How often the chain's blocks are read back while the run goes on.
+const CHAIN_READ_EVERY: Duration = Duration::from_secs(1);
+
+/// Hands what the recorder resolved to the reconciliation and the workload checks.
+fn absorb(recorder: &Mutex<Recorder>, reconciler: &Mutex<reconcile::Reconciler>, ops: &mut checks::OpsLog) {
+    let resolved = lock(recorder).take_resolved();
+    let mut r = lock(reconciler);
+    for x in &resolved {
+        ops.on_resolved(x);
+        r.on_resolved(x);
     }
-    n
 }

@@ -15,6 +15,7 @@ use tokio::sync::Semaphore;
 use super::hist::{Hist, gas_summary, latency_summary, new_exact_hist, new_hist, record};
 use super::live::{FeeParts, LastBlock, LiveFigures, WorkloadLive};
 use super::series::Series;
+use super::stage::{Stage, StageHists};
 use crate::{
     plan::{PlannedTx, TxId},
     report::{
@@ -40,6 +41,10 @@ enum State {
     Sent,
     Accepted,
 }
+
+/// Included transactions whose later stages (safe, finalized) are still measured: a
+/// stage reported for an older one counts as an anomaly (about 20 MB at most).
+const AFTER_INCLUSION_KEPT: usize = 262_144;
 
 /// A transaction in flight.
 #[derive(Debug, Clone)]
@@ -94,11 +99,9 @@ struct Figures {
     counts: Accounting,
     /// Reverts by decoded reason.
     reverts: BTreeMap<String, KindCount>,
-    submit: Hist,
-    inclusion: Hist,
-    /// `inclusion` plus every window transaction that was never included, at its
-    /// timeout (filled by `finish`).
-    inclusion_all_sent: Hist,
+    /// By stage, microseconds; `inclusion_all_sent` is `inclusion` plus every window
+    /// transaction that was never included, at its timeout (filled by `finish`).
+    latency: StageHists,
     /// Who the percentiles leave out (filled by `finish`).
     failures: LatencyFailures,
     gas: Hist,
@@ -108,9 +111,7 @@ struct Figures {
 impl Figures {
     fn latencies(&self) -> Latencies {
         Latencies {
-            submit: latency_summary(&self.submit),
-            inclusion: latency_summary(&self.inclusion),
-            inclusion_all_sent: latency_summary(&self.inclusion_all_sent),
+            stages: self.latency.iter().map(|(s, h)| (s.clone(), latency_summary(h))).collect(),
             failures: self.failures.clone(),
         }
     }
@@ -119,9 +120,7 @@ impl Figures {
         Self {
             counts: Accounting::default(),
             reverts: BTreeMap::new(),
-            submit: new_hist(),
-            inclusion: new_hist(),
-            inclusion_all_sent: new_hist(),
+            latency: StageHists::default(),
             failures: LatencyFailures::default(),
             gas: new_exact_hist(),
             fees: FeeSums::default(),
@@ -174,6 +173,10 @@ pub struct Recorder {
     reported_unexpected: Vec<TxId>,
     /// Included before their ack arrived: (workload, intended time) until it does.
     awaiting_ack: HashMap<TxId, (u16, u64)>,
+    /// The last included transactions' (workload, intended time), for the later stages
+    /// a target reports after inclusion (safe, finalized); oldest first in `after_order`.
+    after_inclusion: HashMap<TxId, (u16, u64)>,
+    after_order: VecDeque<TxId>,
     per: Vec<Figures>,
     total: Figures,
     rejected: BTreeMap<String, KindCount>,
@@ -226,6 +229,8 @@ impl Recorder {
             failed: Vec::new(),
             reported_unexpected: Vec::new(),
             awaiting_ack: HashMap::new(),
+            after_inclusion: HashMap::new(),
+            after_order: VecDeque::new(),
             per,
             total: Figures::new(),
             rejected: BTreeMap::new(),
@@ -333,8 +338,8 @@ impl Recorder {
                 match (self.awaiting_ack.remove(&tx.id), result) {
                     (Some((w, intended)), Ok(())) if self.in_window(intended) => {
                         let us = ack_ns.saturating_sub(intended) / 1_000;
-                        record(&mut self.per[w as usize].submit, us);
-                        record(&mut self.total.submit, us);
+                        self.per[w as usize].latency.record(&Stage::SUBMIT, us);
+                        self.total.latency.record(&Stage::SUBMIT, us);
                     }
                     (Some(_), Ok(())) => {}
                     _ => self.anomalies += 1,
@@ -353,8 +358,8 @@ impl Recorder {
                     }
                     if in_window {
                         let us = ack_ns.saturating_sub(intended) / 1_000;
-                        record(&mut self.per[w].submit, us);
-                        record(&mut self.total.submit, us);
+                        self.per[w].latency.record(&Stage::SUBMIT, us);
+                        self.total.latency.record(&Stage::SUBMIT, us);
                     }
                 }
                 Err(rej) => {
@@ -379,6 +384,7 @@ impl Recorder {
     pub fn on_event(&mut self, event: &ChainEvent, now_ns: u64) {
         match event {
             ChainEvent::Block(b) => self.on_block(b),
+            ChainEvent::Reached { stage, ids, observed_ns } => self.on_reached(stage, ids, *observed_ns),
             ChainEvent::Dropped { id, reason } => {
                 let Some(slot) = self.slots.remove(id) else {
                     self.anomalies += 1;
@@ -449,6 +455,12 @@ impl Recorder {
                 order: self.inclusions,
             };
             self.inclusions += 1;
+            self.after_inclusion.insert(t.id, (slot.workload, slot.intended_ns));
+            self.after_order.push_back(t.id);
+            if self.after_order.len() > AFTER_INCLUSION_KEPT {
+                let old = self.after_order.pop_front().expect("not empty");
+                self.after_inclusion.remove(&old);
+            }
             self.resolved_out.push(Resolved { tx: slot.tx.clone(), outcome: Outcome::Included(included) });
             let (w, intended) = (slot.workload as usize, slot.intended_ns);
             let reason = (!t.success).then(|| match &t.revert_data {
@@ -477,7 +489,7 @@ impl Recorder {
                 let base = gas * b.base_fee_wei.min(t.effective_gas_price_wei);
                 let l1 = t.l1_fee_wei.unwrap_or(0);
                 for f in [&mut self.per[w], &mut self.total] {
-                    record(&mut f.inclusion, us);
+                    f.latency.record(&Stage::INCLUSION, us);
                     record(&mut f.gas, t.gas_used);
                     f.fees.total += fee + l1;
                     f.fees.base += base;
@@ -496,6 +508,24 @@ impl Recorder {
         s.blocks += 1;
         s.base_fee_wei = Wei(b.base_fee_wei);
         self.resolved(resolved, at);
+    }
+
+    /// Included transactions reached `stage` at `at` (run clock).
+    fn on_reached(&mut self, stage: &Stage, ids: &[TxId], at: u64) {
+        for &id in ids {
+            let Some(&(w, intended)) = self.after_inclusion.get(&id) else {
+                // A later stage before inclusion, for a transaction never included, or
+                // one included more than `AFTER_INCLUSION_KEPT` inclusions ago.
+                self.anomalies += 1;
+                continue;
+            };
+            let w = w as usize;
+            if self.in_window(intended) {
+                let us = at.saturating_sub(intended) / 1_000;
+                self.per[w].latency.record(stage, us);
+                self.total.latency.record(stage, us);
+            }
+        }
     }
 
     fn flush_second_p99(&mut self) {
@@ -521,10 +551,9 @@ impl Recorder {
             failed: c.rejected + c.dropped + c.reverted,
             pending: self.pending,
             blocks: self.blocks_seen,
-            inclusion_p99_us: if self.total.inclusion.is_empty() {
-                0
-            } else {
-                self.total.inclusion.value_at_quantile(0.99)
+            inclusion_p99_us: match self.total.latency.get(&Stage::INCLUSION) {
+                Some(h) if !h.is_empty() => h.value_at_quantile(0.99),
+                _ => 0,
             },
         }
     }
@@ -539,7 +568,8 @@ impl Recorder {
     pub fn finish(&mut self, now_ns: u64) {
         self.flush_second_p99();
         for f in self.per.iter_mut().chain([&mut self.total]) {
-            f.inclusion_all_sent = f.inclusion.clone();
+            let included = f.latency.entry(&Stage::INCLUSION).clone();
+            *f.latency.entry(&Stage::INCLUSION_ALL_SENT) = included;
             let sent = f.failures.sent;
             f.failures = LatencyFailures { sent, ..LatencyFailures::default() };
         }
@@ -557,11 +587,11 @@ impl Recorder {
                 let timeout_us = now_ns.saturating_sub(slot.intended_ns) / 1_000;
                 for f in [&mut self.per[w], &mut self.total] {
                     if slot.state == State::Sent {
-                        f.failures.submit.count += 1;
+                        f.failures.stages.entry(Stage::SUBMIT).or_default().count += 1;
                     }
-                    f.failures.inclusion.count += 1;
+                    f.failures.stages.entry(Stage::INCLUSION).or_default().count += 1;
                     f.failures.pending_at_end += 1;
-                    record(&mut f.inclusion_all_sent, timeout_us);
+                    f.latency.record(&Stage::INCLUSION_ALL_SENT, timeout_us);
                 }
             }
             self.resolved_out.push(Resolved { tx: slot.tx.clone(), outcome: Outcome::Dropped { at_end: true } });
@@ -570,15 +600,16 @@ impl Recorder {
             let timeout_us = now_ns.saturating_sub(failed.intended_ns) / 1_000;
             for f in [&mut self.per[failed.workload as usize], &mut self.total] {
                 if failed.submit_failed {
-                    f.failures.submit.count += 1;
+                    f.failures.stages.entry(Stage::SUBMIT).or_default().count += 1;
                 }
-                f.failures.inclusion.count += 1;
-                record(&mut f.inclusion_all_sent, timeout_us);
+                f.failures.stages.entry(Stage::INCLUSION).or_default().count += 1;
+                f.latency.record(&Stage::INCLUSION_ALL_SENT, timeout_us);
             }
         }
         for f in self.per.iter_mut().chain([&mut self.total]) {
             let sent = f.failures.sent;
-            for share in [&mut f.failures.submit, &mut f.failures.inclusion] {
+            for stage in [Stage::SUBMIT, Stage::INCLUSION] {
+                let share = f.failures.stages.entry(stage).or_default();
                 share.share_of_sent = if sent == 0 { 0.0 } else { share.count as f64 / sent as f64 };
             }
         }

@@ -10,9 +10,9 @@ use super::{Scenario, SigningMode, TargetSpec};
 const BASE_BYTES: u64 = 96 << 20;
 /// One generated account (keys, balances, nonces, the target's state).
 const PER_ACCOUNT_BYTES: u64 = 2 << 10;
-/// One load transaction kept until the checks after the run: the signed transaction
-/// (encoded and decoded) and its recorder slot. Pre-signed runs hold it from the start,
-/// streamed runs from its send; both until the end.
+/// One pre-signed load transaction, held from the start of the load until it is
+/// resolved (encoded and decoded). Streamed runs hold a transaction only while it is
+/// buffered or in flight, which the buffer figure covers.
 const PER_TX_KEPT_BYTES: u64 = 700;
 /// What the embedded chain keeps of each transaction in its block history (its hash).
 const PER_TX_EMBEDDED_BYTES: u64 = 40;
@@ -39,8 +39,8 @@ impl fmt::Display for MemoryEstimate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "this run needs an estimated {} of memory: {} transactions x {} bytes kept until the checks after the run, \
-             plus {} for the process, its accounts and the signer's buffer",
+            "this run needs an estimated {} of memory: {} transactions x {} bytes (pre-signed transactions, the \
+             embedded chain's block history), plus {} for the process, its accounts and the signer's buffer",
             gib(self.total_bytes()),
             self.txs,
             self.per_tx_bytes,
@@ -57,7 +57,8 @@ pub fn estimate(s: &Scenario) -> MemoryEstimate {
         txs,
         base_bytes: BASE_BYTES,
         accounts_bytes: u64::from(s.accounts.count) * PER_ACCOUNT_BYTES,
-        per_tx_bytes: PER_TX_KEPT_BYTES + if embedded { PER_TX_EMBEDDED_BYTES } else { 0 },
+        per_tx_bytes: if s.load.signing == SigningMode::Presigned { PER_TX_KEPT_BYTES } else { 0 }
+            + if embedded { PER_TX_EMBEDDED_BYTES } else { 0 },
         buffer_bytes: if s.load.signing == SigningMode::Streamed { STREAM_BUFFER_BYTES } else { 0 },
     }
 }

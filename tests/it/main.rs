@@ -14,6 +14,7 @@ mod parallel;
 mod parallel_props;
 mod prometheus;
 mod report_schema;
+mod rollup;
 mod rpc;
 mod scenario_errors;
 mod scenarios_dir;

@@ -11,9 +11,15 @@ fn help_explains_every_flag() {
     cmd.build();
     let run = cmd.find_subcommand_mut("run").unwrap();
     let help = run.render_long_help().to_string();
-    for flag in
-        ["--set", "--out", "--quiet", "--max-txs", "--max-batches-in-flight", "--late-threshold-ms", "GASBENCH_OUT"]
-    {
+    for flag in [
+        "--set",
+        "--out",
+        "--quiet",
+        "--memory-available-mib",
+        "--max-batches-in-flight",
+        "--late-threshold-ms",
+        "GASBENCH_OUT",
+    ] {
         assert!(help.contains(flag), "run --help mentions {flag}:\n{help}");
     }
     Cli::command().debug_assert();

@@ -19,6 +19,7 @@ mod rollup;
 mod rpc;
 mod scenario_errors;
 mod scenarios_dir;
+mod soak;
 mod stall;
 mod tls;
 mod workloads;

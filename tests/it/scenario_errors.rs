@@ -102,8 +102,20 @@ fn oversized_run_is_refused_before_signing_anything() {
     let e = refused(&GOOD.replace("rate: 100", "rate: 50000000").replace("duration: 1s", "duration: 60s"));
     assert_eq!(e.path, "load.open.rate");
     assert!(e.message.contains("3050000000 transactions"), "1 s default warmup + 60 s at 50M tx/s: {e}");
-    assert!(e.message.contains("GiB"), "{e}");
-    assert!(e.hint.unwrap().contains("--max-txs"));
+    assert!(e.message.contains("GiB of memory") && e.message.contains("available"), "{e}");
+    assert!(e.hint.unwrap().contains("--memory-available-mib"));
+}
+
+#[test]
+fn the_memory_estimate_is_held_against_the_memory_available() {
+    // 1 s warmup + 60 s at 10,000 tx/s, pre-signed: 610,000 transactions, ~0.5 GiB.
+    let yaml = GOOD.replace("rate: 100", "rate: 10000\n  signing: presigned").replace("duration: 1s", "duration: 60s");
+    let limits = |mib: u64| Limits { memory_available_bytes: Some(mib << 20) };
+    gasbench::scenario::load_str("soak.yaml", &yaml, &[], &limits(2048)).expect("fits in 2 GiB");
+    let errs = gasbench::scenario::load_str("soak.yaml", &yaml, &[], &limits(256)).expect_err("not in 256 MiB");
+    let e = &errs.0[0];
+    assert_eq!(e.path, "load.open.rate");
+    assert!(e.message.contains("610000 transactions") && e.message.contains("0.25 GiB available"), "{e}");
 }
 
 #[test]

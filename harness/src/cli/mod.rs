@@ -63,15 +63,21 @@ pub struct ScenarioArgs {
     /// Override a field, e.g. `--set load.open.rate=5000` or `--set workloads[0].recipients=zipf(1.2)`.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<Override>,
-    /// Most transactions a run may pre-sign (about 600 bytes of memory each).
-    #[arg(long, env = "GASBENCH_MAX_TXS", default_value_t = Limits::default().max_txs)]
-    pub max_txs: u64,
+    /// Memory a run may plan to use, MiB: a scenario whose estimate is larger is refused.
+    /// Default: what the machine has available when the scenario is read.
+    #[arg(long, env = "GASBENCH_MEMORY_AVAILABLE_MIB")]
+    pub memory_available_mib: Option<u64>,
 }
 
 impl ScenarioArgs {
     /// Reads and validates the scenario; errors are printed, located, and mapped to exit 2.
     pub fn load(&self) -> Result<crate::scenario::Scenario, ExitCode> {
-        crate::scenario::load_file(&self.scenario, &self.overrides, &Limits { max_txs: self.max_txs }).map_err(|e| {
+        crate::scenario::load_file(
+            &self.scenario,
+            &self.overrides,
+            &Limits { memory_available_bytes: self.memory_available_mib.map(|m| m << 20) },
+        )
+        .map_err(|e| {
             eprintln!("{e}");
             ExitCode::from(EXIT_BAD_INPUT)
         })

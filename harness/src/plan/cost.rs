@@ -27,17 +27,25 @@ impl RunCost {
     /// The cost of everything `prepared` holds.
     pub fn of(prepared: &Prepared) -> Self {
         let mut cost = Self::default();
-        for tx in prepared.setup.iter().flatten() {
-            let wei = cost.add(tx);
-            cost.setup_wei += wei;
-        }
-        for tx in &prepared.txs {
-            let gas = U256::from(tx.tx.gas_limit) * U256::from(tx.tx.max_fee_per_gas);
-            cost.gas_wei += gas;
-            cost.value_wei += tx.tx.value;
-            cost.add(tx);
-        }
+        cost.add_setup(prepared.setup.iter().flatten().map(|t| &**t));
+        prepared.txs.iter().for_each(|t| cost.add_load(t));
         cost
+    }
+
+    /// Adds set-up transactions.
+    pub fn add_setup<'a>(&mut self, txs: impl Iterator<Item = &'a PlannedTx>) {
+        for tx in txs {
+            let wei = self.add(tx);
+            self.setup_wei += wei;
+        }
+    }
+
+    /// Adds one load transaction.
+    pub fn add_load(&mut self, tx: &PlannedTx) {
+        let gas = U256::from(tx.tx.gas_limit) * U256::from(tx.tx.max_fee_per_gas);
+        self.gas_wei += gas;
+        self.value_wei += tx.tx.value;
+        self.add(tx);
     }
 
     /// Gives each of `accounts` `amount` more: for transactions not planned yet.

@@ -1,10 +1,12 @@
 //! The plan: every transaction of a run, generated from the workload mix, given a
-//! sender and nonce, signed, and (in the open model) given its intended send time.
+//! sender and nonce, signed (all before the load, or streamed a bounded distance ahead
+//! of it), and (in the open model) given its intended send time.
 
 mod cost;
 mod keys;
 mod planner;
 mod schedule;
+mod stream;
 
 use alloy::{
     consensus::TxEip1559,
@@ -15,7 +17,8 @@ use revm::context::TxEnv;
 pub use cost::{RunCost, eth};
 pub use keys::{Keyring, recover_sender};
 pub use planner::{Planner, Prepared, SETUP_WORKLOAD, SigningStats};
-pub use schedule::intended_times;
+pub use schedule::{Schedule, intended_times};
+pub use stream::{SignedStream, StreamConfig, StreamStats};
 
 /// Index of a transaction in the plan; every report figure joins on it.
 pub type TxId = u32;

@@ -13,8 +13,8 @@ use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use workloads::{Actor, Check, GenCtx, Mix, Rng, Setup, WorkloadError};
 
-use super::{Keyring, PlannedTx, TxId};
-use crate::scenario::{Scenario, gwei_to_wei};
+use super::{Keyring, PlannedTx, RunCost, TxId, stream::StreamStats};
+use crate::scenario::{Scenario, SigningMode, gwei_to_wei};
 
 /// `PlannedTx::workload` of set-up transactions (they belong to no workload).
 pub const SETUP_WORKLOAD: u16 = u16::MAX;
@@ -27,8 +27,16 @@ pub struct SigningStats {
     pub threads: usize,
     /// Wall time per transaction over all threads.
     pub per_tx_us: f64,
-    /// Transactions signed while load was running (closed model without a count).
+    /// Transactions signed while load was running (closed model without a count, or
+    /// streamed).
     pub signed_during_run: u64,
+    /// `presigned` (all before the load), `streamed` (ahead of the schedule, bounded),
+    /// or `lazy` (closed model without a count: as slots free up).
+    #[serde(default)]
+    pub mode: SigningMode,
+    /// How far ahead of the schedule the streamed signer ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub streamed: Option<StreamStats>,
 }
 
 /// Everything a run sends, ready: the set-up by phase, the load, and what to check.
@@ -45,6 +53,12 @@ pub struct Prepared {
     pub checks: Vec<(usize, Check)>,
     /// What the generators want the user to know about this plan.
     pub warnings: Vec<String>,
+    /// What the whole run can cost (the load too when it is streamed: generated once
+    /// unsigned to add it up, then again as it is signed).
+    pub cost: RunCost,
+    /// Load transactions planned, and per workload (mix index).
+    pub load_count: u64,
+    pub planned_per_workload: Vec<u64>,
 }
 
 /// Generates and signs the run's transactions.
@@ -61,6 +75,9 @@ pub struct Planner {
     chain_id: u64,
     max_fee: u128,
     tip: u128,
+    /// To build the same planner again (the streamed load replays the generation).
+    spec: Vec<workloads::WorkloadSpec>,
+    seed: u64,
 }
 
 impl Planner {
@@ -87,6 +104,8 @@ impl Planner {
             keys,
             deployer,
             deployer_nonce,
+            spec: scenario.workloads.clone(),
+            seed: scenario.seed,
         })
     }
 
@@ -124,7 +143,7 @@ impl Planner {
         }
     }
 
-    fn next_unsigned(&mut self, intended_ns: u64) -> PlannedTx {
+    pub(super) fn next_unsigned(&mut self, intended_ns: u64) -> PlannedTx {
         let sender = self.next_sender;
         self.next_sender = (self.next_sender + 1) % self.keys.len();
         let keys = self.keys.clone();
@@ -169,11 +188,81 @@ impl Planner {
         self.mix.deploy(&mut setup, &ctx);
         let started_nonces = self.nonces.clone();
         let mut txs: Vec<PlannedTx> = intended.unwrap_or(&[]).iter().map(|&t| self.next_unsigned(t)).collect();
+        let mut load_cost = RunCost::default();
+        let mut per_workload = vec![0u64; self.mix.names().len()];
+        for t in &txs {
+            load_cost.add_load(t);
+            per_workload[t.workload as usize] += 1;
+        }
         setup.open_ended = intended.is_none();
+        let (mut prepared, _) = self.finish_prepare(setup, started_nonces, &mut txs, load_cost, per_workload);
+        prepared.txs = txs.into_iter().map(Arc::new).collect();
+        prepared
+    }
+
+    /// Plans a streamed run: the set-up as [`Self::prepare`] does, and the load generated
+    /// once unsigned to add up its cost and provisioning, then dropped. The planner
+    /// returned generates the same load again, for the streamed signer.
+    pub fn prepare_streamed(&mut self, times: &mut dyn Iterator<Item = u64>) -> (Prepared, Planner) {
+        let keys = self.keys.clone();
+        let ctx = GenCtx { accounts: keys.addresses() };
+        let (scenario_deployer_nonce, first_id) = (self.deployer_nonce, self.next_id);
+        let mut replay = self.fresh();
+        let mut setup = Setup::new(self.deployer.addresses()[0], self.deployer_nonce);
+        self.mix.deploy(&mut setup, &ctx);
+        let mut throwaway = Setup::new(self.deployer.addresses()[0], scenario_deployer_nonce);
+        replay.mix.deploy(&mut throwaway, &ctx);
+        let started_nonces = self.nonces.clone();
+        let mut load_cost = RunCost::default();
+        let mut per_workload = vec![0u64; self.mix.names().len()];
+        for t in times {
+            let tx = self.next_unsigned(t);
+            load_cost.add_load(&tx);
+            per_workload[tx.workload as usize] += 1;
+        }
+        let (prepared, per_account) = self.finish_prepare(setup, started_nonces, &mut [], load_cost, per_workload);
+        // The load's nonces come after each account's own set-up transactions.
+        replay.nonces.iter_mut().zip(&per_account).for_each(|(n, k)| *n += k);
+        replay.next_id = first_id;
+        (prepared, replay)
+    }
+
+    /// The same planner, as `new` made it: same seed, same mix, same starting nonces.
+    fn fresh(&self) -> Planner {
+        let mix = Mix::new(&self.spec, self.keys.len()).expect("it was built from the same spec before");
+        Planner {
+            keys: self.keys.clone(),
+            deployer: self.deployer.clone(),
+            deployer_nonce: self.deployer_nonce,
+            mix,
+            rng: Rng::seed_from_u64(self.seed ^ 0x6761_7362_656e_6368),
+            nonces: self.nonces.clone(),
+            next_sender: self.next_sender,
+            next_id: self.next_id,
+            chain_id: self.chain_id,
+            max_fee: self.max_fee,
+            tip: self.tip,
+            spec: self.spec.clone(),
+            seed: self.seed,
+        }
+    }
+
+    /// Provisions, shifts the load's nonces after the set-up's, and signs the set-up and
+    /// `txs` on every core. Also returns each account's set-up transactions.
+    fn finish_prepare(
+        &mut self,
+        mut setup: Setup,
+        started_nonces: Vec<u64>,
+        txs: &mut [PlannedTx],
+        load_cost: RunCost,
+        per_workload: Vec<u64>,
+    ) -> (Prepared, Vec<u64>) {
+        let keys = self.keys.clone();
+        let ctx = GenCtx { accounts: keys.addresses() };
         self.mix.provision(&mut setup, &ctx);
 
         let per_account = setup.per_account(keys.len());
-        for tx in &mut txs {
+        for tx in txs.iter_mut() {
             tx.nonce += per_account[tx.sender as usize];
             tx.tx.nonce = tx.nonce;
         }
@@ -250,19 +339,29 @@ impl Planner {
             threads,
             per_tx_us: if count == 0 { 0.0 } else { wall * 1e6 / count as f64 },
             signed_during_run: 0,
+            mode: SigningMode::Presigned,
+            streamed: None,
         };
-        Prepared {
-            setup: phases.into_iter().map(|p| p.into_iter().map(Arc::new).collect()).collect(),
+        let setup: Vec<Vec<Arc<PlannedTx>>> =
+            phases.into_iter().map(|p| p.into_iter().map(Arc::new).collect()).collect();
+        let mut cost = load_cost;
+        cost.add_setup(setup.iter().flatten().map(|t| &**t));
+        let prepared = Prepared {
+            setup,
             setup_labels: labels,
-            txs: txs.into_iter().map(Arc::new).collect(),
+            txs: Vec::new(),
             signing,
             checks: self.mix.checks(&ctx),
             warnings: self.mix.warnings(),
-        }
+            cost,
+            load_count: per_workload.iter().sum(),
+            planned_per_workload: per_workload,
+        };
+        (prepared, per_account)
     }
 }
 
-fn sign(keys: &Keyring, tx: &mut PlannedTx) {
+pub(super) fn sign(keys: &Keyring, tx: &mut PlannedTx) {
     let i = tx.sender as usize;
     sign_with(keys, i, tx);
 }
@@ -317,6 +416,35 @@ mod tests {
         assert_eq!((txs[4].sender, txs[4].nonce), (0, 1));
         let again = planner(&s).prepare(Some(&[0; 10])).txs;
         assert_eq!(again.iter().map(|t| t.hash).collect::<Vec<_>>(), txs.iter().map(|t| t.hash).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_streamed_plan_generates_and_signs_the_same_load_and_set_up() {
+        for workload in ["transfer", "amm_swap"] {
+            let s = scenario(workload);
+            let times: Vec<u64> = (0..600).map(|i| i * 1000).collect();
+            let pre = planner(&s).prepare(Some(&times));
+            let mut p = planner(&s);
+            let (streamed, mut replay) = p.prepare_streamed(&mut times.iter().copied());
+            let hashes = |txs: &[Arc<PlannedTx>]| txs.iter().map(|t| t.hash).collect::<Vec<_>>();
+            assert_eq!(
+                streamed.setup.iter().map(|p| hashes(p)).collect::<Vec<_>>(),
+                pre.setup.iter().map(|p| hashes(p)).collect::<Vec<_>>()
+            );
+            assert_eq!(streamed.cost, pre.cost, "the dry pass adds up the same cost");
+            assert_eq!((streamed.load_count, streamed.txs.len()), (600, 0));
+            let mut again: Vec<PlannedTx> = times.iter().map(|&t| replay.next_unsigned(t)).collect();
+            again.iter_mut().for_each(|t| sign(&keys_of(&replay), t));
+            assert_eq!(again.iter().map(|t| t.hash).collect::<Vec<_>>(), hashes(&pre.txs), "{workload}");
+            assert_eq!(
+                again.iter().map(|t| t.id).collect::<Vec<_>>(),
+                pre.txs.iter().map(|t| t.id).collect::<Vec<_>>()
+            );
+        }
+    }
+
+    fn keys_of(p: &Planner) -> Arc<Keyring> {
+        p.keys().clone()
     }
 
     #[test]

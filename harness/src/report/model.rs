@@ -539,11 +539,14 @@ pub struct Mismatch {
     pub examples: Vec<String>,
 }
 
-/// One second of the run.
+/// One second of the run, or `span_s` seconds of a long one (see `metrics::series`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct SecondSample {
     /// Seconds since the start of the load.
     pub t: u64,
+    /// Seconds the sample covers: 1, or a power of two once a long run's series is merged.
+    #[serde(default = "one_second")]
+    pub span_s: u64,
     pub sent: u64,
     pub included: u64,
     pub failed: u64,
@@ -552,4 +555,8 @@ pub struct SecondSample {
     /// Base fee of the last block seen in this second.
     pub base_fee_wei: Wei,
     pub inclusion_p99_us: u64,
+}
+
+fn one_second() -> u64 {
+    1
 }

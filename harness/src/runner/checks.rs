@@ -1,35 +1,71 @@
 //! Workload checks: read each check's state through the target before and after the
 //! load, and ask the check for its verdict.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::collections::BTreeMap;
 
 use alloy::primitives::{Address, Bytes};
 use workloads::{Check, CheckCtx, OpDone};
 
 use crate::{
-    metrics::Recorder,
-    plan::PlannedTx,
+    metrics::{Outcome, Resolved},
     report::{CheckResult, Verdict},
     targets::Target,
 };
 
-/// Each workload's successful operations (by mix index), in the order the recorder saw
-/// them included: what the checks replay.
-pub fn ops_done<'a>(txs: &'a [Arc<PlannedTx>], rec: &Recorder, workloads: usize) -> Vec<Vec<OpDone<'a>>> {
-    let mut by_order: Vec<Vec<(u64, OpDone<'a>)>> = vec![Vec::new(); workloads];
-    for t in txs {
-        let Some(inc) = rec.included(t.id).filter(|i| i.success) else { continue };
-        let Some(to) = t.tx.to.to().copied() else { continue };
-        let op = OpDone { kind: t.op, sender: t.from, to, input: &t.tx.input };
-        by_order[t.workload as usize].push((inc.order, op));
+/// Each workload's successful operations by kind (for every workload), and the
+/// operations themselves in the order the recorder saw them included, kept only for the
+/// workloads that have checks (they replay them): a transfer-only soak keeps none.
+#[derive(Debug)]
+pub struct OpsLog {
+    keep: Vec<bool>,
+    ops: Vec<Vec<OwnedOp>>,
+    succeeded: Vec<BTreeMap<&'static str, u64>>,
+}
+
+#[derive(Debug)]
+struct OwnedOp {
+    kind: &'static str,
+    sender: Address,
+    to: Address,
+    input: Bytes,
+}
+
+impl OpsLog {
+    pub fn new(workloads: usize, checks: &[(usize, Check)]) -> Self {
+        let mut keep = vec![false; workloads];
+        checks.iter().for_each(|(w, _)| keep[*w] = true);
+        Self { keep, ops: (0..workloads).map(|_| Vec::new()).collect(), succeeded: vec![BTreeMap::new(); workloads] }
     }
-    by_order
-        .into_iter()
-        .map(|mut ops| {
-            ops.sort_unstable_by_key(|(order, _)| *order);
-            ops.into_iter().map(|(_, op)| op).collect()
-        })
-        .collect()
+
+    /// A resolved transaction (inclusions arrive in inclusion order).
+    pub fn on_resolved(&mut self, r: &Resolved) {
+        let Outcome::Included(inc) = &r.outcome else { return };
+        let (t, w) = (&r.tx, r.tx.workload as usize);
+        if !inc.success || w >= self.keep.len() {
+            return;
+        }
+        *self.succeeded[w].entry(t.op).or_default() += 1;
+        if self.keep[w]
+            && let Some(to) = t.tx.to.to().copied()
+        {
+            self.ops[w].push(OwnedOp { kind: t.op, sender: t.from, to, input: t.tx.input.clone() });
+        }
+    }
+
+    /// Successful operations per workload, by kind.
+    pub fn succeeded(&self) -> &[BTreeMap<&'static str, u64>] {
+        &self.succeeded
+    }
+
+    /// What the checks replay, per workload.
+    pub fn ops(&self) -> Vec<Vec<OpDone<'_>>> {
+        self.ops
+            .iter()
+            .map(|ops| {
+                ops.iter().map(|o| OpDone { kind: o.kind, sender: o.sender, to: o.to, input: &o.input }).collect()
+            })
+            .collect()
+    }
 }
 
 /// The reads of every check, in order (all in one `call_many`); a check whose read

@@ -11,7 +11,10 @@ use std::{
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use super::submit::{MAX_BATCH, Submitter};
+use super::{
+    feed::Feed,
+    submit::{MAX_BATCH, Submitter},
+};
 use crate::{
     clock::Clock,
     metrics::Recorder,
@@ -31,8 +34,8 @@ impl SignNext for Planner {
 
 /// Where the closed loop takes its transactions from.
 pub enum Source<'a> {
-    /// Pre-signed (the scenario gave a count).
-    Presigned(&'a [Arc<PlannedTx>]),
+    /// Signed ahead, before the load or streamed (the scenario gave a count).
+    Planned(Feed<'a>),
     /// Signed as needed (no count: only time bounds the run).
     Lazy(&'a mut dyn SignNext),
 }
@@ -40,14 +43,15 @@ pub enum Source<'a> {
 impl core::fmt::Debug for Source<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Self::Presigned(txs) => write!(f, "Presigned({} txs)", txs.len()),
+            Self::Planned(feed) => write!(f, "Planned({feed:?})"),
             Self::Lazy(_) => f.write_str("Lazy"),
         }
     }
 }
 
-/// Runs the closed loop; returns every transaction sent, in order, and the seconds
-/// spent signing during the run.
+/// Runs the closed loop; hands each batch sent to `on_batch`, and returns how many were
+/// sent and the seconds spent signing during the run (lazy source).
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     mut source: Source<'_>,
     in_flight: u32,
@@ -56,20 +60,17 @@ pub async fn run(
     clock: Clock,
     end_ns: u64,
     cancel: &CancellationToken,
-) -> (Vec<Arc<PlannedTx>>, f64) {
+    mut on_batch: impl FnMut(&[Arc<PlannedTx>]),
+) -> (u64, f64) {
     let slots = Arc::new(Semaphore::new(in_flight as usize));
     crate::lock(recorder).notify_completions(slots.clone());
-    let mut sent: Vec<Arc<PlannedTx>> = Vec::new();
+    let mut sent = 0u64;
     let mut signing = 0.0;
     let deadline = clock.instant_at(end_ns);
     // The first `in_flight` slots are free from the start.
     let (start_ns, mut initial_left) = (clock.now_ns(), in_flight as usize);
     loop {
-        let remaining = match &source {
-            Source::Presigned(txs) => txs.len() - sent.len(),
-            Source::Lazy(_) => usize::MAX,
-        };
-        if remaining == 0 || cancel.is_cancelled() {
+        if cancel.is_cancelled() {
             break;
         }
         let first = tokio::select! {
@@ -78,7 +79,7 @@ pub async fn run(
             () = cancel.cancelled() => break,
         };
         first.forget();
-        let extra = slots.available_permits().min(remaining - 1).min(MAX_BATCH - 1);
+        let extra = slots.available_permits().min(MAX_BATCH - 1);
         if extra > 0 {
             slots.try_acquire_many(extra as u32).expect("permits are available").forget();
         }
@@ -90,7 +91,16 @@ pub async fn run(
         intended.extend(crate::lock(recorder).take_freed(n - from_start));
         intended.resize(n, clock.now_ns());
         let batch: Vec<Arc<PlannedTx>> = match &mut source {
-            Source::Presigned(txs) => txs[sent.len()..sent.len() + n].to_vec(),
+            Source::Planned(feed) => {
+                let b = tokio::select! {
+                    b = feed.take_exact(n) => b,
+                    () = cancel.cancelled() => break,
+                };
+                if b.is_empty() {
+                    break;
+                }
+                b
+            }
             Source::Lazy(planner) => {
                 let t = Instant::now();
                 let b = (0..n).map(|_| Arc::new(planner.next_signed())).collect();
@@ -98,7 +108,9 @@ pub async fn run(
                 b
             }
         };
-        sent.extend(batch.iter().cloned());
+        sent += batch.len() as u64;
+        on_batch(&batch);
+        intended.truncate(batch.len());
         let permit = tokio::select! {
             p = submitter.reserve() => p,
             () = cancel.cancelled() => break,
@@ -231,17 +243,18 @@ mod tests {
         let submitter = Submitter::new(target, recorder.clone(), clock, 4);
         let mut signer = SlowSigner(0);
         let (sent, signing_s) =
-            run(Source::Lazy(&mut signer), 1, &submitter, &recorder, clock, end_ns, &CancellationToken::new()).await;
+            run(Source::Lazy(&mut signer), 1, &submitter, &recorder, clock, end_ns, &CancellationToken::new(), |_| {})
+                .await;
         let mut r = crate::lock(&recorder);
         r.finish(clock.now_ns());
         let l = r.latencies();
-        assert!(sent.len() >= 3, "{} sent", sent.len());
-        assert_eq!(l[Stage::INCLUSION].count, sent.len() as u64, "{l:?}");
+        assert!(sent >= 3, "{sent} sent");
+        assert_eq!(l[Stage::INCLUSION].count, sent, "{l:?}");
         // Each transaction's latency runs from its slot freeing, so it includes its own
         // signing; measured from after signing it would be microseconds.
         let sign_us = SIGN.as_micros() as u64;
         assert!(l[Stage::INCLUSION].min_us >= sign_us * 999 / 1000, "{l:?}");
         assert!(l[Stage::SUBMIT].min_us >= sign_us * 999 / 1000, "{l:?}");
-        assert!(signing_s >= SIGN.as_secs_f64() * sent.len() as f64, "{signing_s}");
+        assert!(signing_s >= SIGN.as_secs_f64() * sent as f64, "{signing_s}");
     }
 }

@@ -5,14 +5,15 @@
 //! (`min(max_fee, base_fee + tip)`), times the gas used. Beside the accounts, three
 //! chain checks: the prices the target reported, the base fee burned per block against
 //! the chain's own gas figures, and the coinbase's credit against the priority fees.
+//! Built up as transactions are checked against the chain (`Expected`), run by run's end.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::collections::BTreeMap;
 
 use alloy::primitives::{Address, U256};
 
 use super::reconcile::BlockFacts;
 use crate::{
-    metrics::Recorder,
+    metrics::Included,
     plan::PlannedTx,
     report::{CheckResult, Effects, Verdict},
     targets::{AccountState, TargetError},
@@ -43,35 +44,49 @@ pub fn effective_price(max_fee_wei: u128, tip_wei: u128, base_fee_wei: u128) -> 
     max_fee_wei.min(base_fee_wei.saturating_add(tip_wei))
 }
 
-/// Compares the target's account state (`actual`, read after the run) with the
-/// expectation from the plan, the recorded inclusions and the chain's blocks.
-pub fn check(
-    actual: &Result<Vec<AccountState>, TargetError>,
-    accounts: &[Address],
-    baseline: &[AccountState],
-    txs: &[Arc<PlannedTx>],
-    recorder: &Recorder,
-    chain: &ChainView<'_>,
-) -> Effects {
-    let mut nonces: Vec<u64> = baseline.iter().map(|a| a.nonce).collect();
-    // Balances as signed deltas from the initial balance: no underflow mid-way.
-    let mut spent = vec![U256::ZERO; accounts.len()];
-    let mut received = vec![U256::ZERO; accounts.len()];
-    let mut prices = Findings::default();
-    // Per block: the base fee burned by our transactions, from the gas they reported.
-    let mut burned: BTreeMap<u64, u128> = BTreeMap::new();
-    let mut priority_wei = 0u128;
-    for tx in txs {
-        let Some(inc) = recorder.included(tx.id) else { continue };
+/// What the accounts should hold after the run, built up as each included transaction
+/// is checked against the chain's block that holds it (so nothing is kept per
+/// transaction).
+#[derive(Debug)]
+pub struct Expected {
+    nonces: Vec<u64>,
+    // Balances as deltas from the initial balance: no underflow mid-way.
+    spent: Vec<U256>,
+    received: Vec<U256>,
+    prices: Findings,
+    /// Per block: the base fee burned by our transactions, from the gas they reported.
+    burned: BTreeMap<u64, u128>,
+    priority_wei: u128,
+}
+
+impl Expected {
+    /// Starting from the accounts' state when the load started.
+    pub fn new(baseline: &[AccountState]) -> Self {
+        Self {
+            nonces: baseline.iter().map(|a| a.nonce).collect(),
+            spent: vec![U256::ZERO; baseline.len()],
+            received: vec![U256::ZERO; baseline.len()],
+            prices: Findings::default(),
+            burned: BTreeMap::new(),
+            priority_wei: 0,
+        }
+    }
+
+    /// An included transaction, with the chain's block that holds it (`None`: in no
+    /// block read back; the reconciliation names it, and the reported price is used).
+    pub fn on_included(&mut self, tx: &PlannedTx, inc: &Included, block: Option<(u64, &BlockFacts)>) {
         let s = tx.sender as usize;
-        nonces[s] = nonces[s].max(tx.nonce + 1);
+        if s >= self.nonces.len() {
+            return;
+        }
+        self.nonces[s] = self.nonces[s].max(tx.nonce + 1);
         let gas = u128::from(inc.gas_used);
-        let price = match chain.blocks.get(&inc.block) {
-            Some(b) => {
+        let price = match block {
+            Some((number, b)) => {
                 let expected = effective_price(tx.tx.max_fee_per_gas, tx.tx.max_priority_fee_per_gas, b.base_fee_wei);
-                prices.checked += 1;
+                self.prices.checked += 1;
                 if inc.effective_gas_price_wei != expected {
-                    prices.bad(|| {
+                    self.prices.bad(|| {
                         format!(
                             "{}: reported {} wei/gas, expected min({}, {} + {}) = {expected}",
                             tx.hash,
@@ -82,61 +97,74 @@ pub fn check(
                         )
                     });
                 }
-                *burned.entry(inc.block).or_default() += gas * b.base_fee_wei.min(expected);
-                priority_wei += gas * expected.saturating_sub(b.base_fee_wei);
+                *self.burned.entry(number).or_default() += gas * b.base_fee_wei.min(expected);
+                self.priority_wei += gas * expected.saturating_sub(b.base_fee_wei);
                 expected
             }
-            // Not in a block read back (the reconciliation names it): the reported price.
             None => inc.effective_gas_price_wei,
         };
-        spent[s] += U256::from(gas * price + inc.l1_fee_wei);
+        self.spent[s] += U256::from(gas * price + inc.l1_fee_wei);
         if inc.success {
-            spent[s] += tx.tx.value;
-            if let Some(r) = tx.recipient {
-                received[r as usize] += tx.tx.value;
+            self.spent[s] += tx.tx.value;
+            if let Some(r) = tx.recipient
+                && let Some(x) = self.received.get_mut(r as usize)
+            {
+                *x += tx.tx.value;
             }
         }
     }
-    let mut checks = vec![
-        prices.result(
-            "effective gas price = min(max_fee, base_fee + tip), base fee from the chain's block",
-            "transactions priced",
-        ),
-        burn_check(chain.blocks, &burned),
-        coinbase_check(chain, priority_wei),
-    ];
-    checks.retain(|c| c.verdict != Verdict::Skipped || !c.detail.is_empty());
-    let actual = match actual {
-        Ok(a) => a,
-        Err(e) => {
-            return Effects {
-                verdict: Verdict::Skipped,
-                details: vec![format!("cannot read account state: {e}")],
-                checks,
-                ..Default::default()
-            };
-        }
-    };
-    let mut details = Vec::new();
-    let mut mismatches = 0u64;
-    for (i, a) in actual.iter().enumerate() {
-        let expected_balance = baseline[i].balance + received[i] - spent[i];
-        let mut bad = Vec::new();
-        if a.nonce != nonces[i] {
-            bad.push(format!("nonce {} (expected {})", a.nonce, nonces[i]));
-        }
-        if a.balance != expected_balance {
-            bad.push(format!("balance {} wei (expected {expected_balance})", a.balance));
-        }
-        if !bad.is_empty() {
-            mismatches += 1;
-            if details.len() < MAX_DETAILS {
-                details.push(format!("account #{i} {}: {}", accounts[i], bad.join(", ")));
+
+    /// Compares the target's account state (`actual`, read after the run) with the
+    /// expectation, and adds the chain checks.
+    pub fn check(
+        self,
+        actual: &Result<Vec<AccountState>, TargetError>,
+        accounts: &[Address],
+        baseline: &[AccountState],
+        chain: &ChainView<'_>,
+    ) -> Effects {
+        let Self { nonces, spent, received, prices, burned, priority_wei } = self;
+        let mut checks = vec![
+            prices.result(
+                "effective gas price = min(max_fee, base_fee + tip), base fee from the chain's block",
+                "transactions priced",
+            ),
+            burn_check(chain.blocks, &burned),
+            coinbase_check(chain, priority_wei),
+        ];
+        checks.retain(|c| c.verdict != Verdict::Skipped || !c.detail.is_empty());
+        let actual = match actual {
+            Ok(a) => a,
+            Err(e) => {
+                return Effects {
+                    verdict: Verdict::Skipped,
+                    details: vec![format!("cannot read account state: {e}")],
+                    checks,
+                    ..Default::default()
+                };
+            }
+        };
+        let mut details = Vec::new();
+        let mut mismatches = 0u64;
+        for (i, a) in actual.iter().enumerate() {
+            let expected_balance = baseline[i].balance + received[i] - spent[i];
+            let mut bad = Vec::new();
+            if a.nonce != nonces[i] {
+                bad.push(format!("nonce {} (expected {})", a.nonce, nonces[i]));
+            }
+            if a.balance != expected_balance {
+                bad.push(format!("balance {} wei (expected {expected_balance})", a.balance));
+            }
+            if !bad.is_empty() {
+                mismatches += 1;
+                if details.len() < MAX_DETAILS {
+                    details.push(format!("account #{i} {}: {}", accounts[i], bad.join(", ")));
+                }
             }
         }
+        let verdict = if mismatches > 0 { Verdict::Fail } else { Verdict::all(checks.iter().map(|c| c.verdict)) };
+        Effects { verdict, accounts_checked: actual.len() as u64, mismatches, details, checks }
     }
-    let verdict = if mismatches > 0 { Verdict::Fail } else { Verdict::all(checks.iter().map(|c| c.verdict)) };
-    Effects { verdict, accounts_checked: actual.len() as u64, mismatches, details, checks }
 }
 
 /// Per block without foreign transactions: the chain's `base_fee * gas_used` against the

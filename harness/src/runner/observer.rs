@@ -12,6 +12,7 @@ use crate::{
     exec::ExecCounters,
     lock,
     metrics::{LiveFigures, Recorder},
+    plan::Schedule,
     report::Report,
     targets::Target,
 };
@@ -84,9 +85,8 @@ pub struct LiveRun {
     recorder: Arc<Mutex<Recorder>>,
     target: Arc<dyn Target>,
     clock: Clock,
-    /// Intended send times of the planned load (run clock, ns), ascending; empty when
-    /// the load is planned as it runs (closed model).
-    intended_ns: Arc<[u64]>,
+    /// Intended send times of the open model's load; `None` in the closed model.
+    schedule: Option<Schedule>,
     /// Planned transactions per workload (mix index), when planned ahead.
     pub planned_per_workload: Arc<[u64]>,
     /// The scenario's offered rate (open model), transactions per second.
@@ -98,11 +98,11 @@ impl LiveRun {
         recorder: Arc<Mutex<Recorder>>,
         target: Arc<dyn Target>,
         clock: Clock,
-        intended_ns: Arc<[u64]>,
+        schedule: Option<Schedule>,
         planned_per_workload: Arc<[u64]>,
         offered_tps: Option<f64>,
     ) -> Self {
-        Self { recorder, target, clock, intended_ns, planned_per_workload, offered_tps }
+        Self { recorder, target, clock, schedule, planned_per_workload, offered_tps }
     }
 
     /// Every live figure the recorder holds now.
@@ -113,11 +113,7 @@ impl LiveRun {
     /// Planned transactions whose intended send time has come (open model); `None`
     /// when the load is planned as it runs.
     pub fn offered_so_far(&self) -> Option<u64> {
-        if self.intended_ns.is_empty() {
-            return None;
-        }
-        let now = self.clock.now_ns();
-        Some(self.intended_ns.partition_point(|&t| t <= now) as u64)
+        Some(self.schedule.as_ref()?.count_until(self.clock.now_ns()))
     }
 
     /// The parallel executor's counters so far, if the target has one.

@@ -6,28 +6,37 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use super::submit::{MAX_BATCH, Submitter};
+use super::{
+    feed::Feed,
+    submit::{MAX_BATCH, Submitter},
+};
 use crate::{clock::Clock, plan::PlannedTx};
 
 /// How far past the planned end sending may go before the rest is left unsent.
 pub const GRACE_NS: u64 = 1_000_000_000;
 
-/// Sends `txs` (sorted by intended time) until done, cancelled, or past `end_ns + GRACE_NS`.
-/// Returns how many were sent.
+/// Sends what `feed` gives (in intended-time order) until done, cancelled, or past
+/// `end_ns + GRACE_NS`. Each batch sent is handed to `on_batch` (the caller keeps what it
+/// needs of it). Returns how many were sent.
 pub async fn run(
-    txs: &[Arc<PlannedTx>],
+    feed: &mut Feed<'_>,
     submitter: &Submitter,
     clock: Clock,
     end_ns: u64,
     cancel: &CancellationToken,
-) -> usize {
-    let mut i = 0;
-    while i < txs.len() && !cancel.is_cancelled() {
+    mut on_batch: impl FnMut(&[Arc<PlannedTx>]),
+) -> u64 {
+    let mut sent = 0u64;
+    while !cancel.is_cancelled() {
         let now = clock.now_ns();
         if now > end_ns + GRACE_NS {
             break;
         }
-        let next = txs[i].intended_ns;
+        let next = tokio::select! {
+            n = feed.head() => n,
+            () = cancel.cancelled() => break,
+        };
+        let Some(next) = next else { break };
         if next > now {
             tokio::select! {
                 () = tokio::time::sleep_until(clock.instant_at(next).into()) => {}
@@ -40,14 +49,11 @@ pub async fn run(
             () = cancel.cancelled() => break,
         };
         // Everything due by now (a late loop catches up in batches).
-        let now = clock.now_ns();
-        let mut j = i + 1;
-        while j < txs.len() && j - i < MAX_BATCH && txs[j].intended_ns <= now {
-            j += 1;
-        }
-        submitter.send(permit, txs[i..j].to_vec(), None);
-        i = j;
+        let batch = feed.take(MAX_BATCH, clock.now_ns());
+        sent += batch.len() as u64;
+        on_batch(&batch);
+        submitter.send(permit, batch, None);
     }
     submitter.flush().await;
-    i
+    sent
 }

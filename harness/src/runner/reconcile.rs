@@ -4,9 +4,13 @@
 //! that is in no block, one in a block that was counted otherwise or never sent, one
 //! included twice, a sender whose nonce moved by other than its included transactions.
 //!
-//! Built to stream: the event side is fed as events arrive (`on_event`, a counter per
-//! transaction) and the chain side block by block (`on_chain_block`), so a later version
-//! can read blocks while the run goes on; the verdict is taken once at the end.
+//! Streamed: transactions are registered when sent, resolved as the recorder resolves
+//! them, and the chain's blocks are read back while the run goes on (up to the last
+//! block the target reported) and once more at the end. A transaction is forgotten once
+//! its block is read and checked, so memory follows what is in flight, not the run's
+//! length. The effects check's expectation is built up at the same time (`Expected`).
+//! Not kept: a transaction already settled that shows up in a second block later is
+//! counted as foreign there (it is caught while both blocks are unsettled).
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -15,8 +19,9 @@ use std::{
 
 use alloy::primitives::{Address, B256};
 
+use super::effects::Expected;
 use crate::{
-    metrics::Recorder,
+    metrics::{Included, Outcome, Resolved},
     plan::{PlannedTx, TxId},
     report::{Mismatch, Reconciliation, Verdict},
     targets::{AccountState, ChainBlock, ChainEvent, Target, TargetError},
@@ -57,16 +62,51 @@ impl MismatchKind {
     }
 }
 
-/// The reconciliation's state while the run goes on.
-#[derive(Debug, Default)]
+/// The reconciliation's state while the run goes on: only transactions not settled yet
+/// (in flight, included and not yet found in a block read back, or failed).
+#[derive(Debug)]
 pub struct Reconciler {
-    /// Inclusion events per transaction id (saturating).
-    reported: Vec<u8>,
-    /// Ids reported included more than once, in the order seen.
-    reported_twice: Vec<TxId>,
+    /// Sent and not settled, by hash; and their hashes by id.
+    open: HashMap<B256, Entry>,
+    ids: HashMap<TxId, B256>,
+    /// Ids already named as reported included twice.
+    named_twice: Vec<TxId>,
+    /// Failed ones (rejected, dropped) by id: a later inclusion report is not "twice".
+    failed_ids: HashMap<TxId, B256>,
+    /// Signed and never sent (the rest of a pre-signed plan, the streamed signer's
+    /// buffer), noted at the end: none of them may be on chain.
+    never_sent: HashMap<B256, ()>,
     /// The highest block number the target reported.
     last_reported_block: u64,
-    chain: ChainSide,
+    /// The last block read back.
+    read_to: u64,
+    found: Mismatches,
+    counted: u64,
+    found_on_chain: u64,
+    landed_late: u64,
+    per_sender: Vec<u64>,
+    facts: BTreeMap<u64, BlockFacts>,
+    foreign: u64,
+    blocks: u64,
+    range: Option<(u64, u64)>,
+    expected: Expected,
+}
+
+#[derive(Debug)]
+struct Entry {
+    tx: Arc<PlannedTx>,
+    state: EntryState,
+    /// The block read back that holds it, when found before it was resolved.
+    on_chain: Option<u64>,
+    /// Times the target reported it included.
+    reported: u8,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum EntryState {
+    Sent,
+    Included(Included),
+    Failed { at_end: bool },
 }
 
 /// One block as the chain keeps it, reduced to what the effects check needs.
@@ -79,159 +119,215 @@ pub struct BlockFacts {
     pub foreign_txs: u64,
 }
 
-/// What the chain's blocks said.
-#[derive(Debug, Default)]
-struct ChainSide {
-    facts: BTreeMap<u64, BlockFacts>,
-    /// Our transactions found in blocks: the block of each (first seen).
-    found: HashMap<TxId, u64>,
-    found_twice: Vec<B256>,
-    foreign: u64,
-    blocks: u64,
-    range: Option<(u64, u64)>,
-}
-
 impl Reconciler {
-    /// A target's event: counts the inclusions it reports.
+    /// Reading the chain after block `head_before` (the head when the load started), with
+    /// the generated accounts' state then.
+    pub fn new(head_before: u64, baseline: &[AccountState]) -> Self {
+        Self {
+            open: HashMap::new(),
+            ids: HashMap::new(),
+            named_twice: Vec::new(),
+            failed_ids: HashMap::new(),
+            never_sent: HashMap::new(),
+            last_reported_block: 0,
+            read_to: head_before,
+            found: Mismatches::default(),
+            counted: 0,
+            found_on_chain: 0,
+            landed_late: 0,
+            per_sender: vec![0; baseline.len()],
+            facts: BTreeMap::new(),
+            foreign: 0,
+            blocks: 0,
+            range: None,
+            expected: Expected::new(baseline),
+        }
+    }
+
+    /// Transactions handed to the target.
+    pub fn on_sent(&mut self, txs: &[Arc<PlannedTx>]) {
+        for t in txs {
+            self.open.insert(t.hash, Entry { tx: t.clone(), state: EntryState::Sent, on_chain: None, reported: 0 });
+            self.ids.insert(t.id, t.hash);
+        }
+    }
+
+    /// Signed, never sent.
+    pub fn never_sent(&mut self, txs: &[Arc<PlannedTx>]) {
+        self.never_sent.extend(txs.iter().map(|t| (t.hash, ())));
+    }
+
+    /// A target's event: the highest block it reported, and inclusions reported twice.
     pub fn on_event(&mut self, event: &ChainEvent) {
         let ChainEvent::Block(b) = event else { return };
         self.last_reported_block = self.last_reported_block.max(b.number);
         for t in &b.txs {
-            let i = t.id as usize;
-            if self.reported.len() <= i {
-                self.reported.resize(i + 1, 0);
-            }
-            self.reported[i] = self.reported[i].saturating_add(1);
-            if self.reported[i] == 2 {
-                self.reported_twice.push(t.id);
+            let Some(e) = self.ids.get(&t.id).and_then(|h| self.open.get_mut(h)) else { continue };
+            e.reported = e.reported.saturating_add(1);
+            if e.reported == 2 {
+                let hash = e.tx.hash;
+                self.named_twice.push(t.id);
+                self.found.add(MismatchKind::IncludedTwice, || format!("{hash} (reported included twice)"));
             }
         }
     }
 
-    /// A block read back from the chain; `ours` maps the load's hashes to their ids.
-    pub fn on_chain_block(&mut self, block: &ChainBlock, ours: &HashMap<B256, TxId>) {
-        let c = &mut self.chain;
-        c.blocks += 1;
-        c.range =
-            Some(c.range.map_or((block.number, block.number), |(a, b)| (a.min(block.number), b.max(block.number))));
-        let mut foreign = 0;
-        for h in &block.tx_hashes {
-            match ours.get(h) {
-                None => foreign += 1,
-                Some(id) => {
-                    if c.found.insert(*id, block.number).is_some() {
-                        c.found_twice.push(*h);
-                    }
+    /// How a transaction ended, as the recorder counted it.
+    pub fn on_resolved(&mut self, r: &Resolved) {
+        let Some(e) = self.open.get_mut(&r.tx.hash) else { return };
+        e.state = match r.outcome {
+            Outcome::Included(inc) => {
+                self.counted += 1;
+                if let Some(n) = self.per_sender.get_mut(r.tx.sender as usize) {
+                    *n += 1;
                 }
+                EntryState::Included(inc)
             }
-        }
-        c.foreign += foreign;
-        let facts = BlockFacts {
-            base_fee_wei: block.base_fee_wei,
-            gas_used: block.gas_used,
-            coinbase: block.coinbase,
-            foreign_txs: foreign,
+            Outcome::Rejected => EntryState::Failed { at_end: false },
+            Outcome::Dropped { at_end } => EntryState::Failed { at_end },
         };
-        c.facts.insert(block.number, facts);
+        if let EntryState::Failed { .. } = e.state {
+            self.failed_ids.insert(r.tx.id, r.tx.hash);
+        }
+        if let Some(n) = e.on_chain {
+            self.settle(r.tx.hash, n);
+        }
     }
 
-    /// The blocks read back so far, by number.
-    pub fn blocks(&self) -> &BTreeMap<u64, BlockFacts> {
-        &self.chain.facts
+    /// The blocks the target reported that are not read back yet.
+    pub fn unread(&self) -> Option<(u64, u64)> {
+        (self.last_reported_block > self.read_to).then_some((self.read_to + 1, self.last_reported_block))
     }
 
-    /// Reads the chain's blocks after `head_before` (the head when the load started) up
-    /// to its head now, and feeds them in.
-    pub async fn read_chain(
-        &mut self,
-        target: &dyn Target,
-        head_before: u64,
-        planned: &[Arc<PlannedTx>],
-    ) -> Result<(), TargetError> {
-        let head = target.head_number().await?;
-        let ours: HashMap<B256, TxId> = planned.iter().map(|t| (t.hash, t.id)).collect();
-        let mut from = head_before + 1;
-        while from <= head {
-            let to = head.min(from + BLOCKS_PER_READ - 1);
-            for b in target.blocks(from, to).await? {
-                self.on_chain_block(&b, &ours);
-            }
-            from = to + 1;
+    /// Reads the chain's blocks after the last one read up to `to` (the head, at the end)
+    /// and feeds them in.
+    pub async fn read_chain(&mut self, target: &dyn Target, to: u64) -> Result<(), TargetError> {
+        if to > self.read_to {
+            let blocks = fetch(target, self.read_to + 1, to).await?;
+            self.on_chain_blocks(&blocks, to);
         }
         Ok(())
     }
 
-    /// The verdict. `start` and `end` are the generated accounts' state when the load
-    /// started and now (senders by index).
-    pub fn verdict(
-        &self,
-        planned: &[Arc<PlannedTx>],
-        rec: &Recorder,
-        start: &[AccountState],
-        end: &Result<Vec<AccountState>, TargetError>,
-    ) -> Reconciliation {
-        let mut found = Mismatches::default();
-        let mut counted = 0u64;
-        let mut landed_late = 0u64;
-        let mut per_sender = vec![0u64; start.len()];
-        for tx in planned {
-            let included = rec.included(tx.id);
-            let on_chain = self.chain.found.get(&tx.id).copied();
-            if let Some(inc) = included {
-                counted += 1;
-                if let Some(n) = per_sender.get_mut(tx.sender as usize) {
-                    *n += 1;
+    /// Blocks read back up to `to` (the ones after the last read, in order).
+    pub fn on_chain_blocks(&mut self, blocks: &[ChainBlock], to: u64) {
+        let read_to = self.read_to;
+        blocks.iter().filter(|b| b.number > read_to).for_each(|b| self.on_chain_block(b));
+        self.read_to = self.read_to.max(to);
+    }
+
+    /// A block read back from the chain.
+    pub fn on_chain_block(&mut self, block: &ChainBlock) {
+        self.blocks += 1;
+        self.range =
+            Some(self.range.map_or((block.number, block.number), |(a, b)| (a.min(block.number), b.max(block.number))));
+        let facts = BlockFacts {
+            base_fee_wei: block.base_fee_wei,
+            gas_used: block.gas_used,
+            coinbase: block.coinbase,
+            foreign_txs: 0,
+        };
+        self.facts.insert(block.number, facts);
+        let mut foreign = 0;
+        for h in &block.tx_hashes {
+            match self.open.get_mut(h) {
+                Some(e) if e.on_chain.is_some() => {
+                    self.found.add(MismatchKind::IncludedTwice, || format!("{h} (in two blocks)"));
                 }
-                match on_chain {
-                    None => found.add(MismatchKind::CountedButNotOnChain, || hash(tx)),
-                    Some(n) if n != inc.block => found.add(MismatchKind::InAnotherBlock, || {
-                        format!("{} (reported in block {}, on chain in {n})", hash(tx), inc.block)
-                    }),
-                    Some(_) => {}
+                Some(e) => {
+                    e.on_chain = Some(block.number);
+                    if !matches!(e.state, EntryState::Sent) {
+                        self.settle(*h, block.number);
+                    }
                 }
-            } else if let Some(n) = on_chain {
-                if !rec.was_sent(tx.id) {
-                    found.add(MismatchKind::OnChainButNeverSent, || hash(tx));
-                } else if rec.pending_at_end(tx.id) && n > self.last_reported_block {
+                None if self.never_sent.contains_key(h) => {
+                    self.found.add(MismatchKind::OnChainButNeverSent, || h.to_string());
+                }
+                None => foreign += 1,
+            }
+        }
+        self.foreign += foreign;
+        if let Some(f) = self.facts.get_mut(&block.number) {
+            f.foreign_txs = foreign;
+        }
+    }
+
+    /// A resolved transaction found in block `n`: checked, and forgotten.
+    fn settle(&mut self, hash: B256, n: u64) {
+        let Some(e) = self.open.remove(&hash) else { return };
+        self.ids.remove(&e.tx.id);
+        let tx = &e.tx;
+        match e.state {
+            EntryState::Sent => {}
+            EntryState::Included(inc) => {
+                self.found_on_chain += 1;
+                if n != inc.block {
+                    self.found.add(MismatchKind::InAnotherBlock, || {
+                        format!("{} (reported in block {}, on chain in {n})", tx.hash, inc.block)
+                    });
+                }
+                let facts = self.facts.get(&n).copied();
+                self.expected.on_included(tx, &inc, facts.as_ref().map(|f| (n, f)));
+            }
+            EntryState::Failed { at_end } => {
+                self.failed_ids.remove(&tx.id);
+                if at_end && n > self.last_reported_block {
                     // Mined after the drain gave up on it, in a block the target never
                     // reported: the accounting already calls it pending at the end.
-                    landed_late += 1;
-                    if let Some(n) = per_sender.get_mut(tx.sender as usize) {
-                        *n += 1;
+                    self.landed_late += 1;
+                    if let Some(c) = self.per_sender.get_mut(tx.sender as usize) {
+                        *c += 1;
                     }
                 } else {
-                    found.add(MismatchKind::OnChainButNotCounted, || format!("{} (in block {n})", hash(tx)));
+                    self.found.add(MismatchKind::OnChainButNotCounted, || format!("{} (in block {n})", tx.hash));
                 }
             }
         }
-        for h in &self.chain.found_twice {
-            found.add(MismatchKind::IncludedTwice, || format!("{h} (in two blocks)"));
+    }
+
+    /// The blocks read back so far, by number.
+    pub fn blocks(&self) -> &BTreeMap<u64, BlockFacts> {
+        &self.facts
+    }
+
+    /// The verdict, once every block up to the head is read, and the expectation for the
+    /// effects check. `reported_unexpected`: ids the recorder saw included while not in
+    /// flight; `start` and `end` are the generated accounts' state when the load started
+    /// and now (senders by index).
+    pub fn verdict(
+        mut self,
+        reported_unexpected: &[TxId],
+        start: &[AccountState],
+        end: &Result<Vec<AccountState>, TargetError>,
+    ) -> (Reconciliation, Expected) {
+        // Counted as included, in no block read back.
+        let left: Vec<B256> = self.open.keys().copied().collect();
+        let mut left_txs: Vec<Entry> = left.iter().filter_map(|h| self.open.remove(h)).collect();
+        left_txs.sort_by_key(|e| e.tx.id);
+        for e in &left_txs {
+            if let EntryState::Included(inc) = e.state {
+                self.found.add(MismatchKind::CountedButNotOnChain, || e.tx.hash.to_string());
+                self.expected.on_included(&e.tx, &inc, None);
+            }
         }
-        let hash_of: HashMap<TxId, B256> = if self.reported_twice.is_empty() {
-            HashMap::new()
-        } else {
-            planned.iter().map(|t| (t.id, t.hash)).collect()
-        };
-        for id in &self.reported_twice {
-            found.add(MismatchKind::IncludedTwice, || match hash_of.get(id) {
-                Some(h) => format!("{h} (reported included twice)"),
-                None => format!("id {id} (reported included twice; not in the plan)"),
-            });
+        for id in reported_unexpected {
+            if self.failed_ids.contains_key(id) || self.named_twice.contains(id) {
+                // Included after being counted failed: on chain, that is a mismatch above.
+                continue;
+            }
+            self.found.add(MismatchKind::IncludedTwice, || format!("id {id} (reported included twice)"));
         }
+        let mut found = self.found;
         let senders_checked = match end {
             Ok(end) => {
                 for (i, (s, e)) in start.iter().zip(end).enumerate() {
                     // Its included transactions, and any mined after the drain.
-                    let expected = s.nonce + per_sender[i];
+                    let expected = s.nonce + self.per_sender[i];
                     if e.nonce != expected {
                         found.add(MismatchKind::SenderNonce, || {
-                            let from = planned.iter().find(|t| t.sender as usize == i).map(|t| t.from);
                             format!(
-                                "sender #{i} {}: nonce {} on chain, expected {} + {} included",
-                                from.map_or_else(|| "?".to_string(), |a| a.to_string()),
-                                e.nonce,
-                                s.nonce,
-                                per_sender[i]
+                                "sender #{i}: nonce {} on chain, expected {} + {} included",
+                                e.nonce, s.nonce, self.per_sender[i]
                             )
                         });
                     }
@@ -240,35 +336,47 @@ impl Reconciler {
             }
             Err(_) => 0,
         };
-        let (first_block, last_block) = self.chain.range.unwrap_or((0, 0));
+        let (first_block, last_block) = self.range.unwrap_or((0, 0));
         let failed = !found.0.is_empty();
         let mut detail = format!(
-            "{} of ours in blocks {first_block}..={last_block} ({} blocks, {} foreign), {counted} counted as included",
-            self.chain.found.len(),
-            self.chain.blocks,
-            self.chain.foreign
+            "{} of ours in blocks {first_block}..={last_block} ({} blocks, {} foreign), {} counted as included",
+            self.found_on_chain, self.blocks, self.foreign, self.counted
         );
-        if landed_late > 0 {
+        if self.landed_late > 0 {
             detail.push_str(&format!(
-                "; {landed_late} counted as pending at the end were mined after the drain (not a mismatch)"
+                "; {} counted as pending at the end were mined after the drain (not a mismatch)",
+                self.landed_late
             ));
         }
         if let Err(e) = end {
             detail.push_str(&format!("; sender nonces not checked: {e}"));
         }
-        Reconciliation {
+        let r = Reconciliation {
             verdict: if failed { Verdict::Fail } else { Verdict::Pass },
             first_block,
             last_block,
-            blocks_read: self.chain.blocks,
-            found_on_chain: self.chain.found.len() as u64,
-            counted_included: counted,
-            foreign_txs: self.chain.foreign,
+            blocks_read: self.blocks,
+            found_on_chain: self.found_on_chain,
+            counted_included: self.counted,
+            foreign_txs: self.foreign,
             senders_checked,
             mismatches: found.0.into_iter().map(|(k, m)| (k.as_str().to_string(), m)).collect(),
             detail,
-        }
+        };
+        (r, self.expected)
     }
+}
+
+/// The chain's blocks `from..=to`, read in pieces.
+pub async fn fetch(target: &dyn Target, from: u64, to: u64) -> Result<Vec<ChainBlock>, TargetError> {
+    let mut out = Vec::new();
+    let mut at = from;
+    while at <= to {
+        let upto = to.min(at + BLOCKS_PER_READ - 1);
+        out.extend(target.blocks(at, upto).await?);
+        at = upto + 1;
+    }
+    Ok(out)
 }
 
 /// A reconciliation that could not read the chain.
@@ -278,10 +386,6 @@ pub fn skipped(e: &TargetError) -> Reconciliation {
         detail: format!("cannot read the chain's blocks back: {e}"),
         ..Default::default()
     }
-}
-
-fn hash(tx: &PlannedTx) -> String {
-    tx.hash.to_string()
 }
 
 #[derive(Debug, Default)]
@@ -303,7 +407,7 @@ mod tests {
 
     use super::*;
     use crate::{
-        metrics::RecorderConfig,
+        metrics::{Recorder, RecorderConfig},
         targets::{BlockEvent, IncludedTx},
     };
 
@@ -358,18 +462,23 @@ mod tests {
             RecorderConfig { workloads: vec!["transfer"], window_start_ns: 0, window_end_ns: 1, late_threshold_ns: 1 };
         let mut rec = Recorder::new(cfg, plan.len());
         rec.on_sent(&plan[..sent], None, 0);
-        let mut r = Reconciler::default();
+        let start = [AccountState::default()];
+        let mut r = Reconciler::new(0, &start);
+        r.on_sent(&plan[..sent]);
         for e in events {
             r.on_event(e);
             rec.on_event(e, 0);
         }
         rec.finish(10);
-        let ours = plan.iter().map(|t| (t.hash, t.id)).collect();
+        for res in rec.take_resolved() {
+            r.on_resolved(&res);
+        }
+        r.never_sent(&plan[sent..]);
         for b in chain {
-            r.on_chain_block(b, &ours);
+            r.on_chain_block(b);
         }
         let end = Ok(vec![AccountState { balance: U256::ZERO, nonce }]);
-        r.verdict(&plan, &rec, &[AccountState::default()], &end)
+        r.verdict(rec.reported_unexpected(), &start, &end).0
     }
 
     #[test]

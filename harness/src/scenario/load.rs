@@ -15,6 +15,36 @@ pub struct LoadSpec {
     pub open: Option<OpenSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<ClosedSpec>,
+    /// When the load is signed: streamed ahead of the schedule (bounded memory, the
+    /// default) or all before the load (`presigned`).
+    #[serde(default)]
+    pub signing: SigningMode,
+}
+
+/// `load.signing`: when the load's transactions are signed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SigningMode {
+    /// On threads of their own, a bounded distance (about a second) ahead of the
+    /// schedule: memory stays flat however long the run.
+    #[default]
+    Streamed,
+    /// All before the load: no signing competes with the target for CPU while it runs,
+    /// but memory grows with the run (~0.4 KB per transaction).
+    Presigned,
+    /// Closed model without a count: each transaction is signed when its slot frees up
+    /// (set by the runner; refused as a scenario value).
+    Lazy,
+}
+
+impl SigningMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Streamed => "streamed",
+            Self::Presigned => "presigned",
+            Self::Lazy => "lazy",
+        }
+    }
 }
 
 /// Open model: transactions are sent at their intended times whatever the target does;

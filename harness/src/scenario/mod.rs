@@ -6,6 +6,7 @@ mod duration;
 mod error;
 mod load;
 mod locate;
+pub mod memory;
 mod parse;
 mod rollup;
 mod target;
@@ -18,7 +19,7 @@ pub use container::{ContainerRpc, ContainerSpec, Memory, WaitFor};
 pub use duration::Dur;
 pub(crate) use error::edit_distance;
 pub use error::{ScenarioError, ScenarioErrors};
-pub use load::{ClosedSpec, LoadSpec, OpenSpec, Stage};
+pub use load::{ClosedSpec, LoadSpec, OpenSpec, SigningMode, Stage};
 pub(crate) use locate::{Seg, locate, parse_path};
 pub use parse::{Override, load_file, load_str};
 pub use rollup::{

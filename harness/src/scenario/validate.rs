@@ -1,5 +1,5 @@
 //! Checks a parsed scenario for what types cannot say: ranges, exclusive choices,
-//! consistency between sections, and a run too large to pre-sign.
+//! consistency between sections, and a run whose memory estimate exceeds the machine's.
 
 use core::time::Duration;
 
@@ -7,21 +7,13 @@ use workloads::{Mix, WorkloadError};
 
 use super::{ExecutorKind, Scenario, TargetSpec, gwei_to_wei};
 
-/// Bounds that protect the machine; the CLI can raise them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Bounds that protect the machine; the CLI can state them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Limits {
-    /// Most transactions one run may pre-sign.
-    pub max_txs: u64,
+    /// Memory a run may plan to use, bytes; `None`: what the machine has available now
+    /// (`MemAvailable` of /proc/meminfo).
+    pub memory_available_bytes: Option<u64>,
 }
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self { max_txs: 5_000_000 }
-    }
-}
-
-/// Memory one planned (signed, encoded and decoded) transaction takes, roughly.
-pub const BYTES_PER_PLANNED_TX: u64 = 600;
 
 #[derive(Debug)]
 pub(super) struct Problem {
@@ -358,9 +350,16 @@ fn validate_container(c: &super::ContainerSpec, out: &mut Vec<Problem>) {
 }
 
 fn validate_size(s: &Scenario, limits: &Limits, out: &mut Vec<Problem>) {
-    let Some(count) = s.load.planned_count(s.run_length()) else { return };
-    if count > limits.max_txs as f64 {
-        let bytes = count * BYTES_PER_PLANNED_TX as f64;
+    if s.load.signing == super::SigningMode::Lazy {
+        out.push(problem(
+            "load.signing",
+            "`lazy` is what a closed load without `count` does by itself, not a choice",
+            "use `streamed` (the default) or `presigned`",
+        ));
+    }
+    let estimate = super::memory::estimate(s);
+    let Some(available) = limits.memory_available_bytes.or_else(super::memory::available_bytes) else { return };
+    if estimate.total_bytes() > available {
         let path = if s.load.closed.is_some() {
             "load.closed.count"
         } else if s.load.open.as_ref().is_some_and(|o| o.rate.is_some()) {
@@ -370,13 +369,10 @@ fn validate_size(s: &Scenario, limits: &Limits, out: &mut Vec<Problem>) {
         };
         out.push(Problem {
             path: path.into(),
-            message: format!(
-                "this run would pre-sign {count:.0} transactions (~{:.1} GiB of memory); the limit is {}",
-                bytes / (1u64 << 30) as f64,
-                limits.max_txs
-            ),
+            message: format!("{}; the machine has {} available", estimate, super::memory::gib(available)),
             hint: Some(
-                "lower the rate or the duration, or raise the limit with --max-txs if the machine has the memory"
+                "lower the rate or the duration; or, if the memory will be there when it runs, state it with \
+                 --memory-available-mib"
                     .into(),
             ),
         });

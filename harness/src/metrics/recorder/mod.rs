@@ -1,9 +1,12 @@
 //! The recorder. Fed by the load loop (sends, acks) and by the target's chain events;
 //! joins them on `TxId`; never loses a transaction: each sent one ends as rejected,
-//! included (succeeded or reverted) or dropped.
+//! included (succeeded or reverted) or dropped. It keeps a transaction only while it is
+//! in flight: once resolved, it lives on in counters, histograms and the series, and is
+//! handed out once (`take_resolved`) to whoever checks it against the chain. Failed ones
+//! in the window are remembered (intended time, workload) for the latency failures.
 
 use std::{
-    collections::{BTreeMap, VecDeque},
+    collections::{BTreeMap, HashMap, VecDeque},
     sync::Arc,
 };
 
@@ -11,6 +14,7 @@ use tokio::sync::Semaphore;
 
 use super::hist::{Hist, gas_summary, latency_summary, new_exact_hist, new_hist, record};
 use super::live::{FeeParts, LastBlock, LiveFigures, WorkloadLive};
+use super::series::Series;
 use super::stage::{Stage, StageHists};
 use crate::{
     plan::{PlannedTx, TxId},
@@ -34,48 +38,48 @@ pub struct RecorderConfig {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
-    Unsent,
     Sent,
     Accepted,
-    Rejected,
-    Included,
-    Reverted,
-    Dropped,
 }
 
-#[derive(Debug, Clone, Copy)]
+/// Included transactions whose later stages (safe, finalized) are still measured: a
+/// stage reported for an older one counts as an anomaly (about 20 MB at most).
+const AFTER_INCLUSION_KEPT: usize = 262_144;
+
+/// A transaction in flight.
+#[derive(Debug, Clone)]
 struct Slot {
     state: State,
     workload: u16,
     intended_ns: u64,
-    gas_used: u64,
-    /// What its sender paid: gas used x effective price, plus the L1 fee on rollups.
-    fee_wei: u128,
-    /// As the target reported them: the price paid per gas and the L1 fee.
-    price_wei: u128,
-    l1_fee_wei: u128,
-    /// The block that included it, and its place among all inclusions seen.
-    block: u64,
-    order: u64,
-    /// Dropped by `finish`: still pending when the drain ended.
-    at_end: bool,
+    tx: Arc<PlannedTx>,
 }
 
-impl Default for Slot {
-    fn default() -> Self {
-        Self {
-            state: State::Unsent,
-            workload: 0,
-            intended_ns: 0,
-            gas_used: 0,
-            fee_wei: 0,
-            price_wei: 0,
-            l1_fee_wei: 0,
-            block: 0,
-            order: 0,
-            at_end: false,
-        }
-    }
+/// A window transaction that failed (rejected or dropped): what `finish` needs of it.
+#[derive(Debug, Clone, Copy)]
+struct Failed {
+    workload: u16,
+    intended_ns: u64,
+    /// Rejected, or never acknowledged before it was dropped.
+    submit_failed: bool,
+}
+
+/// How a transaction ended, handed out once by [`Recorder::take_resolved`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Included(Included),
+    Rejected,
+    /// Dropped; `at_end`: still pending when the drain ended.
+    Dropped {
+        at_end: bool,
+    },
+}
+
+/// A transaction that left the in-flight set.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub tx: Arc<PlannedTx>,
+    pub outcome: Outcome,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -157,7 +161,22 @@ pub struct Included {
 #[derive(Debug)]
 pub struct Recorder {
     cfg: RecorderConfig,
-    slots: Vec<Slot>,
+    /// Transactions in flight, by id.
+    slots: HashMap<TxId, Slot>,
+    /// Ids handed to the target so far: none is sent twice (ids are the plan's order).
+    sent_ids: SentIds,
+    /// Resolved since the last `take_resolved`.
+    resolved_out: Vec<Resolved>,
+    /// Window transactions that failed, for `finish`.
+    failed: Vec<Failed>,
+    /// Ids reported included while not in flight (twice, or after failing).
+    reported_unexpected: Vec<TxId>,
+    /// Included before their ack arrived: (workload, intended time) until it does.
+    awaiting_ack: HashMap<TxId, (u16, u64)>,
+    /// The last included transactions' (workload, intended time), for the later stages
+    /// a target reports after inclusion (safe, finalized); oldest first in `after_order`.
+    after_inclusion: HashMap<TxId, (u16, u64)>,
+    after_order: VecDeque<TxId>,
     per: Vec<Figures>,
     total: Figures,
     rejected: BTreeMap<String, KindCount>,
@@ -185,7 +204,7 @@ pub struct Recorder {
     gas_seen: u128,
     /// The last block seen: (gas used, gas limit).
     last_block_gas: Option<(u64, u64)>,
-    series: Vec<SecondSample>,
+    series: Series,
     second_hist: Hist,
     second_of_hist: u64,
     completions: Option<Arc<Semaphore>>,
@@ -201,9 +220,17 @@ fn bump(map: &mut BTreeMap<String, KindCount>, key: &str, example: &str) {
 impl Recorder {
     pub fn new(cfg: RecorderConfig, capacity: usize) -> Self {
         let per = cfg.workloads.iter().map(|_| Figures::new()).collect();
+        let _ = capacity;
         Self {
             cfg,
-            slots: Vec::with_capacity(capacity),
+            slots: HashMap::new(),
+            sent_ids: SentIds::default(),
+            resolved_out: Vec::new(),
+            failed: Vec::new(),
+            reported_unexpected: Vec::new(),
+            awaiting_ack: HashMap::new(),
+            after_inclusion: HashMap::new(),
+            after_order: VecDeque::new(),
             per,
             total: Figures::new(),
             rejected: BTreeMap::new(),
@@ -229,7 +256,7 @@ impl Recorder {
             base_fee_last: 0,
             gas_seen: 0,
             last_block_gas: None,
-            series: Vec::new(),
+            series: Series::default(),
             second_hist: new_hist(),
             second_of_hist: 0,
             completions: None,
@@ -256,12 +283,7 @@ impl Recorder {
     }
 
     fn second(&mut self, ns: u64) -> &mut SecondSample {
-        let t = ns / 1_000_000_000;
-        while self.series.len() as u64 <= t {
-            let t = self.series.len() as u64;
-            self.series.push(SecondSample { t, ..Default::default() });
-        }
-        &mut self.series[t as usize]
+        self.series.at(ns)
     }
 
     fn resolved(&mut self, n: usize, at_ns: u64) {
@@ -277,17 +299,15 @@ impl Recorder {
     /// is when its slot freed up).
     pub fn on_sent(&mut self, txs: &[Arc<PlannedTx>], intended_ns: Option<&[u64]>, sent_ns: u64) {
         for (i, tx) in txs.iter().enumerate() {
-            let id = tx.id as usize;
-            if self.slots.len() <= id {
-                self.slots.resize(id + 1, Slot::default());
-            }
             let intended = intended_ns.and_then(|v| v.get(i).copied()).unwrap_or(tx.intended_ns);
-            if self.slots[id].state != State::Unsent {
+            if !self.sent_ids.insert(tx.id) {
                 self.anomalies += 1;
                 continue;
             }
-            self.slots[id] =
-                Slot { state: State::Sent, workload: tx.workload, intended_ns: intended, ..Slot::default() };
+            self.slots.insert(
+                tx.id,
+                Slot { state: State::Sent, workload: tx.workload, intended_ns: intended, tx: tx.clone() },
+            );
             self.per[tx.workload as usize].counts.sent += 1;
             self.total.counts.sent += 1;
             self.pending += 1;
@@ -301,6 +321,10 @@ impl Recorder {
             if self.in_window(sent_ns) {
                 self.sent_in_window += 1;
             }
+            if self.in_window(intended) {
+                self.per[tx.workload as usize].failures.sent += 1;
+                self.total.failures.sent += 1;
+            }
         }
         self.second(sent_ns).sent += txs.len() as u64;
     }
@@ -309,8 +333,17 @@ impl Recorder {
     pub fn on_acks(&mut self, txs: &[Arc<PlannedTx>], results: &[Result<(), Rejection>], ack_ns: u64) {
         let mut resolved = 0;
         for (tx, result) in txs.iter().zip(results) {
-            let Some(slot) = self.slots.get_mut(tx.id as usize) else {
-                self.anomalies += 1;
+            let Some(slot) = self.slots.get_mut(&tx.id) else {
+                // Included before its ack arrived (counted then): its submit latency now.
+                match (self.awaiting_ack.remove(&tx.id), result) {
+                    (Some((w, intended)), Ok(())) if self.in_window(intended) => {
+                        let us = ack_ns.saturating_sub(intended) / 1_000;
+                        self.per[w as usize].latency.record(&Stage::SUBMIT, us);
+                        self.total.latency.record(&Stage::SUBMIT, us);
+                    }
+                    (Some(_), Ok(())) => {}
+                    _ => self.anomalies += 1,
+                }
                 continue;
             };
             let (w, intended, state) = (slot.workload as usize, slot.intended_ns, slot.state);
@@ -334,7 +367,8 @@ impl Recorder {
                         self.anomalies += 1;
                         continue;
                     }
-                    slot.state = State::Rejected;
+                    let slot = self.slots.remove(&tx.id).expect("looked up above");
+                    self.fail(&slot, true, Outcome::Rejected);
                     self.per[w].counts.rejected += 1;
                     self.total.counts.rejected += 1;
                     bump(&mut self.rejected, rej.kind.as_str(), &rej.message);
@@ -352,16 +386,12 @@ impl Recorder {
             ChainEvent::Block(b) => self.on_block(b),
             ChainEvent::Reached { stage, ids, observed_ns } => self.on_reached(stage, ids, *observed_ns),
             ChainEvent::Dropped { id, reason } => {
-                let Some(slot) = self.slots.get_mut(*id as usize) else {
+                let Some(slot) = self.slots.remove(id) else {
                     self.anomalies += 1;
                     return;
                 };
-                if !matches!(slot.state, State::Sent | State::Accepted) {
-                    self.anomalies += 1;
-                    return;
-                }
-                slot.state = State::Dropped;
                 let w = slot.workload as usize;
+                self.fail(&slot, slot.state == State::Sent, Outcome::Dropped { at_end: false });
                 self.per[w].counts.dropped += 1;
                 self.total.counts.dropped += 1;
                 let key = reason.split(':').next().unwrap_or(reason).trim().replace(' ', "_");
@@ -403,28 +433,35 @@ impl Recorder {
         let mut resolved = 0;
         let mut included_now = 0;
         for t in &b.txs {
-            let Some(slot) = self.slots.get_mut(t.id as usize) else {
-                self.anomalies += 1;
-                continue;
-            };
-            if !matches!(slot.state, State::Sent | State::Accepted) {
+            let Some(slot) = self.slots.remove(&t.id) else {
                 // Included twice, or after being counted as rejected or dropped.
                 self.anomalies += 1;
+                self.reported_unexpected.push(t.id);
                 continue;
-            }
+            };
             if slot.state == State::Sent {
+                self.awaiting_ack.insert(t.id, (slot.workload, slot.intended_ns));
                 // The block arrived before the ack: it was accepted.
                 self.per[slot.workload as usize].counts.accepted += 1;
                 self.total.counts.accepted += 1;
             }
-            slot.state = if t.success { State::Included } else { State::Reverted };
-            slot.gas_used = t.gas_used;
-            slot.fee_wei = u128::from(t.gas_used) * t.effective_gas_price_wei + t.l1_fee_wei.unwrap_or(0);
-            slot.price_wei = t.effective_gas_price_wei;
-            slot.l1_fee_wei = t.l1_fee_wei.unwrap_or(0);
-            slot.block = b.number;
-            slot.order = self.inclusions;
+            let included = Included {
+                success: t.success,
+                fee_wei: u128::from(t.gas_used) * t.effective_gas_price_wei + t.l1_fee_wei.unwrap_or(0),
+                gas_used: t.gas_used,
+                effective_gas_price_wei: t.effective_gas_price_wei,
+                l1_fee_wei: t.l1_fee_wei.unwrap_or(0),
+                block: b.number,
+                order: self.inclusions,
+            };
             self.inclusions += 1;
+            self.after_inclusion.insert(t.id, (slot.workload, slot.intended_ns));
+            self.after_order.push_back(t.id);
+            if self.after_order.len() > AFTER_INCLUSION_KEPT {
+                let old = self.after_order.pop_front().expect("not empty");
+                self.after_inclusion.remove(&old);
+            }
+            self.resolved_out.push(Resolved { tx: slot.tx.clone(), outcome: Outcome::Included(included) });
             let (w, intended) = (slot.workload as usize, slot.intended_ns);
             let reason = (!t.success).then(|| match &t.revert_data {
                 Some(data) => workloads::revert::decode(data),
@@ -476,16 +513,13 @@ impl Recorder {
     /// Included transactions reached `stage` at `at` (run clock).
     fn on_reached(&mut self, stage: &Stage, ids: &[TxId], at: u64) {
         for &id in ids {
-            let Some(slot) = self.slots.get(id as usize) else {
+            let Some(&(w, intended)) = self.after_inclusion.get(&id) else {
+                // A later stage before inclusion, for a transaction never included, or
+                // one included more than `AFTER_INCLUSION_KEPT` inclusions ago.
                 self.anomalies += 1;
                 continue;
             };
-            if !matches!(slot.state, State::Included | State::Reverted) {
-                // A later stage before inclusion, or for a transaction never included.
-                self.anomalies += 1;
-                continue;
-            }
-            let (w, intended) = (slot.workload as usize, slot.intended_ns);
+            let w = w as usize;
             if self.in_window(intended) {
                 let us = at.saturating_sub(intended) / 1_000;
                 self.per[w].latency.record(stage, us);
@@ -497,8 +531,7 @@ impl Recorder {
     fn flush_second_p99(&mut self) {
         if !self.second_hist.is_empty() {
             let p99 = self.second_hist.value_at_quantile(0.99);
-            let t = self.second_of_hist;
-            self.second(t * 1_000_000_000).inclusion_p99_us = p99;
+            self.series.note_p99(self.second_of_hist, p99);
             self.second_hist.reset();
         }
     }
@@ -537,25 +570,40 @@ impl Recorder {
         for f in self.per.iter_mut().chain([&mut self.total]) {
             let included = f.latency.entry(&Stage::INCLUSION).clone();
             *f.latency.entry(&Stage::INCLUSION_ALL_SENT) = included;
-            f.failures = LatencyFailures::default();
+            let sent = f.failures.sent;
+            f.failures = LatencyFailures { sent, ..LatencyFailures::default() };
         }
-        for slot in &self.slots {
-            if slot.state == State::Unsent || !self.in_window(slot.intended_ns) {
-                continue;
+        // Still pending now: dropped at the end.
+        let mut pending: Vec<Slot> = self.slots.drain().map(|(_, s)| s).collect();
+        pending.sort_unstable_by_key(|s| s.tx.id);
+        for slot in &pending {
+            let w = slot.workload as usize;
+            for f in [&mut self.per[w], &mut self.total] {
+                f.counts.dropped += 1;
+                f.counts.pending_at_end += 1;
             }
-            let never_acked = slot.state == State::Sent;
-            let failed = !matches!(slot.state, State::Included | State::Reverted);
-            let timeout_us = now_ns.saturating_sub(slot.intended_ns) / 1_000;
-            for f in [&mut self.per[slot.workload as usize], &mut self.total] {
-                f.failures.sent += 1;
-                if slot.state == State::Rejected || never_acked {
-                    f.failures.stages.entry(Stage::SUBMIT).or_default().count += 1;
-                }
-                if failed {
+            bump(&mut self.dropped, "not_included_after_drain", "accepted, still not in a block when the drain ended");
+            if self.in_window(slot.intended_ns) {
+                let timeout_us = now_ns.saturating_sub(slot.intended_ns) / 1_000;
+                for f in [&mut self.per[w], &mut self.total] {
+                    if slot.state == State::Sent {
+                        f.failures.stages.entry(Stage::SUBMIT).or_default().count += 1;
+                    }
                     f.failures.stages.entry(Stage::INCLUSION).or_default().count += 1;
-                    f.failures.pending_at_end += u64::from(matches!(slot.state, State::Sent | State::Accepted));
+                    f.failures.pending_at_end += 1;
                     f.latency.record(&Stage::INCLUSION_ALL_SENT, timeout_us);
                 }
+            }
+            self.resolved_out.push(Resolved { tx: slot.tx.clone(), outcome: Outcome::Dropped { at_end: true } });
+        }
+        for failed in core::mem::take(&mut self.failed) {
+            let timeout_us = now_ns.saturating_sub(failed.intended_ns) / 1_000;
+            for f in [&mut self.per[failed.workload as usize], &mut self.total] {
+                if failed.submit_failed {
+                    f.failures.stages.entry(Stage::SUBMIT).or_default().count += 1;
+                }
+                f.failures.stages.entry(Stage::INCLUSION).or_default().count += 1;
+                f.latency.record(&Stage::INCLUSION_ALL_SENT, timeout_us);
             }
         }
         for f in self.per.iter_mut().chain([&mut self.total]) {
@@ -565,26 +613,64 @@ impl Recorder {
                 share.share_of_sent = if sent == 0 { 0.0 } else { share.count as f64 / sent as f64 };
             }
         }
-        let mut dropped_now = 0;
-        for slot in &mut self.slots {
-            if matches!(slot.state, State::Sent | State::Accepted) {
-                slot.state = State::Dropped;
-                slot.at_end = true;
-                let w = slot.workload as usize;
-                for f in [&mut self.per[w], &mut self.total] {
-                    f.counts.dropped += 1;
-                    f.counts.pending_at_end += 1;
-                }
-                bump(
-                    &mut self.dropped,
-                    "not_included_after_drain",
-                    "accepted, still not in a block when the drain ended",
-                );
-                dropped_now += 1;
-            }
-        }
-        self.second(now_ns).failed += dropped_now;
+        self.second(now_ns).failed += pending.len() as u64;
         self.pending = 0;
+        self.awaiting_ack.clear();
+    }
+
+    /// A transaction that left the in-flight set failing: remembered for `finish` when
+    /// in the window, and handed out.
+    fn fail(&mut self, slot: &Slot, submit_failed: bool, outcome: Outcome) {
+        if self.in_window(slot.intended_ns) {
+            self.failed.push(Failed { workload: slot.workload, intended_ns: slot.intended_ns, submit_failed });
+        }
+        self.resolved_out.push(Resolved { tx: slot.tx.clone(), outcome });
+    }
+
+    /// What was resolved since the last call, in the order it happened (inclusions in
+    /// block order): each transaction is handed out once.
+    pub fn take_resolved(&mut self) -> Vec<Resolved> {
+        core::mem::take(&mut self.resolved_out)
+    }
+
+    /// Ids the target reported included while they were not in flight (included twice,
+    /// or after being counted rejected or dropped).
+    pub fn reported_unexpected(&self) -> &[TxId] {
+        &self.reported_unexpected
+    }
+}
+
+/// The ids sent so far, as ranges (ids are sent in plan order, so this stays small).
+#[derive(Debug, Default)]
+struct SentIds {
+    /// Half-open ranges, by start.
+    ranges: BTreeMap<TxId, TxId>,
+}
+
+impl SentIds {
+    /// Adds `id`; false when it was in already.
+    fn insert(&mut self, id: TxId) -> bool {
+        if self.contains(id) {
+            return false;
+        }
+        let end = id + 1;
+        // Join the range ending at `id` and the one starting at `id + 1`.
+        let mut start = id;
+        if let Some((&s, &e)) = self.ranges.range(..=id).next_back()
+            && e == id
+        {
+            start = s;
+        }
+        let mut stop = end;
+        if let Some(e) = self.ranges.remove(&end) {
+            stop = e;
+        }
+        self.ranges.insert(start, stop);
+        true
+    }
+
+    fn contains(&self, id: TxId) -> bool {
+        self.ranges.range(..=id).next_back().is_some_and(|(_, &e)| id < e)
     }
 }
 

@@ -38,30 +38,6 @@ impl Recorder {
         }
     }
 
-    /// The outcome of an included transaction (for the effects check).
-    pub fn included(&self, id: TxId) -> Option<Included> {
-        let s = self.slots.get(id as usize)?;
-        matches!(s.state, State::Included | State::Reverted).then(|| Included {
-            success: s.state == State::Included,
-            fee_wei: s.fee_wei,
-            gas_used: s.gas_used,
-            effective_gas_price_wei: s.price_wei,
-            l1_fee_wei: s.l1_fee_wei,
-            block: s.block,
-            order: s.order,
-        })
-    }
-
-    /// Whether it was still pending when the drain ended (counted as dropped then).
-    pub fn pending_at_end(&self, id: TxId) -> bool {
-        self.slots.get(id as usize).is_some_and(|s| s.at_end)
-    }
-
-    /// Whether the load handed this transaction to the target.
-    pub fn was_sent(&self, id: TxId) -> bool {
-        self.slots.get(id as usize).is_some_and(|s| s.state != State::Unsent)
-    }
-
     /// Accounting over the whole run, with `planned` from the plan.
     pub fn accounting(&self, planned: u64) -> Accounting {
         let mut a = self.total.counts.clone();
@@ -174,9 +150,9 @@ impl Recorder {
         }
     }
 
-    /// The per-second series.
+    /// The per-second series (bounded: see `metrics::series`).
     pub fn series(&self) -> Vec<SecondSample> {
-        self.series.clone()
+        self.series.samples().to_vec()
     }
 }
 

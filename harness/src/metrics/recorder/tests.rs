@@ -93,8 +93,17 @@ fn latency_is_measured_from_the_intended_time_and_everything_is_accounted() {
     assert_eq!(f.total_wei, Wei(3 * 21_000 * 10));
     assert_eq!(f.base_fee_wei, Wei(3 * 21_000 * 7));
     assert_eq!(f.priority_fee_wei, Wei(3 * 21_000 * 3));
-    let reverted = r.included(2).expect("id 2 was included (and reverted)");
+    let resolved = r.take_resolved();
+    let reverted = resolved
+        .iter()
+        .find_map(|x| match &x.outcome {
+            Outcome::Included(i) if x.tx.id == 2 => Some(*i),
+            _ => None,
+        })
+        .expect("id 2 was included (and reverted)");
     assert_eq!((reverted.success, reverted.fee_wei, reverted.block, reverted.order), (false, 210_000, 1, 2));
+    assert_eq!(resolved.len(), 5, "each sent transaction is handed out once: {resolved:?}");
+    assert!(r.take_resolved().is_empty(), "and only once");
 }
 
 #[test]

@@ -509,11 +509,6 @@ impl Store {
         tx.commit().await.map_err(|e| StoreError::query(&e))?;
         Ok(gone > 0)
     }
-
-    /// Runs the SQL as is and returns how many rows it gave (the dashboard's queries in tests).
-    pub async fn count_rows(&self, sql: &str) -> Result<usize, StoreError> {
-        sqlx::query(sql).fetch_all(&self.pool).await.map(|r| r.len()).map_err(|e| StoreError::query(&e))
-    }
 }
 
 enum Param {

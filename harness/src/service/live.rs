@@ -47,7 +47,9 @@ impl Progress {
             sent += w.counts.sent;
             included += w.counts.included;
             failed += w.counts.reverted;
-            let _ = inclusion.add(&w.inclusion);
+            if let Some(h) = w.latency.get(&crate::metrics::Stage::INCLUSION) {
+                let _ = inclusion.add(h);
+            }
         }
         failed += f.dropped.values().sum::<u64>();
         Self {

@@ -11,7 +11,7 @@ use sqlx::{
     migrate::{Migration, MigrationType, Migrator},
 };
 
-use crate::report::Report;
+use crate::{metrics::Stage, report::Report};
 
 /// The checked-in migrations, in order.
 const MIGRATIONS: [(i64, &str, &str); 1] = [(1, "runs", include_str!("../../migrations/0001_runs.sql"))];
@@ -109,7 +109,7 @@ impl Summary {
             .fold((0.0, 0u64), |(g, n), w| (g + w.gas_per_op.mean * w.gas_per_op.count as f64, n + w.gas_per_op.count));
         Self {
             included_tps: report.throughput.included_tps,
-            inclusion_p99_us: report.latency.inclusion.p99_us as i64,
+            inclusion_p99_us: report.latency[Stage::INCLUSION].p99_us as i64,
             gas_per_op: if ops == 0 { 0.0 } else { gas / ops as f64 },
         }
     }
@@ -358,7 +358,7 @@ impl Store {
             .bind(id)
             .bind(name)
             .bind(w.accounting.included as i64)
-            .bind(w.latency.inclusion.p99_us as i64)
+            .bind(w.latency[Stage::INCLUSION].p99_us as i64)
             .bind(w.gas_per_op.mean)
             .execute(&mut *tx)
             .await

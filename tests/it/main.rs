@@ -19,6 +19,7 @@ mod rpc;
 mod scenario_errors;
 mod scenarios_dir;
 mod service;
+mod service_process;
 mod service_store;
 mod stall;
 mod tls;

@@ -104,6 +104,8 @@ pub fn run(args: &ServeArgs) -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colours only on a terminal: a log file stays greppable.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     let token = match (&args.token, &args.token_file) {
         (Some(t), _) => Some(t.clone()),

@@ -15,6 +15,7 @@ mod parallel_props;
 mod postgres;
 mod prometheus;
 mod report_schema;
+mod rollup;
 mod rpc;
 mod scenario_errors;
 mod scenarios_dir;

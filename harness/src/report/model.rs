@@ -61,6 +61,9 @@ pub struct Report {
     pub reconciliation: Reconciliation,
     /// One sample per second of the run (warmup, window and drain).
     pub series: Vec<SecondSample>,
+    /// The rollup target's figures: L1 data fees, batcher, stage latencies, derivation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollup: Option<crate::targets::rollup::RollupReport>,
 }
 
 impl Report {
@@ -71,6 +74,7 @@ impl Report {
             || self.effects.verdict == "fail"
             || self.failures.anomalies > 0
             || self.reconciliation.verdict == Verdict::Fail
+            || self.rollup.as_ref().is_some_and(|r| r.derivation.verdict == Verdict::Fail)
     }
 }
 

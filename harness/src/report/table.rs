@@ -240,6 +240,9 @@ pub fn summary_table(r: &Report) -> String {
     for (kind, m) in &rc.mismatches {
         out.push_str(&format!("  MISMATCH {kind}: {} (e.g. {})\n", m.count, m.examples.join(", ")));
     }
+    if let Some(rollup) = &r.rollup {
+        out.push_str(&rollup.summary_lines());
+    }
     for (name, w) in &r.workloads {
         let mut reasons: Vec<_> = w.revert_reasons.iter().collect();
         reasons.sort_by_key(|(_, k)| core::cmp::Reverse(k.count));

@@ -181,6 +181,7 @@ async fn run_phases(
     // The load's clock starts now: intended times, the window and the series count from
     // here; the target's events are re-based onto it.
     let origin_ns = target_clock.now_ns();
+    target.load_started(origin_ns);
     let cpu_at_start = crate::metrics::process_cpu_seconds();
     let clock = target_clock.shifted(origin_ns);
     let presigned = &prepared.txs;
@@ -268,6 +269,7 @@ async fn run_phases(
     enter(opts, Phase::Assessing);
     let cpu_seconds = cpu_at_start.zip(crate::metrics::process_cpu_seconds()).map(|(a, b)| b - a);
     target.stop().await;
+    let rollup = target.rollup().await;
     let health = target.health();
     while let Ok(ev) = events.try_recv() {
         let ev = rebase(ev);
@@ -374,6 +376,7 @@ async fn run_phases(
         effects,
         reconciliation,
         series: rec.series(),
+        rollup,
     })
 }
 

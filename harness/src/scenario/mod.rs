@@ -6,6 +6,7 @@ mod error;
 mod load;
 mod locate;
 mod parse;
+mod rollup;
 mod target;
 mod validate;
 
@@ -18,6 +19,9 @@ pub use error::{ScenarioError, ScenarioErrors};
 pub use load::{ClosedSpec, LoadSpec, OpenSpec, Stage};
 pub(crate) use locate::{Seg, locate, parse_path};
 pub use parse::{Override, load_file, load_str};
+pub use rollup::{
+    BatcherSpec, Compression, DataAvailability, FeeModel, L1EmbeddedSpec, L1FeeSpec, L1Spec, L2Spec, RollupSpec,
+};
 pub use target::{
     ANVIL_CHAIN_ID, BaseFeeSpec, EmbeddedSpec, ExecutorKind, Fault, FunderKey, FunderMnemonic, FunderSpec, RpcSpec,
     Sealing, SenderRecovery, TargetSpec,

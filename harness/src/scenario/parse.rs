@@ -143,6 +143,7 @@ fn refine_tagged(root: &Value, path: &str) -> Option<(String, String)> {
     let fields = Value::Mapping(fields);
     let (sub, message) = match (segs.first()?, kind.as_str()) {
         (Seg::Key(k), "embedded") if k == "target" => inner::<super::EmbeddedSpec>(fields)?,
+        (Seg::Key(k), "rollup") if k == "target" => inner::<super::RollupSpec>(fields)?,
         (Seg::Key(k), kind) if k == "workloads" => workload_fields(kind, fields)?,
         _ => return None,
     };

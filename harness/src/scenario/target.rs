@@ -15,6 +15,8 @@ pub enum TargetSpec {
     Embedded(EmbeddedSpec),
     /// A real node behind JSON-RPC (anvil, reth, geth, an L2 sequencer, ...).
     Rpc(RpcSpec),
+    /// An OP-stack style rollup: the embedded chain as L2, a batcher, an L1.
+    Rollup(super::RollupSpec),
 }
 
 impl TargetSpec {
@@ -22,6 +24,7 @@ impl TargetSpec {
         match self {
             Self::Embedded(_) => "embedded",
             Self::Rpc(_) => "rpc",
+            Self::Rollup(_) => "rollup",
         }
     }
 }
@@ -99,6 +102,14 @@ pub struct BaseFeeSpec {
     /// The base fee moves by at most 1/denominator per block.
     #[serde(default = "default_denominator")]
     pub denominator: u64,
+    /// The base fee never falls below this, in gwei: stands for other traffic holding a
+    /// chain at its target (a rollup's L1 carries only the batcher's).
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
+    pub min_gwei: f64,
+}
+
+fn is_zero_f64(v: &f64) -> bool {
+    *v == 0.0
 }
 
 impl Default for BaseFeeSpec {
@@ -107,6 +118,7 @@ impl Default for BaseFeeSpec {
             initial_gwei: default_initial_gwei(),
             elasticity: default_elasticity(),
             denominator: default_denominator(),
+            min_gwei: 0.0,
         }
     }
 }

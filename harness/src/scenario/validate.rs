@@ -184,60 +184,74 @@ fn validate_fees(s: &Scenario, out: &mut Vec<Problem>) {
 
 fn validate_target(s: &Scenario, out: &mut Vec<Problem>) {
     match &s.target {
-        TargetSpec::Embedded(e) => {
-            let bt = e.block_time.get();
-            if bt < Duration::from_millis(10) || bt > Duration::from_secs(3600) {
-                out.push(problem("target.block_time", format!("{}: must be between 10ms and 1h", e.block_time), None));
-            }
-            if e.gas_limit < 21_000 {
-                out.push(problem("target.gas_limit", "below 21,000: not even a transfer fits", None));
-            }
-            if e.chain_id == 0 {
-                out.push(problem("target.chain_id", "chain id 0 is not allowed", None));
-            }
-            if e.base_fee.elasticity == 0 || e.base_fee.denominator == 0 {
-                out.push(problem("target.base_fee", "elasticity and denominator must be 1 or more", None));
-            }
-            if !(e.base_fee.initial_gwei.is_finite() && e.base_fee.initial_gwei >= 0.0) {
-                out.push(problem("target.base_fee.initial_gwei", "must be 0 or more", None));
-            } else if gwei_to_wei(s.fees.max_fee_gwei) < gwei_to_wei(e.base_fee.initial_gwei) {
-                out.push(problem(
-                    "fees.max_fee_gwei",
-                    format!(
-                        "{} gwei is below the chain's initial base fee ({} gwei): nothing could be included",
-                        s.fees.max_fee_gwei, e.base_fee.initial_gwei
-                    ),
-                    "raise fees.max_fee_gwei or lower target.base_fee.initial_gwei",
-                ));
-            }
-            match (e.executor, e.threads) {
-                (ExecutorKind::Sequential, Some(_)) => out.push(problem(
-                    "target.threads",
-                    "threads only apply to the parallel executor",
-                    "add `executor: parallel`, or remove `threads`",
-                )),
-                (_, Some(t)) if t == 0 || t > 256 => {
-                    out.push(problem("target.threads", format!("{t} threads: must be between 1 and 256"), None))
-                }
-                _ => {}
-            }
-            if e.state_read_latency_us > 100_000 {
-                out.push(problem(
-                    "target.state_read_latency_us",
-                    format!("{} us: must be at most 100,000 (100 ms)", e.state_read_latency_us),
-                    "a disk read takes ~20-100 us; an SSD-backed node is a few tens of us",
-                ));
-            }
-            if e.mempool_limit == 0 {
-                out.push(problem("target.mempool_limit", "0 would reject every transaction", None));
-            }
-            for (i, f) in e.faults.iter().enumerate() {
-                if f.stall.get().is_zero() {
-                    out.push(problem(&format!("target.faults[{i}].stall"), "a stall of 0s does nothing", None));
-                }
+        TargetSpec::Embedded(e) => validate_embedded("target", e, Some(s.fees.max_fee_gwei), out),
+        TargetSpec::Rollup(r) => {
+            validate_embedded("target.l2", &r.l2.embedded(), Some(s.fees.max_fee_gwei), out);
+            let l1 = &r.l1.embedded;
+            validate_embedded("target.l1.embedded", &l1.embedded(), None, out);
+            for (path, message) in r.problems() {
+                out.push(Problem { path, message, hint: None });
             }
         }
         TargetSpec::Rpc(r) => validate_rpc(r, out),
+    }
+}
+
+/// The checks of an embedded chain's settings at `p` (`target`, `target.l2`, ...); the
+/// scenario's `max_fee_gwei` is held against its base fee when given.
+fn validate_embedded(p: &str, e: &super::EmbeddedSpec, max_fee_gwei: Option<f64>, out: &mut Vec<Problem>) {
+    let bt = e.block_time.get();
+    if bt < Duration::from_millis(10) || bt > Duration::from_secs(3600) {
+        out.push(problem(&format!("{p}.block_time"), format!("{}: must be between 10ms and 1h", e.block_time), None));
+    }
+    if e.gas_limit < 21_000 {
+        out.push(problem(&format!("{p}.gas_limit"), "below 21,000: not even a transfer fits", None));
+    }
+    if e.chain_id == 0 {
+        out.push(problem(&format!("{p}.chain_id"), "chain id 0 is not allowed", None));
+    }
+    if e.base_fee.elasticity == 0 || e.base_fee.denominator == 0 {
+        out.push(problem(&format!("{p}.base_fee"), "elasticity and denominator must be 1 or more", None));
+    }
+    if !(e.base_fee.initial_gwei.is_finite() && e.base_fee.initial_gwei >= 0.0) {
+        out.push(problem(&format!("{p}.base_fee.initial_gwei"), "must be 0 or more", None));
+    } else if !(e.base_fee.min_gwei.is_finite() && e.base_fee.min_gwei >= 0.0) {
+        out.push(problem(&format!("{p}.base_fee.min_gwei"), "must be 0 or more", None));
+    } else if let Some(max_fee) = max_fee_gwei.filter(|m| gwei_to_wei(*m) < gwei_to_wei(e.base_fee.initial_gwei)) {
+        out.push(Problem {
+            path: "fees.max_fee_gwei".into(),
+            message: format!(
+                "{max_fee} gwei is below the chain's initial base fee ({} gwei): nothing could be included",
+                e.base_fee.initial_gwei
+            ),
+            hint: Some(format!("raise fees.max_fee_gwei or lower {p}.base_fee.initial_gwei")),
+        });
+    }
+    match (e.executor, e.threads) {
+        (ExecutorKind::Sequential, Some(_)) => out.push(problem(
+            &format!("{p}.threads"),
+            "threads only apply to the parallel executor",
+            "add `executor: parallel`, or remove `threads`",
+        )),
+        (_, Some(t)) if t == 0 || t > 256 => {
+            out.push(problem(&format!("{p}.threads"), format!("{t} threads: must be between 1 and 256"), None))
+        }
+        _ => {}
+    }
+    if e.state_read_latency_us > 100_000 {
+        out.push(problem(
+            &format!("{p}.state_read_latency_us"),
+            format!("{} us: must be at most 100,000 (100 ms)", e.state_read_latency_us),
+            "a disk read takes ~20-100 us; an SSD-backed node is a few tens of us",
+        ));
+    }
+    if e.mempool_limit == 0 {
+        out.push(problem(&format!("{p}.mempool_limit"), "0 would reject every transaction", None));
+    }
+    for (i, f) in e.faults.iter().enumerate() {
+        if f.stall.get().is_zero() {
+            out.push(problem(&format!("{p}.faults[{i}].stall"), "a stall of 0s does nothing", None));
+        }
     }
 }
 

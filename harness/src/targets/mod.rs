@@ -4,6 +4,7 @@
 
 pub mod embedded;
 mod events;
+pub mod rollup;
 pub mod rpc;
 
 use std::{collections::BTreeMap, sync::Arc};
@@ -233,6 +234,15 @@ pub trait Target: Send + Sync + core::fmt::Debug {
         None
     }
 
+    /// The load starts now, at `origin_ns` on the clock given to [`Self::start`] (the
+    /// set-up is over): targets that time stages of their own count from here.
+    fn load_started(&self, _origin_ns: u64) {}
+
+    /// The rollup section of the report (rollup targets), after [`Self::stop`].
+    async fn rollup(&self) -> Option<rollup::RollupReport> {
+        None
+    }
+
     /// Stops producing blocks and events.
     async fn stop(&self);
 }
@@ -242,5 +252,6 @@ pub fn build(spec: &TargetSpec) -> Result<Arc<dyn Target>, TargetError> {
     match spec {
         TargetSpec::Embedded(e) => Ok(Arc::new(embedded::Embedded::new(e.clone()))),
         TargetSpec::Rpc(r) => Ok(Arc::new(rpc::Rpc::new(r.clone()))),
+        TargetSpec::Rollup(r) => Ok(Arc::new(rollup::Rollup::new(r.clone()))),
     }
 }

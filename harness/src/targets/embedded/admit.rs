@@ -7,7 +7,7 @@ use std::sync::Arc;
 use alloy::{
     consensus::{SignableTransaction, TxEip1559, TxEnvelope},
     eips::Decodable2718,
-    primitives::{Address, B256, U256, uint},
+    primitives::{Address, B256, Bytes, U256, uint},
 };
 use revm::context::TxEnv;
 
@@ -31,12 +31,14 @@ pub struct PoolTx {
     pub hash: B256,
     pub from: Address,
     pub tx: TxEip1559,
+    /// The EIP-2718 encoded signed bytes (what a rollup posts and prices).
+    pub raw: Bytes,
 }
 
 impl PoolTx {
     /// The plan's word for it: sender, fields and hash as planned, the bytes unread.
     pub fn trusted(p: &PlannedTx) -> Self {
-        Self { id: p.id, hash: p.hash, from: p.from, tx: p.tx.clone() }
+        Self { id: p.id, hash: p.hash, from: p.from, tx: p.tx.clone(), raw: p.raw.clone() }
     }
 
     /// What the signed bytes say: decoded, the signer recovered, and refused unless the
@@ -68,7 +70,7 @@ impl PoolTx {
         if *signed.hash() != p.hash {
             return Err(mismatch(format!("the signed bytes hash to {}, the plan says {}", signed.hash(), p.hash)));
         }
-        Ok(Self { id: p.id, hash: *signed.hash(), from, tx: signed.tx().clone() })
+        Ok(Self { id: p.id, hash: *signed.hash(), from, tx: signed.tx().clone(), raw: p.raw.clone() })
     }
 
     /// The revm transaction that executes it.

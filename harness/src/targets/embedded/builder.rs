@@ -33,6 +33,19 @@ pub struct BlockSummary {
     pub tx_hashes: Vec<B256>,
 }
 
+/// Called by the builder as it seals a block, with the state still held: returns the
+/// extra fee each included transaction paid (the rollup's L1 data fee), having taken it
+/// from the state, in the order of `included`.
+pub trait SealHook: Send + Sync + core::fmt::Debug {
+    fn sealed(
+        &self,
+        state: &mut crate::exec::ChainState,
+        block: &BlockCtx,
+        timestamp_ms: u64,
+        included: &[&PoolTx],
+    ) -> Vec<u128>;
+}
+
 /// How the builder kept its slots over the run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockSlots {
@@ -138,7 +151,8 @@ pub(super) fn run(shared: &Arc<Shared>, mut executor: Box<dyn Executor>, sink: &
             spec.gas_limit,
             spec.base_fee.elasticity,
             spec.base_fee.denominator,
-        );
+        )
+        .max((spec.base_fee.min_gwei * 1e9).round() as u64);
         drop(pooled);
 
         due = slot_ns + block_ns;
@@ -170,6 +184,19 @@ fn seal(
     let envs: Vec<TxEnv> = txs.iter().map(|t| t.tx_env()).collect();
     let mut state = lock(&shared.state);
     let outcomes = executor.execute(&mut state, block, envs);
+    let extra_fees = match &shared.hook {
+        Some(hook) => {
+            let included: Vec<&PoolTx> = txs
+                .iter()
+                .zip(&outcomes)
+                .filter(|(_, o)| matches!(o, TxOutcome::Included(_)))
+                .map(|(t, _)| t.as_ref())
+                .collect();
+            hook.sealed(&mut state, block, timestamp_ms, &included)
+        }
+        None => Vec::new(),
+    };
+    let mut extra_fees = extra_fees.into_iter();
     // Senders' head state for the pool's admission checks.
     let mut touched: Vec<_> = txs.iter().map(|t| t.from).collect();
     touched.extend(txs.iter().filter_map(|t| t.tx.to.to().copied()));
@@ -198,7 +225,7 @@ fn seal(
                     success: r.success,
                     gas_used: r.gas_used,
                     effective_gas_price_wei: r.effective_gas_price_wei,
-                    l1_fee_wei: None,
+                    l1_fee_wei: extra_fees.next(),
                     revert_data: r.revert_data.clone(),
                 });
             }

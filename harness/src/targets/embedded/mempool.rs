@@ -195,6 +195,7 @@ mod tests {
             id,
             from: Address::repeat_byte(from),
             hash: B256::with_last_byte(id as u8),
+            raw: Default::default(),
             tx: TxEip1559 {
                 chain_id: 1,
                 nonce,

@@ -22,7 +22,7 @@ use revm::{
 
 pub use admit::{PoolTx, admit_all};
 pub use basefee::next_base_fee;
-pub use builder::{BlockSlots, BlockSummary};
+pub use builder::{BlockSlots, BlockSummary, SealHook};
 use mempool::Mempool;
 
 use super::{AccountState, ChainBlock, EventSink, Rejection, Target, TargetError, TargetInfo};
@@ -61,6 +61,8 @@ struct Shared {
     history: Mutex<Vec<BlockSummary>>,
     slots: Mutex<BlockSlots>,
     stop: AtomicBool,
+    /// Called as each block is sealed (the rollup's L1 fee and batcher), if set.
+    hook: Option<Arc<dyn SealHook>>,
 }
 
 /// The embedded chain target.
@@ -76,6 +78,15 @@ pub struct Embedded {
 
 impl Embedded {
     pub fn new(spec: EmbeddedSpec) -> Self {
+        Self::build(spec, None)
+    }
+
+    /// As [`Self::new`], calling `hook` as each block is sealed.
+    pub fn with_hook(spec: EmbeddedSpec, hook: Arc<dyn SealHook>) -> Self {
+        Self::build(spec, Some(hook))
+    }
+
+    fn build(spec: EmbeddedSpec, hook: Option<Arc<dyn SealHook>>) -> Self {
         let base_fee = (spec.base_fee.initial_gwei * 1e9).round() as u64;
         let pool = Mempool::new(spec.mempool_limit, spec.chain_id, spec.gas_limit);
         Self {
@@ -86,6 +97,7 @@ impl Embedded {
                 history: Mutex::new(Vec::new()),
                 slots: Mutex::default(),
                 stop: AtomicBool::new(false),
+                hook,
                 spec,
             }),
             builder: Mutex::new(None),
@@ -101,6 +113,15 @@ impl Embedded {
         let chain = Self::new(spec);
         *lock(&chain.given) = Some(executor);
         chain
+    }
+
+    /// The base fee of the latest sealed block (the initial one before any) and its number.
+    pub fn head_base_fee(&self) -> (u64, u64) {
+        let history = lock(&self.shared.history);
+        match history.last() {
+            Some(b) => (b.number, b.base_fee_wei),
+            None => (0, (self.shared.spec.base_fee.initial_gwei * 1e9).round() as u64),
+        }
     }
 
     /// Sealed blocks so far.

@@ -20,6 +20,14 @@ if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
+# PostgreSQL (Debian's package) for the run store's tests: they start a throwaway cluster
+# themselves with its initdb and postgres binaries; no system service is used.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+fi
 # Hardhat's node (a test target) must not stop to ask about telemetry.
 export HARDHAT_DISABLE_TELEMETRY_PROMPT=true
 # The committed contract artifacts must match their sources.

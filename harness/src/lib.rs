@@ -12,6 +12,7 @@ pub mod plan;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod service;
 pub mod targets;
 
 /// Locks a mutex; a panicked holder already reported itself and the data stays usable.

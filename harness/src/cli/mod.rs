@@ -6,7 +6,9 @@
 
 mod exec_bench;
 mod gate;
+mod history;
 mod run;
+mod serve;
 mod target;
 mod validate;
 mod workloads;
@@ -53,6 +55,10 @@ pub enum Command {
     Target(target::TargetArgs),
     /// Judge a stored report against a gates file (CI performance gates).
     Gate(gate::GateArgs),
+    /// Serve the HTTP API: post, follow, cancel and find runs (see docs/service.md).
+    Serve(serve::ServeArgs),
+    /// List or show the runs stored by `gasbench serve`.
+    History(history::HistoryArgs),
 }
 
 /// Flags shared by every command that reads a scenario.
@@ -93,5 +99,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::ExecBench(args) => exec_bench::run(&args),
         Command::Target(args) => target::run(&args),
         Command::Gate(args) => gate::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::History(args) => history::run(&args),
     }
 }

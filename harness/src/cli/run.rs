@@ -173,6 +173,13 @@ fn default_run_id(scenario: &str) -> String {
 
 /// Cancels `token` on Ctrl-C or SIGTERM.
 async fn stop_on_signal(token: CancellationToken) {
+    signalled().await;
+    eprintln!("stopping: draining in-flight transactions, then writing the report");
+    token.cancel();
+}
+
+/// Returns on Ctrl-C or SIGTERM.
+pub(super) async fn signalled() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
@@ -180,7 +187,6 @@ async fn stop_on_signal(token: CancellationToken) {
             Ok(s) => s,
             Err(_) => {
                 let _ = ctrl_c.await;
-                token.cancel();
                 return;
             }
         };
@@ -191,8 +197,6 @@ async fn stop_on_signal(token: CancellationToken) {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
-    eprintln!("stopping: draining in-flight transactions, then writing the report");
-    token.cancel();
 }
 
 /// Prints the summary, writes the report to `out`, and says how the run ended: the exit

@@ -37,7 +37,9 @@ node tools/compile-contracts.js --check
 # tests, and the images they use (docker import, no registry); stopped when this script
 # ends. If the daemon cannot start, this stops here, loudly.
 # The gasbench binary first: docker-up imports it as local/gasbench:dev (the image test).
-cargo build -p gasbench --bin gasbench
+# (--workspace --all-targets: the same feature set as the test build, so nothing is
+# compiled twice.)
+cargo build --workspace --all-targets
 eval "$(scripts/docker-up.sh start)"
 trap 'scripts/docker-up.sh stop' EXIT
 

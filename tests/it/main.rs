@@ -1,6 +1,7 @@
 //! End-to-end tests of gasbench: one binary, one module per area.
 
 mod anvil;
+mod browser;
 mod checks_fail;
 mod cli;
 mod embedded_chain;
@@ -10,6 +11,7 @@ mod faulty_node;
 mod gates;
 mod hardhat;
 mod hardhat_node;
+mod html_report;
 mod parallel;
 mod parallel_props;
 mod prometheus;

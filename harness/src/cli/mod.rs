@@ -6,6 +6,7 @@
 
 mod exec_bench;
 mod gate;
+mod report;
 mod run;
 mod target;
 mod validate;
@@ -52,6 +53,8 @@ pub enum Command {
     Target(target::TargetArgs),
     /// Judge a stored report against a gates file (CI performance gates).
     Gate(gate::GateArgs),
+    /// Write a stored report as a self-contained HTML page with charts.
+    Report(report::ReportArgs),
 }
 
 /// Flags shared by every command that reads a scenario.
@@ -86,5 +89,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::ExecBench(args) => exec_bench::run(&args),
         Command::Target(args) => target::run(&args),
         Command::Gate(args) => gate::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }

@@ -50,6 +50,9 @@ pub struct RunArgs {
     pub gates: Option<PathBuf>,
     #[command(flatten)]
     pub gate: GateOptions,
+    /// Also write the report as one self-contained HTML page with charts (docs/report.md).
+    #[arg(long, env = "GASBENCH_HTML", value_name = "FILE.html")]
+    pub html: Option<PathBuf>,
 }
 
 pub fn run(args: &RunArgs) -> ExitCode {
@@ -116,11 +119,24 @@ pub fn run(args: &RunArgs) -> ExitCode {
     match result {
         Ok(report) => {
             let code = finish(&report, args.out.as_deref());
-            let Some(gates) = gates else { return code };
-            let name = args.out.as_ref().map_or_else(|| "(this run)".to_string(), |p| p.display().to_string());
-            let verdict = gate::judge(&gates, &report, &name, &args.gate);
+            let (gated, verdict) = match &gates {
+                Some(gates) => {
+                    let name = args.out.as_ref().map_or_else(|| "(this run)".to_string(), |p| p.display().to_string());
+                    let (c, v) = gate::judge(gates, &report, &name, &args.gate);
+                    (Some(c), v)
+                }
+                None => (None, None),
+            };
+            if let Some(path) = &args.html
+                && let Err(c) = write_html(path, &report::html::render_run(&report, verdict.as_ref()))
+            {
+                return c;
+            }
             // A fault, an interruption or a failed check outranks the gates' verdict.
-            if code == ExitCode::from(EXIT_OK) { verdict } else { code }
+            match gated {
+                Some(verdict) if code == ExitCode::from(EXIT_OK) => verdict,
+                _ => code,
+            }
         }
         Err(e) => {
             eprintln!("error: {e}");
@@ -202,6 +218,23 @@ async fn stop_on_signal(token: CancellationToken) {
     let _ = ctrl_c.await;
     eprintln!("stopping: draining in-flight transactions, then writing the report");
     token.cancel();
+}
+
+/// Writes an HTML page; a failure is said and gives exit 1 (the run itself is done).
+pub fn write_html(path: &std::path::Path, html: &str) -> Result<(), ExitCode> {
+    match report::html::write(html, path) {
+        Ok(()) => {
+            eprintln!("HTML report written to {}", path.display());
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!(
+                "error: cannot write the HTML report to {}: {e}\n  hint: check the directory exists and is writable",
+                path.display()
+            );
+            Err(ExitCode::from(EXIT_CHECK_FAILED))
+        }
+    }
 }
 
 /// Prints the summary, writes the report to `out`, and says how the run ended: the exit

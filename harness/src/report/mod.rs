@@ -2,6 +2,7 @@
 
 pub mod gate;
 mod host;
+pub mod html;
 mod model;
 mod table;
 

@@ -96,15 +96,40 @@ pub async fn open(page: &Path, expression: &str) -> Loaded {
         ws.send(Message::text(msg.to_string())).await.unwrap();
     }
     let mut loaded = Loaded { errors: Vec::new(), requests: Vec::new(), value: Value::Null };
-    let eval_id = 100;
+    // Polled rather than waiting for `Page.loadEventFired`, which a busy machine can
+    // deliver before the page domain listens: the page is ready when it is this file and
+    // its document is complete; then half a second more lets late events (a failed
+    // request's) arrive before the expression is evaluated.
+    let (poll_id, eval_id) = (50, 100);
+    let ready = format!("{url}|complete");
+    let mut ready_at: Option<tokio::time::Instant> = None;
+    let mut evaluating = false;
+    // The resources the page loaded or tried to (Resource Timing) come back with the value:
+    // a request the Network domain did not report is still seen.
+    let wrapped =
+        format!("({{ resources: performance.getEntriesByType('resource').map(e => e.name), value: ({expression}) }})");
+    let mut poll = tokio::time::interval(Duration::from_millis(100));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
-        let msg = tokio::time::timeout_at(deadline, ws.next())
-            .await
-            .expect("the page loaded within 60 s")
-            .expect("DevTools connection open")
-            .unwrap();
-        let Message::Text(text) = msg else { continue };
+        let msg = tokio::select! {
+            m = ws.next() => m,
+            _ = poll.tick(), if !evaluating => {
+                let (id, expr) = match ready_at {
+                    Some(t) if t.elapsed() >= Duration::from_millis(500) => {
+                        evaluating = true;
+                        (eval_id, wrapped.as_str())
+                    }
+                    Some(_) => continue,
+                    None => (poll_id, "location.href + '|' + document.readyState"),
+                };
+                let msg = json!({ "id": id, "method": "Runtime.evaluate",
+                    "params": { "expression": expr, "returnByValue": true } });
+                ws.send(Message::text(msg.to_string())).await.unwrap();
+                continue;
+            }
+            () = tokio::time::sleep_until(deadline) => panic!("{url} did not load within 60 s"),
+        };
+        let Message::Text(text) = msg.expect("DevTools connection open").unwrap() else { continue };
         let v: Value = serde_json::from_str(&text).unwrap();
         match v["method"].as_str() {
             Some("Runtime.consoleAPICalled") if matches!(v["params"]["type"].as_str(), Some("error" | "assert")) => {
@@ -118,18 +143,22 @@ pub async fn open(page: &Path, expression: &str) -> Loaded {
             }
             Some("Network.requestWillBeSent") => {
                 let u = v["params"]["request"]["url"].as_str().unwrap_or_default().to_string();
-                if u != url {
+                if u != url && u != "about:blank" {
                     loaded.requests.push(u);
                 }
             }
-            Some("Page.loadEventFired") => {
-                let msg = json!({ "id": eval_id, "method": "Runtime.evaluate",
-                    "params": { "expression": expression, "returnByValue": true } });
-                ws.send(Message::text(msg.to_string())).await.unwrap();
+            _ if v["id"] == poll_id && v["result"]["result"]["value"] == ready.as_str() => {
+                ready_at.get_or_insert_with(tokio::time::Instant::now);
             }
             _ if v["id"] == eval_id => {
                 assert!(v["result"]["exceptionDetails"].is_null(), "the expression threw: {v}");
-                loaded.value = v["result"]["result"]["value"].clone();
+                let result = &v["result"]["result"]["value"];
+                loaded.value = result["value"].clone();
+                for r in result["resources"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+                    if !loaded.requests.iter().any(|q| q == r) {
+                        loaded.requests.push(r.to_string());
+                    }
+                }
                 break;
             }
             _ => {}

@@ -116,12 +116,12 @@ async fn the_browser_sees_console_errors_exceptions_and_requests() {
     let page = dir.path().join("bad.html");
     std::fs::write(
         &page,
-        "<!DOCTYPE html><html><body><script>fetch('http://127.0.0.1:9/x.png').catch(() => {}); console.error('boom'); null.x;</script></body></html>",
+        "<!DOCTYPE html><html><body><img src=\"http://127.0.0.1:9/x.png\"><script>console.error('boom'); null.x;</script></body></html>",
     )
     .unwrap();
     let loaded = browser::open(&page, "1 + 1").await;
     assert!(loaded.errors.iter().any(|e| e.contains("boom")), "{:?}", loaded.errors);
     assert!(loaded.errors.iter().any(|e| e.starts_with("exception")), "{:?}", loaded.errors);
-    assert_eq!(loaded.requests, ["http://127.0.0.1:9/x.png"]);
+    assert_eq!(loaded.requests, ["http://127.0.0.1:9/x.png"], "{loaded:?}");
     assert_eq!(loaded.value, 2);
 }

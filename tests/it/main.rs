@@ -4,6 +4,7 @@ mod anvil;
 mod browser;
 mod checks_fail;
 mod cli;
+mod comparisons;
 mod embedded_chain;
 mod embedded_run;
 mod exec_bench;

@@ -4,6 +4,7 @@
 //! target had a fault mid-run (report written, partial), 130
 //! interrupted (the report is still written).
 
+mod comparison;
 mod exec_bench;
 mod gate;
 mod report;

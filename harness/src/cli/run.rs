@@ -60,6 +60,9 @@ pub fn run(args: &RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if !scenario.targets.is_empty() {
+        return run_targets(args, &scenario);
+    }
     // A bad gates file or baseline is found before the run, not after it.
     let gates = match args.gates.as_deref().map(|g| gate::prepare(g, &args.gate)).transpose() {
         Ok(g) => g,
@@ -71,19 +74,8 @@ pub fn run(args: &RunArgs) -> ExitCode {
     {
         return code;
     }
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
-    };
-    let mut opts = RunOptions {
-        progress: !args.quiet,
-        max_batches_in_flight: args.max_batches_in_flight.max(1),
-        late_threshold: Duration::from_millis(args.late_threshold_ms),
-        ..RunOptions::default()
-    };
+    let Some(rt) = runtime() else { return ExitCode::from(EXIT_BAD_INPUT) };
+    let mut opts = options(args);
     let result = rt.block_on(async {
         let cancel = CancellationToken::new();
         tokio::spawn(stop_on_signal(cancel.clone()));
@@ -154,6 +146,43 @@ pub fn run(args: &RunArgs) -> ExitCode {
             eprintln!("  hint: {hint}");
             ExitCode::from(EXIT_BAD_INPUT)
         }
+    }
+}
+
+/// A scenario with `targets:`: each target in turn, one comparison.
+fn run_targets(args: &RunArgs, scenario: &Scenario) -> ExitCode {
+    if args.gates.is_some() || args.metrics_listen.is_some() {
+        eprintln!(
+            "error: --gates and --metrics-listen judge or export one run, and this scenario lists {} targets\n  hint: run each target on its own (`--set` a `target:`) to gate or export it, or gate the reports inside the comparison",
+            scenario.targets.len()
+        );
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    let Some(rt) = runtime() else { return ExitCode::from(EXIT_BAD_INPUT) };
+    let opts = options(args);
+    let comparison = rt.block_on(async {
+        let cancel = CancellationToken::new();
+        tokio::spawn(stop_on_signal(cancel.clone()));
+        crate::orchestrate::targets::run(scenario, &opts, cancel).await
+    });
+    super::comparison::finish(&comparison, args.out.as_deref(), args.html.as_deref())
+}
+
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| eprintln!("error: cannot start the async runtime: {e}"))
+        .ok()
+}
+
+/// How the run goes, from the flags.
+fn options(args: &RunArgs) -> RunOptions {
+    RunOptions {
+        progress: !args.quiet,
+        max_batches_in_flight: args.max_batches_in_flight.max(1),
+        late_threshold: Duration::from_millis(args.late_threshold_ms),
+        ..RunOptions::default()
     }
 }
 

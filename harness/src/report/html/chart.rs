@@ -162,11 +162,31 @@ impl Axis {
     }
 }
 
-/// One line: a name (the legend) and its points `(x, y)`.
+/// One line: a name (the legend), its points `(x, y)` and how it is drawn.
 #[derive(Debug, Clone)]
 pub struct Series {
     pub name: String,
     pub points: Vec<(f64, f64)>,
+    pub style: Style,
+}
+
+/// How a line is drawn: its palette index (runs keep their colour across charts) and
+/// whether it is dashed (a run's second figure on the same chart, e.g. sent beside
+/// included).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Style {
+    pub color: Option<usize>,
+    pub dashed: bool,
+}
+
+impl Series {
+    pub fn new(name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Self { name: name.into(), points, style: Style::default() }
+    }
+
+    fn color(&self, i: usize) -> &'static str {
+        color(self.style.color.unwrap_or(i))
+    }
 }
 
 /// Figures over an x axis, one line per series.
@@ -221,11 +241,25 @@ impl Chart {
     /// The chart as a `<figure>`: caption, SVG, legend.
     pub fn render(&self, id: &str) -> El {
         let (svg, legend) = match self {
-            Self::Line(c) => (line_svg(c), c.series.iter().map(|s| s.name.clone()).collect::<Vec<_>>()),
-            Self::Bar(c) => (bar_svg(c), c.groups.iter().map(|g| g.name.clone()).collect()),
+            Self::Line(c) => (
+                line_svg(c),
+                c.series
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (s.name.clone(), s.color(i), s.style.dashed))
+                    .collect::<Vec<_>>(),
+            ),
+            Self::Bar(c) => {
+                (bar_svg(c), c.groups.iter().enumerate().map(|(i, g)| (g.name.clone(), color(i), false)).collect())
+            }
         };
-        let legend = El::new("div").attr("class", "legend").children(legend.iter().enumerate().map(|(i, name)| {
-            El::new("span").child(El::new("i").attr("style", format!("background:{}", color(i)))).text(name)
+        let legend = El::new("div").attr("class", "legend").children(legend.iter().map(|(name, c, dashed)| {
+            let swatch = if *dashed {
+                format!("background:repeating-linear-gradient(90deg,{c} 0 3px,transparent 3px 5px)")
+            } else {
+                format!("background:{c}")
+            };
+            El::new("span").child(El::new("i").attr("style", swatch)).text(name)
         }));
         El::new("figure")
             .attr("class", "chart")
@@ -405,7 +439,7 @@ fn line_svg(c: &LineChart) -> El {
                     .num("cx", f.px_x(c.x.scale.map(x)))
                     .num("cy", f.px_y(y))
                     .attr("r", 3)
-                    .attr("fill", color(i))
+                    .attr("fill", s.color(i))
                     .tooltip(&format!("{} — {}: {}", s.name, c.x.unit.format(x), c.y.unit.format(y)))
             }));
         }
@@ -514,10 +548,7 @@ mod tests {
             title: "t".into(),
             x: Axis::linear("time", Unit::Seconds),
             y: Axis::linear("rate", Unit::TxPerSec),
-            series: vec![
-                Series { name: "a".into(), points: vec![(0.0, 1.0), (1.0, 2.0)] },
-                Series { name: "b".into(), points: vec![(0.0, 3.0)] },
-            ],
+            series: vec![Series::new("a", vec![(0.0, 1.0), (1.0, 2.0)]), Series::new("b", vec![(0.0, 3.0)])],
         });
         let svg = line.render("c").render();
         assert_eq!(svg.matches("<path").count(), 2);

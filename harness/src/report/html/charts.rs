@@ -2,7 +2,7 @@
 //! every run shown (one for `run`, several for a comparison or a sweep) and giving one
 //! series or bar per run.
 
-use super::chart::{Axis, BarChart, BarGroup, Chart, LineChart, Scale, Series, Unit};
+use super::chart::{Axis, BarChart, BarGroup, Chart, LineChart, Scale, Series, Style, Unit};
 use crate::{
     metrics,
     report::{Fees, LatencySummary, Report},
@@ -35,9 +35,11 @@ fn over_time(
     f: impl Fn(&Report, &crate::report::SecondSample) -> Option<f64>,
 ) -> Vec<Series> {
     runs.iter()
-        .map(|run| Series {
+        .enumerate()
+        .map(|(i, run)| Series {
             name: name(runs, run, what),
             points: run.report.series.iter().filter_map(|s| f(run.report, s).map(|v| (s.t as f64, v))).collect(),
+            style: Style { color: Some(i), dashed: false },
         })
         .collect()
 }
@@ -45,11 +47,16 @@ fn over_time(
 /// Sent and included transactions per second.
 pub fn tx_rate(runs: &[Run<'_>]) -> Chart {
     let mut series = over_time(runs, "sent", |_, s| Some(s.sent as f64));
-    series.extend(over_time(runs, "included", |_, s| Some(s.included as f64)));
-    if runs.len() > 1 {
-        // One colour per run: its sent and included lines side by side.
-        let n = runs.len();
-        series = (0..n).flat_map(|i| [series[i].clone(), series[n + i].clone()]).collect();
+    let included = over_time(runs, "included", |_, s| Some(s.included as f64));
+    if runs.len() == 1 {
+        series.extend(included.into_iter().map(|s| Series { style: Style { color: Some(1), dashed: false }, ..s }));
+    } else {
+        // A colour per run: its sent line dashed, its included line solid.
+        series = series
+            .into_iter()
+            .zip(included)
+            .flat_map(|(sent, inc)| [Series { style: Style { dashed: true, ..sent.style }, ..sent }, inc])
+            .collect();
     }
     Chart::Line(LineChart {
         title: "Transactions per second: sent and included".into(),
@@ -87,13 +94,10 @@ fn percentile_curve(h: &LatencySummary) -> Vec<(f64, f64)> {
 /// The HDR latency percentile curve of each stage (one run) or of inclusion (several).
 pub fn latency_percentiles(runs: &[Run<'_>]) -> Chart {
     let series = if runs.len() == 1 {
-        stages(runs[0].report).iter().map(|(n, l)| Series { name: (*n).into(), points: percentile_curve(l) }).collect()
+        stages(runs[0].report).iter().map(|(n, l)| Series::new(*n, percentile_curve(l))).collect()
     } else {
         runs.iter()
-            .map(|run| Series {
-                name: name(runs, run, "inclusion"),
-                points: percentile_curve(&run.report.latency.inclusion),
-            })
+            .map(|run| Series::new(name(runs, run, "inclusion"), percentile_curve(&run.report.latency.inclusion)))
             .collect()
     };
     Chart::Line(LineChart {

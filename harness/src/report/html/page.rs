@@ -110,7 +110,8 @@ fn run_badges(r: &Report) -> Vec<El> {
 
 fn verdicts(runs: &[Run<'_>], extras: &Extras<'_>) -> El {
     let mut s = El::new("section").attr("class", "verdicts").child(El::new("h2").text("Verdicts"));
-    for run in runs {
+    // A comparison says its own line per entry (failed ones included) instead.
+    for run in runs.iter().filter(|_| extras.verdicts.is_empty()) {
         let r = run.report;
         let what = format!(
             "{}: {:.1} tx/s included of {:.1} offered, inclusion p99 {:.1} ms",
@@ -122,7 +123,7 @@ fn verdicts(runs: &[Run<'_>], extras: &Extras<'_>) -> El {
         s = s.child(El::new("div").children(run_badges(run.report)).text(&what));
     }
     for (b, line) in &extras.verdicts {
-        s = s.child(El::new("div").child(badge(*b, if *b == Badge::Fail { "FAIL" } else { "note" })).text(line));
+        s = s.child(El::new("div").child(badge(*b, if *b == Badge::Fail { "FAIL" } else { "PASS" })).text(line));
     }
     if let Some(g) = extras.gates {
         let b = if g.verdict.passed() { Badge::Pass } else { Badge::Fail };
@@ -173,12 +174,14 @@ pub fn ratio_cell(a: Option<f64>, b: Option<f64>, better: figures::Better) -> El
         return cell(if b == 0.0 { "=" } else { "–" });
     }
     let r = b / a;
+    // Coloured from a 2% change: smaller ones are within one run's noise here.
     let class = match better {
+        _ if (r - 1.0).abs() < 0.02 => "",
         figures::Better::Higher if r > 1.0 => "better",
-        figures::Better::Higher if r < 1.0 => "worse",
+        figures::Better::Higher => "worse",
         figures::Better::Lower if r < 1.0 => "better",
-        figures::Better::Lower if r > 1.0 => "worse",
-        _ => "",
+        figures::Better::Lower => "worse",
+        figures::Better::Neither => "",
     };
     El::new("td").attr("class", class).text(&format!("×{r:.3}"))
 }
@@ -231,6 +234,29 @@ fn details(runs: &[Run<'_>]) -> El {
     )
 }
 
+/// A page for a comparison none of whose runs produced a report: the verdicts alone.
+pub fn render_failed(title: &str, lines: &[(Badge, String)]) -> String {
+    let mut s = El::new("section").attr("class", "verdicts").child(El::new("h2").text("Verdicts"));
+    for (b, line) in lines {
+        s = s.child(El::new("div").child(badge(*b, if *b == Badge::Fail { "FAIL" } else { "PASS" })).text(line));
+    }
+    document(title, "no run produced a report", El::new("main").child(s))
+}
+
+fn document(title: &str, meta: &str, main: El) -> String {
+    let head = El::new("head")
+        .child(El::new("meta").attr("charset", "utf-8"))
+        .child(El::new("meta").attr("name", "viewport").attr("content", "width=device-width, initial-scale=1"))
+        .child(El::new("title").text(title))
+        .child(El::new("style").raw(CSS));
+    let body = El::new("body")
+        .child(
+            El::new("header").child(El::new("h1").text(title)).child(El::new("div").attr("class", "meta").text(meta)),
+        )
+        .child(main);
+    format!("<!DOCTYPE html>\n{}\n", El::new("html").attr("lang", "en").child(head).child(body).render())
+}
+
 /// The whole page for `runs` (at least one).
 pub fn render(title: &str, runs: &[Run<'_>], extras: &Extras<'_>) -> String {
     assert!(!runs.is_empty(), "a page shows at least one run");
@@ -267,15 +293,5 @@ pub fn render(title: &str, runs: &[Run<'_>], extras: &Extras<'_>) -> String {
                 .child(grid),
         )
         .child(details(runs));
-    let head = El::new("head")
-        .child(El::new("meta").attr("charset", "utf-8"))
-        .child(El::new("meta").attr("name", "viewport").attr("content", "width=device-width, initial-scale=1"))
-        .child(El::new("title").text(title))
-        .child(El::new("style").raw(CSS));
-    let body = El::new("body")
-        .child(
-            El::new("header").child(El::new("h1").text(title)).child(El::new("div").attr("class", "meta").text(&meta)),
-        )
-        .child(main);
-    format!("<!DOCTYPE html>\n{}\n", El::new("html").attr("lang", "en").child(head).child(body).render())
+    document(title, &meta, main)
 }

@@ -1,6 +1,7 @@
 //! Whole runs on the embedded chain: the quickstart through the CLI, both load models,
 //! staged load, sender verification, rejections, and an interrupted run.
 
+use gasbench::report::Stage;
 use std::{process::ExitCode, time::Duration};
 
 use clap::Parser;
@@ -45,7 +46,7 @@ fn quickstart_runs_from_the_cli_and_accounts_for_every_transaction() {
     assert!((r.load.offered_tps - 2000.0).abs() < 1.0);
     assert!(r.throughput.blocks >= 15, "a block every 500 ms over 10 s: {}", r.throughput.blocks);
     assert_eq!(r.workloads["transfer"].gas_per_op.p50, 21_000);
-    assert!(r.latency.inclusion.count > 0 && r.latency.inclusion.p50_us > 0);
+    assert!(r.latency[Stage::INCLUSION].count > 0 && r.latency[Stage::INCLUSION].p50_us > 0);
     // Fees recomputed from the plan's fee caps and the chain's base fees, the burn from
     // the chain's gas figures, the coinbase's credit from its balance.
     for name in ["effective gas price", "base fee burned", "coinbase credited"] {
@@ -153,16 +154,19 @@ async fn overload_shows_in_the_all_sent_latency_and_the_failures_beside_it() {
     // the percentiles are the accounting's, from the slots' end states.
     let f = &l.failures;
     assert_eq!(f.sent, a.sent);
-    assert_eq!(f.submit.count, a.rejected);
-    assert_eq!(f.inclusion.count, a.rejected + a.dropped);
+    assert_eq!(f[Stage::SUBMIT].count, a.rejected);
+    assert_eq!(f[Stage::INCLUSION].count, a.rejected + a.dropped);
     assert_eq!(f.pending_at_end, a.pending_at_end);
-    assert_eq!(f.inclusion.share_of_sent, (a.rejected + a.dropped) as f64 / a.sent as f64);
-    assert_eq!(l.inclusion.count, a.included);
-    assert_eq!(l.inclusion_all_sent.count, a.sent);
-    assert!(l.inclusion_all_sent.p99_us > l.inclusion.p99_us, "{l:?}");
-    assert!(l.inclusion_all_sent.p50_us >= l.inclusion.p50_us, "{l:?}");
+    assert_eq!(f[Stage::INCLUSION].share_of_sent, (a.rejected + a.dropped) as f64 / a.sent as f64);
+    assert_eq!(l[Stage::INCLUSION].count, a.included);
+    assert_eq!(l[Stage::INCLUSION_ALL_SENT].count, a.sent);
+    assert!(l[Stage::INCLUSION_ALL_SENT].p99_us > l[Stage::INCLUSION].p99_us, "{l:?}");
+    assert!(l[Stage::INCLUSION_ALL_SENT].p50_us >= l[Stage::INCLUSION].p50_us, "{l:?}");
     let w = &r.workloads["transfer"].latency;
-    assert_eq!((w.failures.inclusion.count, w.inclusion_all_sent.count), (f.inclusion.count, a.sent));
+    assert_eq!(
+        (w.failures[Stage::INCLUSION].count, w[Stage::INCLUSION_ALL_SENT].count),
+        (f[Stage::INCLUSION].count, a.sent)
+    );
     crate::report_schema::assert_valid(&serde_json::to_value(&r).unwrap());
     let table = gasbench::report::summary_table(&r);
     assert!(table.contains("inclusion_all_sent") && table.contains("EXCLUDED"), "{table}");

@@ -43,6 +43,8 @@ fn exec_bench_compares_executors_on_the_same_blocks_and_finds_them_identical() {
         "1500000",
         "--reps",
         "2",
+        "--min-rep-seconds",
+        "0",
         "--threads",
         "1,2",
         "--latency-us",
@@ -70,7 +72,14 @@ fn exec_bench_compares_executors_on_the_same_blocks_and_finds_them_identical() {
         assert!(e["mismatch"].is_null());
         if e["executor"] == "parallel" {
             assert_eq!(e["fallbacks"], 0, "--always-parallel: every block through Block-STM: {e:#}");
+            assert_eq!(e["modes"], serde_json::json!({"parallel": 2 * 2}), "2 blocks x 2 repetitions: {e:#}");
+            assert_eq!(e["block_modes"], serde_json::json!(["parallel", "parallel"]), "{e:#}");
+        } else {
+            assert_eq!(e["block_modes"], serde_json::json!(["sequential", "sequential"]), "{e:#}");
         }
+        let (lo, hi) = (e["speedup_ci95"][0].as_f64().unwrap(), e["speedup_ci95"][1].as_f64().unwrap());
+        let speedup = e["speedup"].as_f64().unwrap();
+        assert!(lo <= speedup && speedup <= hi, "the interval holds the median: {e:#}");
         for f in ["tx_per_s", "mgas_per_s", "median_seconds", "speedup", "busy_us_per_tx"] {
             assert!(e[f].as_f64().unwrap() > 0.0, "{f}: {e:#}");
         }
@@ -80,6 +89,14 @@ fn exec_bench_compares_executors_on_the_same_blocks_and_finds_them_identical() {
         // Each validation abort makes its transaction run again.
         let per_tx = |f: &str| e[f].as_f64().unwrap();
         assert!(per_tx("aborts_per_tx") <= per_tx("re_executions_per_tx"), "{e:#}");
+    }
+    // Each repetition ran every executor once, in an order of its own.
+    let orders = run["orders"].as_array().unwrap();
+    assert_eq!(orders.len(), 2);
+    for o in orders {
+        let mut o: Vec<u64> = o.as_array().unwrap().iter().map(|i| i.as_u64().unwrap()).collect();
+        o.sort();
+        assert_eq!(o, [0, 1, 2]);
     }
     let sweep = r["sweep"].as_array().unwrap();
     let ratios: Vec<f64> = sweep.iter().map(|s| s["hot_ratio"].as_f64().unwrap()).collect();
@@ -111,7 +128,8 @@ fn a_parallel_executor_made_to_differ_fails_the_identical_verdict_naming_the_dif
     ] {
         let out = dir.path().join(format!("{fault}.json"));
         let o = out.to_str().unwrap();
-        let args = [s, "--blocks", "1", "--block-gas", "1500000", "--reps", "1", "--threads", "2"];
+        let args =
+            [s, "--blocks", "1", "--block-gas", "1500000", "--reps", "1", "--min-rep-seconds", "0", "--threads", "2"];
         let code = exec_bench(&[&args[..], &["--inject-fault", fault, "--out", o]].concat());
         assert_eq!(code, ExitCode::from(EXIT_CHECK_FAILED), "{fault}");
         let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
@@ -122,6 +140,34 @@ fn a_parallel_executor_made_to_differ_fails_the_identical_verdict_naming_the_dif
         assert!(mismatch.contains(named), "{fault}: {mismatch}");
     }
     // The same blocks without a fault: identical, exit 0.
-    let args = [s, "--blocks", "1", "--block-gas", "1500000", "--reps", "1", "--threads", "2"];
+    let args =
+        [s, "--blocks", "1", "--block-gas", "1500000", "--reps", "1", "--min-rep-seconds", "0", "--threads", "2"];
     assert_eq!(exec_bench(&args), ExitCode::from(EXIT_OK));
+}
+
+#[test]
+fn blocks_ending_with_the_builders_payment_from_the_coinbase_run_identically_and_say_how_they_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("s.yaml");
+    std::fs::write(&scenario, SCENARIO).unwrap();
+    let out = dir.path().join("bench.json");
+    let (s, o) = (scenario.to_str().unwrap(), out.to_str().unwrap());
+    let args =
+        [s, "--blocks", "3", "--block-gas", "1500000", "--reps", "2", "--min-rep-seconds", "0", "--threads", "2"];
+    let code = exec_bench(&[&args[..], &["--proposer-payment", "--out", o]].concat());
+    assert_eq!(code, ExitCode::from(EXIT_OK));
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!((r["identical"].as_bool(), r["proposer_payment"].as_bool()), (Some(true), Some(true)), "{r:#}");
+    let execs = r["run"]["executors"].as_array().unwrap();
+    let shape: Vec<(bool, u64)> =
+        execs.iter().map(|e| (e["adaptive"].as_bool().unwrap(), e["threads"].as_u64().unwrap())).collect();
+    assert_eq!(shape, [(false, 1), (false, 2), (true, 2)], "sequential, then block-stm and adaptive per thread count");
+    for e in &execs[1..] {
+        // Every timed block is accounted for, by the mode it ran in.
+        let counted: u64 = e["modes"].as_object().unwrap().values().map(|n| n.as_u64().unwrap()).sum();
+        assert_eq!(counted, 3 * 2, "{e:#}");
+        assert_eq!(e["block_modes"].as_array().unwrap().len(), 3, "{e:#}");
+    }
+    // Lazy coinbase: the builder's payment does not send Block-STM's blocks to sequential.
+    assert_eq!(execs[1]["modes"], serde_json::json!({"parallel": 3 * 2}), "{:#}", execs[1]);
 }

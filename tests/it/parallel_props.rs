@@ -3,7 +3,8 @@
 //! blocks. Each block is drawn from a world's pool of planned transactions: random
 //! picks (repeats allowed) in a random order, random senders, random amounts, and
 //! injected failures (a broken nonce chain, a sender that cannot pay, calldata that
-//! makes the call revert, a gas limit too small), cut into two blocks, executed on 1 to
+//! makes the call revert, a gas limit too small, a transaction sent from or paying the
+//! block producer's account), cut into two blocks, executed on 1 to
 //! 8 threads with random yields in state reads. The worlds: every workload generator
 //! alone x hot ratio {0, 0.1, 0.5, 1} x shared items {1, many}, and all generators in
 //! one world. Each world (set-up included) is built once per process.
@@ -95,6 +96,11 @@ enum Change {
     NonceGap,
     /// Just enough gas to start: the call runs out of gas.
     TightGas,
+    /// Sent by the block producer (a builder paying from the coinbase), which holds
+    /// only what the block's fees bring it.
+    FromProducer,
+    /// Paid to the block producer instead of its recipient.
+    ToProducer,
 }
 
 fn change() -> impl Strategy<Value = Change> {
@@ -106,6 +112,8 @@ fn change() -> impl Strategy<Value = Change> {
         1 => any::<usize>().prop_map(Change::Calldata),
         1 => Just(Change::NonceGap),
         1 => Just(Change::TightGas),
+        1 => Just(Change::FromProducer),
+        1 => Just(Change::ToProducer),
     ]
 }
 
@@ -113,6 +121,7 @@ fn change() -> impl Strategy<Value = Change> {
 /// follow each sender's chain from its nonce in the world state, except where a change
 /// breaks it.
 fn random_list(w: &World, picks: &[(usize, Change)]) -> Vec<TxEnv> {
+    let producer = w.ctx.coinbase;
     let mut next: BTreeMap<Address, u64> = BTreeMap::new();
     picks
         .iter()
@@ -122,6 +131,8 @@ fn random_list(w: &World, picks: &[(usize, Change)]) -> Vec<TxEnv> {
                 Change::AsPlanned | Change::NonceGap | Change::TightGas => {}
                 Change::Sender(s) => tx.caller = w.senders[s % w.senders.len()],
                 Change::Penniless => tx.caller = Address::repeat_byte(0xee),
+                Change::FromProducer => tx.caller = producer,
+                Change::ToProducer => tx.kind = revm::primitives::TxKind::Call(producer),
                 Change::Amount(v) => tx.value += U256::from(v),
                 Change::Calldata(at) => {
                     let mut data = tx.data.to_vec();

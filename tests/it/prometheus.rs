@@ -7,6 +7,7 @@
 //! ways, the dashboards' structure, promtool on the rules and on a real exposition, and
 //! bad `--metrics-listen` addresses.
 
+use gasbench::report::Stage;
 use std::{
     collections::{BTreeMap, BTreeSet},
     net::SocketAddr,
@@ -211,7 +212,7 @@ async fn every_dashboard_panel_has_data_in_a_real_prometheus() {
         );
         let r = prom.query(&q).await;
         let prom_p99: f64 = r[0]["value"][1].as_str().unwrap().parse().unwrap();
-        let hdr_p99 = report.latency.inclusion.p99_us as f64 / 1e6;
+        let hdr_p99 = report.latency[Stage::INCLUSION].p99_us as f64 / 1e6;
         assert!(
             bucket_of(prom_p99).abs_diff(bucket_of(hdr_p99)) <= 1,
             "{id}: Prometheus p99 {prom_p99} s, report p99 {hdr_p99} s: more than one bucket apart"
@@ -219,7 +220,11 @@ async fn every_dashboard_panel_has_data_in_a_real_prometheus() {
         let count =
             prom.query(&format!("sum(gasbench_latency_seconds_count{{run_id=\"{id}\",stage=\"inclusion\"}})")).await;
         let count: f64 = count[0]["value"][1].as_str().unwrap().parse().unwrap();
-        assert_eq!(count as u64, report.latency.inclusion.count, "{id}: the histogram counts what the report counts");
+        assert_eq!(
+            count as u64,
+            report.latency[Stage::INCLUSION].count,
+            "{id}: the histogram counts what the report counts"
+        );
     }
 
     // Bounded cardinality: the documented bound per family, with the mix's 3 workloads.

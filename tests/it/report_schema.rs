@@ -1,6 +1,7 @@
 //! The JSON report matches the JSON Schema in the repo, round-trips, and its serialized
 //! histograms hold the same figures as its percentiles.
 
+use gasbench::report::Stage;
 use gasbench::{
     metrics::decode,
     report::Report,
@@ -55,10 +56,10 @@ async fn a_real_report_matches_the_schema_and_merges_exactly() {
     // Round trip, and the histogram behind the percentiles.
     let back: Report = serde_json::from_value(json).unwrap();
     assert_eq!((&back.accounting, &back.fees, &back.series), (&r.accounting, &r.fees, &r.series));
-    assert_eq!(back.latency.inclusion.hdr, r.latency.inclusion.hdr);
-    let h = decode(&r.latency.inclusion.hdr).unwrap();
-    assert_eq!(h.len(), r.latency.inclusion.count);
-    assert_eq!(h.value_at_quantile(0.99), r.latency.inclusion.p99_us);
+    assert_eq!(back.latency[Stage::INCLUSION].hdr, r.latency[Stage::INCLUSION].hdr);
+    let h = decode(&r.latency[Stage::INCLUSION].hdr).unwrap();
+    assert_eq!(h.len(), r.latency[Stage::INCLUSION].count);
+    assert_eq!(h.value_at_quantile(0.99), r.latency[Stage::INCLUSION].p99_us);
     let mut twice = h.clone();
     twice.add(&h).unwrap();
     assert_eq!(twice.len(), 2 * h.len(), "two workers' histograms add exactly");

@@ -26,9 +26,18 @@ pub struct ExecBenchArgs {
     /// `target.gas_limit`.
     #[arg(long)]
     pub block_gas: Option<u64>,
-    /// Timed repetitions per executor (after one warm-up round).
+    /// Timed repetitions per executor (after one warm-up round), each running the
+    /// executors in a random order.
     #[arg(long, default_value_t = 5)]
     pub reps: usize,
+    /// Each repetition runs the blocks as many times as it takes the sequential executor
+    /// this many seconds (so a repetition is long enough to time); 0 = one pass.
+    #[arg(long, default_value_t = 1.0)]
+    pub min_rep_seconds: f64,
+    /// End every block with a payment from the block producer (coinbase) to the
+    /// proposer, as builders do on mainnet.
+    #[arg(long)]
+    pub proposer_payment: bool,
     /// Modelled state-read latency in microseconds; default: the scenario's
     /// `target.state_read_latency_us`.
     #[arg(long)]
@@ -36,8 +45,9 @@ pub struct ExecBenchArgs {
     /// Also run over hot ratios 0, 0.1, 0.5, 1 (every workload's pick dial) x threads.
     #[arg(long)]
     pub sweep: bool,
-    /// Run every block through Block-STM, without the parallel executor's adaptive
-    /// fallback to sequential: its raw cost.
+    /// Only Block-STM on every block (its raw cost), without the adaptive rows (the
+    /// parallel executor choosing the cheaper mode per block, as on a chain) that run
+    /// beside it by default.
     #[arg(long)]
     pub always_parallel: bool,
     /// Test only: alter every parallel run's result this way, to see the identical
@@ -78,6 +88,9 @@ pub fn run(args: &ExecBenchArgs) -> ExitCode {
     if block_gas < 21_000 {
         return bad("--block-gas: below 21,000 not even a transfer fits");
     }
+    if !(0.0..=600.0).contains(&args.min_rep_seconds) {
+        return bad("--min-rep-seconds: between 0 and 600");
+    }
     if args.latency_us.is_some_and(|u| u > 100_000) {
         return bad("--latency-us: at most 100,000 (100 ms)");
     }
@@ -86,6 +99,8 @@ pub fn run(args: &ExecBenchArgs) -> ExitCode {
         blocks: args.blocks,
         block_gas,
         reps: args.reps,
+        min_rep_seconds: args.min_rep_seconds,
+        proposer_payment: args.proposer_payment,
         latency_us: args.latency_us,
         sweep: args.sweep,
         adaptive: !args.always_parallel,

@@ -1,5 +1,6 @@
 //! A state location, the unit of conflict between transactions: an account's basic
-//! information (balance, nonce, code hash) or one storage slot.
+//! information (balance, nonce, code hash) or one storage slot; and, inside the parallel
+//! executor only, the fee one transaction of the block owes the block producer.
 
 use alloy::primitives::{Address, U256};
 
@@ -8,6 +9,9 @@ use alloy::primitives::{Address, U256};
 pub enum Loc {
     Basic(Address),
     Slot(Address, U256),
+    /// The fee transaction N of the block owes the block producer: not state, but read
+    /// like it by a transaction that reads the producer's account (lazy coinbase).
+    Fee(u32),
 }
 
 impl Loc {
@@ -23,6 +27,7 @@ impl Loc {
                 let l = s.as_limbs();
                 addr(a).rotate_left(7) ^ l[0] ^ l[1].rotate_left(13) ^ l[2].rotate_left(29) ^ l[3].rotate_left(47) ^ 1
             }
+            Self::Fee(n) => u64::from(*n).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 2,
         }
     }
 }
@@ -56,6 +61,8 @@ mod tests {
             Loc::Slot(a, U256::ZERO),
             Loc::Slot(a, U256::from(1)),
             Loc::Slot(b, U256::ZERO),
+            Loc::Fee(0),
+            Loc::Fee(1),
         ];
         let folds: LocSet = locs.iter().copied().collect();
         assert_eq!(folds.len(), locs.len());

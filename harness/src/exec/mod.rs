@@ -14,7 +14,7 @@ use alloy::primitives::{Address, Bytes, Log};
 use revm::{context::TxEnv, database::InMemoryDB};
 
 pub use compare::{outcome_diff, state_diff};
-pub use counters::{ExecCounters, SharedCounters};
+pub use counters::{ExecCounters, Fallback, SharedCounters};
 pub use latency::LatentState;
 pub use loc::{Loc, LocMap, LocSet};
 pub use parallel::{Parallel, ParallelConfig};

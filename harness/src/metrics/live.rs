@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::hist::Hist;
+use super::{hist::Hist, stage::StageHists};
 use crate::report::Accounting;
 
 /// See the module docs.
@@ -35,10 +35,8 @@ pub struct LiveFigures {
 pub struct WorkloadLive {
     pub name: &'static str,
     pub counts: Accounting,
-    /// Submit latency, us (window).
-    pub submit: Hist,
-    /// Inclusion latency, us (window).
-    pub inclusion: Hist,
+    /// Latency by stage, us (window); `inclusion_all_sent` fills only when the run ends.
+    pub latency: StageHists,
     /// Gas used by its included transactions (window).
     pub gas_used: u128,
     pub fees: FeeParts,

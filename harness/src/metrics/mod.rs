@@ -7,8 +7,10 @@ mod hist;
 mod live;
 pub mod prom;
 mod recorder;
+mod stage;
 
 pub use cpu::process_cpu_seconds;
 pub use hist::{Hist, decode, encode, gas_summary, latency_summary};
 pub use live::{FeeParts, LastBlock, LiveFigures, WorkloadLive};
 pub use recorder::{Included, Recorder, RecorderConfig, Snapshot};
+pub use stage::{Stage, StageHists};

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::metrics::Stage;
 use crate::{
     exec::ExecCounters,
     plan::SigningStats,
@@ -235,23 +236,50 @@ pub struct LatencySummary {
     pub hdr: String,
 }
 
-/// Latencies measured from each transaction's intended send time.
+/// Latencies measured from each transaction's intended send time, by stage (see
+/// [`Stage`]): `submit` (intended send time to accepted by the target), `inclusion`
+/// (to seen in a block, over included transactions only: the ones never included are
+/// left out, see `failures`), `inclusion_all_sent` (to seen in a block over every
+/// transaction sent, those never included counted at their timeout: from their intended
+/// send time to the end of the run's drain, as wrk2 and k6 count a failed request at its
+/// timeout; never below `inclusion`'s percentiles), and whatever further stages the
+/// target reports (a rollup's `safe`, `finalized`). Each is a key of the JSON object.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Latencies {
-    /// Intended send time to accepted by the target.
-    pub submit: LatencySummary,
-    /// Intended send time to seen in a block, over included transactions only: the
-    /// ones never included are left out (see `failures`).
-    pub inclusion: LatencySummary,
-    /// Intended send time to seen in a block over every transaction sent, those never
-    /// included (rejected, dropped, pending when the run ended) counted at their timeout:
-    /// from their intended send time to the end of the run's drain (wrk2 and k6 count a
-    /// failed request at its timeout). Never below `inclusion`'s percentiles.
-    #[serde(default)]
-    pub inclusion_all_sent: LatencySummary,
+    #[serde(flatten)]
+    pub stages: BTreeMap<Stage, LatencySummary>,
     /// The transactions the percentiles above leave out.
     #[serde(default)]
     pub failures: LatencyFailures,
+}
+
+/// What a stage that was never recorded reads as: no transactions.
+static NO_LATENCY: LatencySummary = LatencySummary {
+    count: 0,
+    min_us: 0,
+    mean_us: 0.0,
+    p50_us: 0,
+    p90_us: 0,
+    p99_us: 0,
+    p999_us: 0,
+    max_us: 0,
+    hdr: String::new(),
+};
+
+impl Latencies {
+    /// The summary of `stage`, if the run recorded it.
+    pub fn get(&self, stage: &Stage) -> Option<&LatencySummary> {
+        self.stages.get(stage)
+    }
+}
+
+impl std::ops::Index<Stage> for Latencies {
+    type Output = LatencySummary;
+
+    /// The summary of `stage`; an empty one if the run did not record it.
+    fn index(&self, stage: Stage) -> &LatencySummary {
+        self.stages.get(&stage).unwrap_or(&NO_LATENCY)
+    }
 }
 
 /// Transactions of the window missing from a latency percentile, per stage.
@@ -260,13 +288,23 @@ pub struct LatencyFailures {
     /// Transactions sent whose intended send time is in the window: the population
     /// `inclusion_all_sent` covers.
     pub sent: u64,
-    /// Rejected at submission, or never answered: left out of `submit`.
-    pub submit: FailureShare,
-    /// Never included (rejected, dropped, or pending when the run ended): left out of
-    /// `inclusion`, counted at their timeout in `inclusion_all_sent`.
-    pub inclusion: FailureShare,
     /// Of `inclusion`: still pending when the run ended.
     pub pending_at_end: u64,
+    /// By stage: `submit`, rejected at submission or never answered (left out of
+    /// `submit`); `inclusion`, never included (rejected, dropped, or pending when the run
+    /// ended: left out of `inclusion`, counted at their timeout in `inclusion_all_sent`).
+    #[serde(flatten)]
+    pub stages: BTreeMap<Stage, FailureShare>,
+}
+
+static NO_FAILURES: FailureShare = FailureShare { count: 0, share_of_sent: 0.0 };
+
+impl std::ops::Index<Stage> for LatencyFailures {
+    type Output = FailureShare;
+
+    fn index(&self, stage: Stage) -> &FailureShare {
+        self.stages.get(&stage).unwrap_or(&NO_FAILURES)
+    }
 }
 
 /// A count of transactions and its share of the transactions sent.

@@ -3,7 +3,7 @@
 
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_BORDERS_ONLY};
 
-use super::{FailureShare, Latencies, LatencySummary, Report, Wei};
+use super::{FailureShare, Latencies, LatencySummary, Report, Stage, Wei};
 
 fn ms(us: u64) -> String {
     format!("{:.2}", us as f64 / 1e3)
@@ -32,24 +32,27 @@ fn latency_row(name: &str, what: &str, l: &LatencySummary, failures: String) -> 
     row
 }
 
-/// The latency rows of one workload (or all): submit, inclusion over included
-/// transactions, and inclusion over all sent, each saying what it does with failures.
+/// The latency rows of one workload (or all), stage by stage in a transaction's order:
+/// submit, inclusion over included transactions, inclusion over all sent, then any later
+/// stage the target reported, each saying what it does with failures.
 fn latency_rows(t: &mut Table, name: &str, l: &Latencies, with_submit: bool) {
     let f = &l.failures;
     let share = |s: &FailureShare, how: &str| match s.count {
         0 => "none".to_string(),
         n => format!("{n} ({:.2}% of sent) {how}", s.share_of_sent * 100.0),
     };
-    if with_submit {
-        t.add_row(latency_row(name, "submit", &l.submit, share(&f.submit, "EXCLUDED")));
+    let mut stages: Vec<_> = l.stages.iter().collect();
+    stages.sort_by_key(|(s, _)| (s.rank(), s.as_str().to_string()));
+    for (stage, summary) in stages {
+        let (what, failures) = match stage.rank() {
+            0 if !with_submit => continue,
+            0 => ("submit".to_string(), share(&f[Stage::SUBMIT], "EXCLUDED")),
+            1 => ("inclusion (included only)".to_string(), share(&f[Stage::INCLUSION], "EXCLUDED")),
+            2 => (stage.to_string(), share(&f[Stage::INCLUSION], "counted at timeout (run end)")),
+            _ => (stage.to_string(), f.stages.get(stage).map_or_else(String::new, |s| share(s, "EXCLUDED"))),
+        };
+        t.add_row(latency_row(name, &what, summary, failures));
     }
-    t.add_row(latency_row(name, "inclusion (included only)", &l.inclusion, share(&f.inclusion, "EXCLUDED")));
-    t.add_row(latency_row(
-        name,
-        "inclusion_all_sent",
-        &l.inclusion_all_sent,
-        share(&f.inclusion, "counted at timeout (run end)"),
-    ));
 }
 
 /// Renders the report's headline figures as text tables.

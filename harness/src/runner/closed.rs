@@ -119,6 +119,7 @@ mod tests {
     };
 
     use super::*;
+    use crate::report::Stage;
     use crate::{
         metrics::RecorderConfig,
         targets::{
@@ -235,12 +236,12 @@ mod tests {
         r.finish(clock.now_ns());
         let l = r.latencies();
         assert!(sent.len() >= 3, "{} sent", sent.len());
-        assert_eq!(l.inclusion.count, sent.len() as u64, "{l:?}");
+        assert_eq!(l[Stage::INCLUSION].count, sent.len() as u64, "{l:?}");
         // Each transaction's latency runs from its slot freeing, so it includes its own
         // signing; measured from after signing it would be microseconds.
         let sign_us = SIGN.as_micros() as u64;
-        assert!(l.inclusion.min_us >= sign_us * 999 / 1000, "{l:?}");
-        assert!(l.submit.min_us >= sign_us * 999 / 1000, "{l:?}");
+        assert!(l[Stage::INCLUSION].min_us >= sign_us * 999 / 1000, "{l:?}");
+        assert!(l[Stage::SUBMIT].min_us >= sign_us * 999 / 1000, "{l:?}");
         assert!(signing_s >= SIGN.as_secs_f64() * sent.len() as f64, "{signing_s}");
     }
 }

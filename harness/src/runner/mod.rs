@@ -231,8 +231,10 @@ async fn run_phases(
 
     // Feed chain events to the recorder while the load runs, then drain.
     let rebase = |mut ev: ChainEvent| {
-        if let ChainEvent::Block(b) = &mut ev {
-            b.observed_ns = b.observed_ns.saturating_sub(origin_ns);
+        match &mut ev {
+            ChainEvent::Block(b) => b.observed_ns = b.observed_ns.saturating_sub(origin_ns),
+            ChainEvent::Reached { observed_ns, .. } => *observed_ns = observed_ns.saturating_sub(origin_ns),
+            ChainEvent::Dropped { .. } => {}
         }
         ev
     };

@@ -155,6 +155,7 @@ pub async fn run(
                     }
                     ChainEvent::Dropped { id, reason } if pending.contains_key(&id) => lost.push((id, reason)),
                     ChainEvent::Dropped { .. } => {}
+                    ChainEvent::Reached { .. } => {}
                 }
                 next = events.try_recv().ok();
             }

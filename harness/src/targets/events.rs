@@ -3,7 +3,7 @@
 use alloy::primitives::Bytes;
 use tokio::sync::mpsc;
 
-use crate::{clock::Clock, plan::TxId};
+use crate::{clock::Clock, metrics::Stage, plan::TxId};
 
 /// A transaction included in a block.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +42,15 @@ pub enum ChainEvent {
     Dropped {
         id: TxId,
         reason: String,
+    },
+    /// Included transactions reached a later latency stage (a rollup's `safe` once their
+    /// L2 block is derivable from L1, `finalized`): recorded as that stage's latency from
+    /// each one's intended send time, keyed by the stage's name.
+    Reached {
+        stage: Stage,
+        ids: Vec<TxId>,
+        /// When gasbench saw it (run clock).
+        observed_ns: u64,
     },
 }
 

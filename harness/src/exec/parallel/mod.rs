@@ -34,7 +34,9 @@ use self::{
     prestate::{PreState, Seen},
     scheduler::Scheduler,
 };
-use super::{BlockCtx, ChainState, ExecCounters, Executor, Sequential, SharedCounters, TxOutcome, block_env, cfg_env};
+use super::{
+    BlockCtx, ChainState, ExecCounters, Executor, Fallback, Sequential, SharedCounters, TxOutcome, block_env, cfg_env,
+};
 use crate::lock;
 
 /// How the parallel executor runs.
@@ -94,45 +96,50 @@ impl Parallel {
         self.counters.get()
     }
 
-    /// Runs the block in parallel and commits it; `None` when it must run sequentially
-    /// instead (nothing committed).
+    /// Runs the block in parallel and commits it; otherwise (nothing committed) why it
+    /// must run sequentially, and whether that was found only by speculating.
     fn run(
         &mut self,
         state: &mut ChainState,
         block: &BlockCtx,
         txs: &[TxEnv],
         c: &mut ExecCounters,
-    ) -> Option<Vec<TxOutcome>> {
+    ) -> Result<Vec<TxOutcome>, (Fallback, bool)> {
         let coinbase = block.coinbase;
-        if txs.len() < self.config.min_txs || txs.iter().any(|t| t.caller == coinbase || t.kind.to() == Some(&coinbase))
-        {
-            return None;
+        if txs.len() < self.config.min_txs {
+            return Err((Fallback::SmallBlock, false));
         }
+        // A block that names the producer (a builder paying the proposer, a payment to
+        // the producer) keeps each transaction's fee as a location, so reading the
+        // producer's account resolves lazily instead of sending the block to sequential.
+        let lazy_fees = txs.iter().any(|t| t.caller == coinbase || t.kind.to() == Some(&coinbase));
         self.mv.reset(txs.len());
         self.seen.reset();
         padded::reset(&mut self.results, txs.len(), |r| *r = None);
-        let codes = self.speculate(state, block, txs, c)?;
+        let codes = self.speculate(state, block, txs, lazy_fees, c).map_err(|reason| (reason, true))?;
         let results = self.results[..txs.len()]
             .iter_mut()
             .map(|r| r.0.get_mut().unwrap_or_else(PoisonError::into_inner).take().expect("every transaction executed"));
-        Some(writeback::apply(state, block, results, self.mv.write_sets(txs.len()), &codes))
+        Ok(writeback::apply(state, block, results, self.mv.write_sets(txs.len()), &codes))
     }
 
     /// Block-STM over the block on the worker threads; returns the code the block
-    /// deployed, by hash, or `None` when a worker gave up.
+    /// deployed, by hash, or why a worker gave up.
     fn speculate(
         &self,
         state: &ChainState,
         block: &BlockCtx,
         txs: &[TxEnv],
+        lazy_fees: bool,
         c: &mut ExecCounters,
-    ) -> Option<HashMap<B256, Bytecode>> {
+    ) -> Result<HashMap<B256, Bytecode>, Fallback> {
         let shared = Shared {
             pre: PreState::new(state, self.config.read_latency, &self.seen),
             mv: &self.mv,
             sched: Scheduler::new(txs.len()),
             codes: Mutex::default(),
             coinbase: block.coinbase,
+            lazy_fees,
             stress: self.config.stress,
             txs,
             results: &self.results,
@@ -157,11 +164,11 @@ impl Parallel {
         for w in &per_thread {
             c.add(w);
         }
-        if lock(&shared.unsupported).is_some() {
-            return None;
+        if let Some(reason) = *lock(&shared.unsupported) {
+            return Err(reason);
         }
         debug_assert!(!shared.mv.has_estimates(), "an estimate is left after the block");
-        Some(shared.codes.into_inner().unwrap_or_else(PoisonError::into_inner))
+        Ok(shared.codes.into_inner().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
@@ -177,17 +184,20 @@ struct Shared<'a> {
     /// Code deployed in the block, by hash.
     codes: Mutex<HashMap<B256, Bytecode>>,
     coinbase: Address,
+    /// Each transaction's fee is kept as a location ([`crate::exec::Loc::Fee`]) and the
+    /// producer's account read lazily; otherwise reading that account gives up.
+    lazy_fees: bool,
     stress: bool,
     txs: &'a [TxEnv],
     results: &'a Results,
     /// Set when the block must run sequentially; stops the workers.
-    unsupported: Mutex<Option<&'static str>>,
+    unsupported: Mutex<Option<Fallback>>,
     block_env: BlockEnv,
     cfg_env: CfgEnv,
 }
 
 impl Shared<'_> {
-    fn give_up(&self, reason: &'static str) {
+    fn give_up(&self, reason: Fallback) {
         lock(&self.unsupported).get_or_insert(reason);
         self.sched.halt();
     }
@@ -202,18 +212,34 @@ impl Executor for Parallel {
         let mut c = ExecCounters { blocks: 1, txs: txs.len() as u64, ..Default::default() };
         let mode = if self.config.adaptive { self.policy.next() } else { Mode::Parallel };
         let start = std::time::Instant::now();
-        let outcomes = if mode == Mode::Parallel { self.run(state, block, &txs, &mut c) } else { None };
-        let ran_parallel = outcomes.is_some();
-        let outcomes = match outcomes {
-            Some(outcomes) => outcomes,
-            None => {
-                c.fallbacks += 1;
+        let ran = match mode {
+            Mode::Parallel => self.run(state, block, &txs, &mut c),
+            Mode::Sequential => Err((Fallback::Policy, false)),
+        };
+        // What a mode cost tells the policy something only when that mode ran: a block
+        // that gave up mid-speculation cost the parallel mode its attempt and the
+        // sequential run after it; one sent to sequential before speculating (too
+        // small, a coinbase payment) says nothing about either.
+        let (outcomes, observed) = match ran {
+            Ok(outcomes) => {
+                c.parallel_blocks += 1;
+                (outcomes, Some(Mode::Parallel))
+            }
+            Err((reason, speculated)) => {
+                c.fell_back(reason);
                 c.executions += txs.len() as u64;
-                Sequential::new(self.config.read_latency).execute(state, block, txs)
+                let seq_start = std::time::Instant::now();
+                let outcomes = Sequential::new(self.config.read_latency).execute(state, block, txs);
+                c.busy_ns += seq_start.elapsed().as_nanos() as u64;
+                let observed = match reason {
+                    Fallback::Policy => Some(Mode::Sequential),
+                    _ if speculated => Some(Mode::Parallel),
+                    _ => None,
+                };
+                (outcomes, observed)
             }
         };
-        // A block that fell back for another reason says nothing about either mode.
-        if mode == Mode::Sequential || ran_parallel {
+        if let Some(mode) = observed {
             let gas = outcomes.iter().map(|o| if let TxOutcome::Included(r) = o { r.gas_used } else { 0 }).sum();
             self.policy.observe(mode, gas, start.elapsed().as_nanos() as u64);
         }

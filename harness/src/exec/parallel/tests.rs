@@ -79,7 +79,12 @@ fn padding(n: u8) -> Vec<TxEnv> {
 /// Runs `txs` both ways on a fresh state; returns the parallel outcomes and the
 /// counters of the last parallel run.
 fn check(txs: &[TxEnv]) -> (Vec<TxOutcome>, ExecCounters) {
-    let mut seq_state = state();
+    check_on(&state(), txs)
+}
+
+/// As [`check`], from `genesis`.
+fn check_on(genesis: &ChainState, txs: &[TxEnv]) -> (Vec<TxOutcome>, ExecCounters) {
+    let mut seq_state = genesis.clone();
     let seq = Sequential::default().execute(&mut seq_state, &block(), txs.to_vec());
     let mut last = ExecCounters::default();
     for threads in [1, 2, 4] {
@@ -90,7 +95,7 @@ fn check(txs: &[TxEnv]) -> (Vec<TxOutcome>, ExecCounters) {
                 adaptive: false,
                 ..ParallelConfig::new(threads, Duration::ZERO)
             });
-            let mut st = state();
+            let mut st = genesis.clone();
             let out = p.execute(&mut st, &block(), txs.to_vec());
             assert_eq!(outcome_diff(&seq, &out), None, "{threads} threads, stress {stress}");
             assert_eq!(state_diff(&seq_state, &st), None, "{threads} threads, stress {stress}");
@@ -106,7 +111,7 @@ fn included(o: &[TxOutcome]) -> usize {
 }
 
 #[test]
-fn block_producer_as_sender_and_as_recipient() {
+fn block_producer_as_sender_and_as_recipient_stays_parallel() {
     let mut txs = padding(10);
     txs.push(tx(COINBASE, 0, TxKind::Call(user(1)), 5, 21_000));
     txs.extend(padding(10).into_iter().map(|mut t| {
@@ -114,11 +119,36 @@ fn block_producer_as_sender_and_as_recipient() {
         t
     }));
     let (_, c) = check(&txs);
-    assert_eq!(c.fallbacks, 1, "{c:?}");
+    assert_eq!((c.fallbacks, c.parallel_blocks), (0, 1), "the producer's account is read lazily: {c:?}");
     let mut txs = padding(10);
     txs.insert(5, send(1, 0, COINBASE, 7));
     let (out, c) = check(&txs);
-    assert_eq!((included(&out), c.fallbacks), (11, 1));
+    assert_eq!((included(&out), c.fallbacks), (11, 0));
+}
+
+#[test]
+fn a_builder_paying_the_proposer_from_the_coinbase_at_the_end_of_the_block() {
+    let mut txs = padding(16);
+    txs.push(tx(COINBASE, 0, TxKind::Call(user(39)), ETH / 10, 21_000));
+    let (out, c) = check(&txs);
+    assert_eq!((included(&out), c.fallbacks), (17, 0), "{c:?}");
+}
+
+#[test]
+fn a_producer_spending_fees_it_is_owed_in_the_same_block() {
+    // The producer starts with 1 ETH and pays out more than that: only the fees of the
+    // earlier transactions make it affordable (its fee-free balance goes "negative").
+    let mut txs = padding(12);
+    let fees: u128 = 12 * 21_000 * 1_000_000_000;
+    txs.push(tx(COINBASE, 0, TxKind::Call(user(39)), ETH + fees / 2, 21_000));
+    txs.extend((0..4).map(|i| send(34 + i, 0, COINBASE, 3)));
+    let (out, c) = check(&txs);
+    assert_eq!((included(&out), c.fallbacks), (17, 0), "{c:?}");
+    // Without the fees before it, the payment would not be affordable.
+    let mut alone = state();
+    let TxOutcome::Excluded(_) = &Sequential::default().execute(&mut alone, &block(), txs[12..13].to_vec())[0] else {
+        panic!("1 ETH does not cover the payment without the block's fees")
+    };
 }
 
 #[test]
@@ -127,7 +157,26 @@ fn balance_of_the_block_producer() {
     txs.insert(6, send(1, 0, READS_COINBASE, 0));
     let (out, c) = check(&txs);
     assert_eq!(included(&out), 13);
-    assert_eq!(c.fallbacks, 1, "read at run time, so the block falls back: {c:?}");
+    assert_eq!((c.fallbacks, c.fallback_coinbase), (1, 1), "read at run time, so the block falls back: {c:?}");
+}
+
+#[test]
+fn a_give_up_found_while_speculating_teaches_the_adaptive_policy() {
+    // Every block reads the coinbase mid-block: speculation gives up each time it runs.
+    // The policy must learn that the parallel attempt cost more than running
+    // sequentially, and stop attempting it (save rare probes).
+    let mut p = Parallel::new(ParallelConfig { min_txs: 1, ..ParallelConfig::new(2, Duration::ZERO) });
+    let mut st = state();
+    for k in 0..12u64 {
+        let mut txs: Vec<TxEnv> = (0..12).map(|i| send(20 + i, k, user(i % 5), 1000)).collect();
+        txs.insert(6, send(1, k, READS_COINBASE, 0));
+        p.execute(&mut st, &block(), txs);
+    }
+    let c = p.counters();
+    assert_eq!(c.blocks, 12);
+    assert!(c.fallback_coinbase <= 3, "parallel attempted again and again: {c:?}");
+    assert!(c.fallback_policy >= 9, "the policy chose sequential: {c:?}");
+    assert_eq!(c.parallel_blocks, 0, "{c:?}");
 }
 
 #[test]
@@ -189,9 +238,65 @@ fn empty_block() {
 }
 
 #[test]
+fn a_self_destruct_sends_the_block_to_sequential() {
+    // Init code `CALLER SELFDESTRUCT`: created and destroyed in one transaction.
+    let mut suicide = tx(user(1), 0, TxKind::Create, 0, 100_000);
+    suicide.data = Bytes::from(hex::decode("33ff").unwrap());
+    let mut txs = padding(10);
+    txs.insert(4, suicide);
+    let (out, c) = check(&txs);
+    assert_eq!(included(&out), 11);
+    assert_eq!((c.fallbacks, c.fallback_self_destruct), (1, 1), "{c:?}");
+}
+
+#[test]
+fn create2_twice_with_one_salt_collides_the_second_time() {
+    // The factory runs CREATE2(value 0, init code `STOP`, salt 0): the first call
+    // creates the account, the later ones find it taken (CREATE2 pushes 0, no revert).
+    let factory = Address::with_last_byte(0xfa);
+    let mut st = state();
+    let code = Bytecode::new_raw(Bytes::from(hex::decode("6000600160006000f5").unwrap()));
+    st.insert_account_info(
+        factory,
+        AccountInfo { code_hash: code.hash_slow(), code: Some(code), ..Default::default() },
+    );
+    let txs: Vec<TxEnv> = (0..3u8).map(|i| send(i, 0, factory, 0)).chain(padding(8)).collect();
+    let (out, c) = check_on(&st, &txs);
+    assert_eq!((included(&out), c.fallbacks), (11, 0), "{c:?}");
+    let gas: Vec<u64> = out[..3].iter().map(|o| if let TxOutcome::Included(r) = o { r.gas_used } else { 0 }).collect();
+    // A collision burns the gas the CREATE2 forwarded: the later two cost alike, and
+    // more than the deployment.
+    assert!(gas[1] == gas[2] && gas[1] > gas[0], "only the first CREATE2 deployed: {gas:?}");
+}
+
+#[test]
+fn eip7702_delegations_set_code_that_later_transactions_run() {
+    use revm::context_interface::transaction::{Authorization, RecoveredAuthority, RecoveredAuthorization};
+    // Users 1..4 delegate their accounts to the counter in one type-4 transaction sent by
+    // user 9; then each is called, running the counter's code in its own storage.
+    let auths = (1..4u8)
+        .map(|i| {
+            let auth = Authorization { chain_id: U256::from(1337), address: COUNTER, nonce: 0 };
+            RecoveredAuthorization::new_unchecked(auth, RecoveredAuthority::Valid(user(i)))
+        })
+        .collect();
+    let mut delegate = tx(user(9), 0, TxKind::Call(user(10)), 0, 200_000);
+    delegate.tx_type = 4;
+    delegate.set_recovered_authorization(auths);
+    let mut txs = vec![delegate];
+    txs.extend((1..4u8).map(|i| send(11 + i, 0, user(i), 0)));
+    txs.extend(padding(8));
+    let (out, c) = check(&txs);
+    assert_eq!((included(&out), c.fallbacks), (12, 0), "{c:?}");
+    let TxOutcome::Included(call) = &out[1] else { panic!("{:?}", out[1]) };
+    assert_eq!(call.logs.len(), 1, "the delegated code ran and logged: {call:?}");
+}
+
+#[test]
 fn fully_serial_block() {
     let txs: Vec<TxEnv> = (0..30).map(|i| send(i, 0, COUNTER, 0)).collect();
     let (out, c) = check(&txs);
     assert_eq!(included(&out), 30);
-    assert_eq!(c.fallbacks, 0, "{c:?}");
+    assert_eq!((c.fallbacks, c.parallel_blocks), (0, 1), "{c:?}");
+    assert!(c.busy_ns > 0, "busy time is measured per task: {c:?}");
 }

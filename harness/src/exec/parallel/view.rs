@@ -17,8 +17,9 @@ pub enum ViewError {
     /// The value is an estimate of this transaction's write: wait for it.
     #[error("read an estimate of transaction {0}")]
     Blocked(u32),
-    /// The block producer's account was read: the parallel path keeps fees out of the
-    /// conflict set, so the block runs sequentially.
+    /// The block producer's account was read in a block not prepared for it (no
+    /// transaction of the block names the producer, so fees are not kept as locations):
+    /// the block runs sequentially.
     #[error("read the block producer's account")]
     Coinbase,
 }
@@ -44,11 +45,14 @@ pub struct View<'s, 'a> {
     pub reads: Vec<(Loc, Origin)>,
     /// Accounts read, with what was read (to tell a real write from a mere touch).
     pub basics: Vec<(Address, Option<BasicKey>)>,
+    /// When this execution read the block producer's account: the fees of the earlier
+    /// transactions it added to the balance (see [`View::coinbase`]).
+    pub coinbase_fees: Option<U256>,
 }
 
 impl<'s, 'a> View<'s, 'a> {
     pub fn new(shared: &'s Shared<'a>) -> Self {
-        Self { shared, txn: 0, reads: Vec::with_capacity(16), basics: Vec::with_capacity(8) }
+        Self { shared, txn: 0, reads: Vec::with_capacity(16), basics: Vec::with_capacity(8), coinbase_fees: None }
     }
 
     /// Starts a new execution of `txn`.
@@ -56,6 +60,7 @@ impl<'s, 'a> View<'s, 'a> {
         self.txn = txn;
         self.reads.clear();
         self.basics.clear();
+        self.coinbase_fees = None;
     }
 
     /// What this execution read of `address` (`None` inside: the account did not exist).
@@ -81,18 +86,41 @@ impl<'s, 'a> View<'s, 'a> {
     }
 }
 
+impl View<'_, '_> {
+    /// The fees the block producer is owed by the transactions before this one, read as
+    /// locations so that a change to any of them re-validates this transaction (lazy
+    /// coinbase, as pevm does). The producer's account location itself holds its
+    /// balance without the block's fees (writers subtract what they read), so a block
+    /// whose builder pays the proposer from the coinbase stays parallel.
+    fn coinbase(&mut self) -> Result<U256, ViewError> {
+        if !self.shared.lazy_fees {
+            return Err(ViewError::Coinbase);
+        }
+        let mut fees = U256::ZERO;
+        for i in 0..self.txn {
+            if let Some(Value::Slot(fee)) = self.read(Loc::Fee(i))? {
+                fees = fees.wrapping_add(fee);
+            }
+        }
+        self.coinbase_fees = Some(fees);
+        Ok(fees)
+    }
+}
+
 impl Database for View<'_, '_> {
     type Error = ViewError;
 
     fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, ViewError> {
-        if address == self.shared.coinbase {
-            return Err(ViewError::Coinbase);
-        }
-        let info = match self.read(Loc::Basic(address))? {
+        let fees = if address == self.shared.coinbase { Some(self.coinbase()?) } else { None };
+        let mut info = match self.read(Loc::Basic(address))? {
             Some(Value::Basic(key) | Value::Created(key)) => Some(account(&key)),
             Some(Value::Slot(_)) => unreachable!("a basic location holds account info"),
             None => self.shared.pre.basic(address),
         };
+        if let Some(fees) = fees.filter(|f| !f.is_zero()) {
+            let i = info.get_or_insert_with(AccountInfo::default);
+            i.balance = i.balance.wrapping_add(fees);
+        }
         self.basics.push((address, info.as_ref().map(basic_key)));
         Ok(info)
     }

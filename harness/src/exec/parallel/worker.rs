@@ -14,7 +14,7 @@ use super::{
     view::{View, ViewError, basic_key},
 };
 use crate::{
-    exec::{ExecCounters, Loc, TxOutcome, effective_gas_price, receipt},
+    exec::{ExecCounters, Fallback, Loc, TxOutcome, effective_gas_price, receipt},
     lock,
 };
 
@@ -29,8 +29,8 @@ pub fn run(shared: &Shared<'_>, c: &mut ExecCounters) {
     let mut task = None;
     while !shared.sched.done() {
         task = match task {
-            Some(Task::Execute(v)) => execute(shared, &mut evm, &mut writes, v, c),
-            Some(Task::Validate(v)) => validate(shared, v, c),
+            Some(Task::Execute(v)) => busy(c, |c| execute(shared, &mut evm, &mut writes, v, c)),
+            Some(Task::Validate(v)) => busy(c, |c| validate(shared, v, c)),
             None => {
                 let next = shared.sched.next_task();
                 if next.is_none() && shared.sched.all_handed_out() {
@@ -44,6 +44,14 @@ pub fn run(shared: &Shared<'_>, c: &mut ExecCounters) {
             }
         };
     }
+}
+
+/// Runs one task, adding the thread time it took to the worker's busy time.
+fn busy(c: &mut ExecCounters, task: impl FnOnce(&mut ExecCounters) -> Option<Task>) -> Option<Task> {
+    let start = std::time::Instant::now();
+    let next = task(c);
+    c.busy_ns += start.elapsed().as_nanos() as u64;
+    next
 }
 
 fn execute(
@@ -65,7 +73,7 @@ fn execute(
                 }
             }
             Err(EVMError::Database(ViewError::Coinbase)) => {
-                shared.give_up("a transaction reads the block producer's account");
+                shared.give_up(Fallback::Coinbase);
                 return None;
             }
             result => {
@@ -77,6 +85,10 @@ fn execute(
                 {
                     shared.give_up(reason);
                     return None;
+                }
+                if shared.lazy_fees {
+                    let owed = if result.is_ok() { fee } else { alloy::primitives::U256::ZERO };
+                    writes.push((Loc::Fee(txn), Value::Slot(owed)));
                 }
                 // Dropped here, while its memory is warm: the block is committed from
                 // the write sets. The receipt is made here too, in parallel.
@@ -101,18 +113,25 @@ fn collect_writes(
     view: &View<'_, '_>,
     state: &EvmState,
     out: &mut WriteSet,
-) -> Result<(), &'static str> {
+) -> Result<(), Fallback> {
     for (addr, account) in state {
         if !account.is_touched() {
             continue;
         }
         if account.is_selfdestructed() {
-            return Err("a transaction self-destructs an account");
+            return Err(Fallback::SelfDestruct);
         }
         let created = account.is_created();
         let now = basic_key(&account.info);
         let before = view.basic_read(addr).flatten().unwrap_or((Default::default(), 0, revm::primitives::KECCAK_EMPTY));
         if created || now != before {
+            // The producer's location holds its balance without the block's fees: take
+            // back out the fees this execution read (wrapping: the difference may be
+            // "negative" until the fees are added back).
+            let now = match view.coinbase_fees.filter(|_| *addr == shared.coinbase) {
+                Some(fees) => (now.0.wrapping_sub(fees), now.1, now.2),
+                None => now,
+            };
             if now.2 != before.2
                 && let Some(code) = &account.info.code
             {

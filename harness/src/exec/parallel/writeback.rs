@@ -38,7 +38,9 @@ pub fn apply<'w>(
         .collect();
     if !fees.is_zero() {
         let mut info = state.basic(block.coinbase).unwrap_or_else(|e| match e {}).unwrap_or_default();
-        info.balance += fees;
+        // Wrapping: the producer's committed balance excludes the block's fees and may
+        // have wrapped below zero when it spent fees it was owed (lazy coinbase).
+        info.balance = info.balance.wrapping_add(fees);
         state.insert_account_info(block.coinbase, info);
     }
     outcomes
@@ -77,6 +79,8 @@ fn commit(state: &mut ChainState, writes: &WriteSet, codes: &HashMap<B256, Bytec
             (Loc::Slot(address, slot), Value::Slot(word)) => {
                 cache.accounts.entry(*address).or_default().storage.insert(*slot, *word);
             }
+            // Fees are credited once, after the block.
+            (Loc::Fee(_), _) => {}
             _ => unreachable!("a basic location holds account info, a slot a word"),
         }
     }

@@ -217,26 +217,20 @@ fn load_families(f: &mut Families, b: &[LabelPair], x: &LiveFigures, offered: Op
             let v: u128 = ws.iter().map(|(_, w)| get(&w.fees)).sum();
             f.counter("gasbench_fees_paid_wei_total", b, &[("workload", name), ("part", part)], v as f64);
         }
-        let mut submit = ws[0].1.submit.clone();
-        let mut inclusion = ws[0].1.inclusion.clone();
+        let mut latency = ws[0].1.latency.clone();
         for (_, w) in &ws[1..] {
-            let _ = submit.add(&w.submit);
-            let _ = inclusion.add(&w.inclusion);
+            latency.add(&w.latency);
         }
-        f.histogram_us(
-            "gasbench_latency_seconds",
-            b,
-            &[("stage", "submit"), ("workload", name)],
-            &submit,
-            &LATENCY_BOUNDS_S,
-        );
-        f.histogram_us(
-            "gasbench_latency_seconds",
-            b,
-            &[("stage", "inclusion"), ("workload", name)],
-            &inclusion,
-            &LATENCY_BOUNDS_S,
-        );
+        // `inclusion_all_sent` is only known at the end: the report has it.
+        for (stage, h) in latency.iter().filter(|(s, _)| **s != crate::metrics::Stage::INCLUSION_ALL_SENT) {
+            f.histogram_us(
+                "gasbench_latency_seconds",
+                b,
+                &[("stage", stage.as_str()), ("workload", name)],
+                h,
+                &LATENCY_BOUNDS_S,
+            );
+        }
     }
     // Every reason is exported from the start, at 0 until it happens: a bounded set, and
     // rate() sees the first failure.

@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 
 use super::hist::{Hist, gas_summary, latency_summary, new_exact_hist, new_hist, record};
 use super::live::{FeeParts, LastBlock, LiveFigures, WorkloadLive};
+use super::stage::{Stage, StageHists};
 use crate::{
     plan::{PlannedTx, TxId},
     report::{
@@ -94,11 +95,9 @@ struct Figures {
     counts: Accounting,
     /// Reverts by decoded reason.
     reverts: BTreeMap<String, KindCount>,
-    submit: Hist,
-    inclusion: Hist,
-    /// `inclusion` plus every window transaction that was never included, at its
-    /// timeout (filled by `finish`).
-    inclusion_all_sent: Hist,
+    /// By stage, microseconds; `inclusion_all_sent` is `inclusion` plus every window
+    /// transaction that was never included, at its timeout (filled by `finish`).
+    latency: StageHists,
     /// Who the percentiles leave out (filled by `finish`).
     failures: LatencyFailures,
     gas: Hist,
@@ -108,9 +107,7 @@ struct Figures {
 impl Figures {
     fn latencies(&self) -> Latencies {
         Latencies {
-            submit: latency_summary(&self.submit),
-            inclusion: latency_summary(&self.inclusion),
-            inclusion_all_sent: latency_summary(&self.inclusion_all_sent),
+            stages: self.latency.iter().map(|(s, h)| (s.clone(), latency_summary(h))).collect(),
             failures: self.failures.clone(),
         }
     }
@@ -119,9 +116,7 @@ impl Figures {
         Self {
             counts: Accounting::default(),
             reverts: BTreeMap::new(),
-            submit: new_hist(),
-            inclusion: new_hist(),
-            inclusion_all_sent: new_hist(),
+            latency: StageHists::default(),
             failures: LatencyFailures::default(),
             gas: new_exact_hist(),
             fees: FeeSums::default(),
@@ -330,8 +325,8 @@ impl Recorder {
                     }
                     if in_window {
                         let us = ack_ns.saturating_sub(intended) / 1_000;
-                        record(&mut self.per[w].submit, us);
-                        record(&mut self.total.submit, us);
+                        self.per[w].latency.record(&Stage::SUBMIT, us);
+                        self.total.latency.record(&Stage::SUBMIT, us);
                     }
                 }
                 Err(rej) => {
@@ -355,6 +350,7 @@ impl Recorder {
     pub fn on_event(&mut self, event: &ChainEvent, now_ns: u64) {
         match event {
             ChainEvent::Block(b) => self.on_block(b),
+            ChainEvent::Reached { stage, ids, observed_ns } => self.on_reached(stage, ids, *observed_ns),
             ChainEvent::Dropped { id, reason } => {
                 let Some(slot) = self.slots.get_mut(*id as usize) else {
                     self.anomalies += 1;
@@ -456,7 +452,7 @@ impl Recorder {
                 let base = gas * b.base_fee_wei.min(t.effective_gas_price_wei);
                 let l1 = t.l1_fee_wei.unwrap_or(0);
                 for f in [&mut self.per[w], &mut self.total] {
-                    record(&mut f.inclusion, us);
+                    f.latency.record(&Stage::INCLUSION, us);
                     record(&mut f.gas, t.gas_used);
                     f.fees.total += fee + l1;
                     f.fees.base += base;
@@ -475,6 +471,27 @@ impl Recorder {
         s.blocks += 1;
         s.base_fee_wei = Wei(b.base_fee_wei);
         self.resolved(resolved, at);
+    }
+
+    /// Included transactions reached `stage` at `at` (run clock).
+    fn on_reached(&mut self, stage: &Stage, ids: &[TxId], at: u64) {
+        for &id in ids {
+            let Some(slot) = self.slots.get(id as usize) else {
+                self.anomalies += 1;
+                continue;
+            };
+            if !matches!(slot.state, State::Included | State::Reverted) {
+                // A later stage before inclusion, or for a transaction never included.
+                self.anomalies += 1;
+                continue;
+            }
+            let (w, intended) = (slot.workload as usize, slot.intended_ns);
+            if self.in_window(intended) {
+                let us = at.saturating_sub(intended) / 1_000;
+                self.per[w].latency.record(stage, us);
+                self.total.latency.record(stage, us);
+            }
+        }
     }
 
     fn flush_second_p99(&mut self) {
@@ -501,10 +518,9 @@ impl Recorder {
             failed: c.rejected + c.dropped + c.reverted,
             pending: self.pending,
             blocks: self.blocks_seen,
-            inclusion_p99_us: if self.total.inclusion.is_empty() {
-                0
-            } else {
-                self.total.inclusion.value_at_quantile(0.99)
+            inclusion_p99_us: match self.total.latency.get(&Stage::INCLUSION) {
+                Some(h) if !h.is_empty() => h.value_at_quantile(0.99),
+                _ => 0,
             },
         }
     }
@@ -519,7 +535,8 @@ impl Recorder {
     pub fn finish(&mut self, now_ns: u64) {
         self.flush_second_p99();
         for f in self.per.iter_mut().chain([&mut self.total]) {
-            f.inclusion_all_sent = f.inclusion.clone();
+            let included = f.latency.entry(&Stage::INCLUSION).clone();
+            *f.latency.entry(&Stage::INCLUSION_ALL_SENT) = included;
             f.failures = LatencyFailures::default();
         }
         for slot in &self.slots {
@@ -532,18 +549,19 @@ impl Recorder {
             for f in [&mut self.per[slot.workload as usize], &mut self.total] {
                 f.failures.sent += 1;
                 if slot.state == State::Rejected || never_acked {
-                    f.failures.submit.count += 1;
+                    f.failures.stages.entry(Stage::SUBMIT).or_default().count += 1;
                 }
                 if failed {
-                    f.failures.inclusion.count += 1;
+                    f.failures.stages.entry(Stage::INCLUSION).or_default().count += 1;
                     f.failures.pending_at_end += u64::from(matches!(slot.state, State::Sent | State::Accepted));
-                    record(&mut f.inclusion_all_sent, timeout_us);
+                    f.latency.record(&Stage::INCLUSION_ALL_SENT, timeout_us);
                 }
             }
         }
         for f in self.per.iter_mut().chain([&mut self.total]) {
             let sent = f.failures.sent;
-            for share in [&mut f.failures.submit, &mut f.failures.inclusion] {
+            for stage in [Stage::SUBMIT, Stage::INCLUSION] {
+                let share = f.failures.stages.entry(stage).or_default();
                 share.share_of_sent = if sent == 0 { 0.0 } else { share.count as f64 / sent as f64 };
             }
         }

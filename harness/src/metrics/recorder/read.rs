@@ -14,8 +14,7 @@ impl Recorder {
             .map(|(f, name)| WorkloadLive {
                 name,
                 counts: f.counts.clone(),
-                submit: f.submit.clone(),
-                inclusion: f.inclusion.clone(),
+                latency: f.latency.clone(),
                 gas_used: f.fees.gas,
                 fees: FeeParts { base_wei: f.fees.base, priority_wei: f.fees.priority, l1_wei: f.fees.l1 },
             })

@@ -73,18 +73,21 @@ fn latency_is_measured_from_the_intended_time_and_everything_is_accounted() {
     let a = r.accounting(6);
     assert_eq!((a.sent, a.included, a.reverted, a.rejected, a.dropped, a.not_sent), (5, 3, 1, 1, 1, 1));
     let l = r.latencies();
-    assert_eq!(l.inclusion.count, 3);
-    assert!(l.inclusion.min_us >= 497_000 && l.inclusion.max_us <= 501_000, "{l:?}");
+    assert_eq!(l[Stage::INCLUSION].count, 3);
+    assert!(l[Stage::INCLUSION].min_us >= 497_000 && l[Stage::INCLUSION].max_us <= 501_000, "{l:?}");
     // The rejected (3) and dropped (4) ones count in the all-sent latency at their
     // timeout, the run's end (3 s) minus their intended time: ~1,997 ms.
-    assert_eq!(l.inclusion_all_sent.count, 5);
-    assert!(l.inclusion_all_sent.max_us >= 1_995_000 && l.inclusion_all_sent.max_us <= 1_999_000, "{l:?}");
-    assert_eq!(l.inclusion_all_sent.p50_us, l.inclusion.max_us, "the median is still an included one");
-    assert!(l.inclusion_all_sent.p90_us > l.inclusion.max_us);
+    assert_eq!(l[Stage::INCLUSION_ALL_SENT].count, 5);
+    assert!(
+        l[Stage::INCLUSION_ALL_SENT].max_us >= 1_995_000 && l[Stage::INCLUSION_ALL_SENT].max_us <= 1_999_000,
+        "{l:?}"
+    );
+    assert_eq!(l[Stage::INCLUSION_ALL_SENT].p50_us, l[Stage::INCLUSION].max_us, "the median is still an included one");
+    assert!(l[Stage::INCLUSION_ALL_SENT].p90_us > l[Stage::INCLUSION].max_us);
     let f = &l.failures;
-    assert_eq!((f.sent, f.submit.count, f.inclusion.count, f.pending_at_end), (5, 1, 2, 0));
-    assert_eq!((f.submit.share_of_sent, f.inclusion.share_of_sent), (0.2, 0.4));
-    assert!(l.submit.min_us >= 245_000);
+    assert_eq!((f.sent, f[Stage::SUBMIT].count, f[Stage::INCLUSION].count, f.pending_at_end), (5, 1, 2, 0));
+    assert_eq!((f[Stage::SUBMIT].share_of_sent, f[Stage::INCLUSION].share_of_sent), (0.2, 0.4));
+    assert!(l[Stage::SUBMIT].min_us >= 245_000);
     assert_eq!(r.load("open", 5, 2.0, None).late_sends, 5);
     let f = r.fees();
     assert_eq!(f.total_wei, Wei(3 * 21_000 * 10));
@@ -106,8 +109,11 @@ fn pending_transactions_end_as_dropped_and_duplicates_are_anomalies() {
     let a = r.accounting(2);
     assert_eq!((a.included, a.dropped, a.pending_at_end), (1, 1, 1));
     let l = r.latencies();
-    assert_eq!((l.failures.inclusion.count, l.failures.pending_at_end), (1, 1));
-    assert!((1_998_000..=2_002_000).contains(&l.inclusion_all_sent.max_us), "pending since 1 s, run end 3 s: {l:?}");
+    assert_eq!((l.failures[Stage::INCLUSION].count, l.failures.pending_at_end), (1, 1));
+    assert!(
+        (1_998_000..=2_002_000).contains(&l[Stage::INCLUSION_ALL_SENT].max_us),
+        "pending since 1 s, run end 3 s: {l:?}"
+    );
     assert_eq!(r.failures().anomalies, 1);
 }
 
@@ -118,6 +124,30 @@ fn warmup_is_excluded_from_figures_but_not_from_accounting() {
     r.on_sent(&txs, None, S / 2);
     r.on_event(&block(S + 10, &[0, 1]), S + 10);
     r.finish(3 * S);
-    assert_eq!(r.latencies().inclusion.count, 1);
+    assert_eq!(r.latencies()[Stage::INCLUSION].count, 1);
     assert_eq!(r.accounting(2).included, 2);
+}
+
+#[test]
+fn a_later_stage_is_recorded_by_name_and_lands_in_the_report_as_a_key() {
+    let mut r = recorder();
+    let txs = vec![tx(0, S), tx(1, S), tx(2, S)];
+    r.on_sent(&txs, None, S);
+    r.on_acks(&txs, &[Ok(()), Ok(()), Ok(())], S);
+    r.on_event(&block(S + 100_000_000, &[0, 1]), S + 100_000_000);
+    let safe = Stage::SAFE;
+    // 2 was never included: a later stage for it is an anomaly, not a latency.
+    r.on_event(&ChainEvent::Reached { stage: safe.clone(), ids: vec![0, 1, 2], observed_ns: 3 * S }, 3 * S);
+    r.finish(4 * S);
+    let l = r.latencies();
+    assert_eq!(l[safe.clone()].count, 2);
+    assert!((1_999_000..=2_001_000).contains(&l[safe.clone()].p50_us), "{l:?}");
+    assert_eq!(r.failures().anomalies, 1);
+    assert_eq!(r.workloads(&[3], &[])["transfer"].latency[safe].count, 2);
+    let json = serde_json::to_value(&l).unwrap();
+    assert_eq!(json["safe"]["count"], 2);
+    assert_eq!(json["inclusion"]["count"], 2);
+    assert!(json.get("finalized").is_none(), "a stage no target reported is absent: {json}");
+    let back: Latencies = serde_json::from_value(json).unwrap();
+    assert_eq!(back, l);
 }

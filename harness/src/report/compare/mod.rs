@@ -157,7 +157,7 @@ impl Comparison {
                         ratio("throughput.included_tps"),
                         r.throughput.gas_per_second / 1e6,
                         ratio("throughput.gas_per_second"),
-                        r.latency.inclusion.p99_us as f64 / 1e3,
+                        r.latency[crate::metrics::Stage::INCLUSION].p99_us as f64 / 1e3,
                         ratio("latency.inclusion.p99"),
                     );
                     (if e.passed() { Badge::Pass } else { Badge::Fail }, line)

@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use crate::report::{Accounting, Fees, GasSummary, Latencies, LatencySummary, Report, Wei, WorkloadFigures};
+use crate::report::{Accounting, Fees, GasSummary, LatencySummary, Report, Stage, Wei, WorkloadFigures};
 
 /// What a figure measures; decides how thresholds are written and values shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,10 +210,9 @@ const PERCENTILES: &[(&str, Field<LatencySummary, f64>)] = &[
     ("max", |l| l.max_us as f64),
 ];
 
-/// Picks one latency of a `Latencies` section.
-type PickLatency = for<'a> fn(&'a Latencies) -> &'a LatencySummary;
-
-const LATENCIES: &[(&str, PickLatency)] = &[("submit", |l| &l.submit), ("inclusion", |l| &l.inclusion)];
+/// The latency stages gates can name (`latency.STAGE.p99`); a stage the run did not
+/// record reads as unavailable.
+const LATENCIES: &[Stage] = &[Stage::SUBMIT, Stage::INCLUSION];
 
 const FEE_PARTS: &[(&str, &str, Field<Fees, Wei>)] = &[
     ("total", "total_wei", |f| f.total_wei),
@@ -316,10 +315,11 @@ fn build() -> Vec<Figure> {
     });
 
     // Latencies, from each transaction's intended send time.
-    for &(which, pick) in LATENCIES {
+    for which in LATENCIES {
         for &(p, read) in PERCENTILES {
+            let stage = which.clone();
             b.run(&format!("latency.{which}.{p}"), &format!("latency.{which}.{p}_us"), Duration, Lower, move |r| {
-                Some(read(pick(&r.latency)))
+                r.latency.get(&stage).map(read)
             });
         }
     }
@@ -374,14 +374,15 @@ fn build() -> Vec<Figure> {
         });
     }
     b.workload("revert_rate", "revert_rate", Ratio, Lower, |w| Some(w.revert_rate));
-    for &(which, pick) in LATENCIES {
+    for which in LATENCIES {
         for &(p, read) in PERCENTILES {
+            let stage = which.clone();
             b.workload(
                 &format!("latency.{which}.{p}"),
                 &format!("latency.{which}.{p}_us"),
                 Duration,
                 Lower,
-                move |w| Some(read(pick(&w.latency))),
+                move |w| w.latency.get(&stage).map(read),
             );
         }
     }

@@ -4,7 +4,7 @@
 
 use super::chart::{Axis, BarChart, BarGroup, Chart, LineChart, Scale, Series, Style, Unit};
 use crate::{
-    metrics,
+    metrics::{self, Stage},
     report::{Fees, LatencySummary, Report},
 };
 
@@ -15,9 +15,12 @@ pub struct Run<'a> {
     pub report: &'a Report,
 }
 
-/// The latency stages drawn, by name, as the report holds them.
-fn stages(r: &Report) -> [(&'static str, &LatencySummary); 2] {
-    [("submit", &r.latency.submit), ("inclusion", &r.latency.inclusion)]
+/// The latency stages drawn, in pipeline order: every stage the run recorded except
+/// `inclusion_all_sent` (the inclusion curve with failures at their timeout).
+fn stages(r: &Report) -> Vec<(&str, &LatencySummary)> {
+    let mut v: Vec<_> = r.latency.stages.iter().filter(|(s, _)| **s != Stage::INCLUSION_ALL_SENT).collect();
+    v.sort_by_key(|(s, _)| s.rank());
+    v.into_iter().map(|(s, l)| (s.as_str(), l)).collect()
 }
 
 fn name(runs: &[Run<'_>], run: &Run<'_>, what: &str) -> String {
@@ -97,7 +100,9 @@ pub fn latency_percentiles(runs: &[Run<'_>]) -> Chart {
         stages(runs[0].report).iter().map(|(n, l)| Series::new(*n, percentile_curve(l))).collect()
     } else {
         runs.iter()
-            .map(|run| Series::new(name(runs, run, "inclusion"), percentile_curve(&run.report.latency.inclusion)))
+            .map(|run| {
+                Series::new(name(runs, run, "inclusion"), percentile_curve(&run.report.latency[Stage::INCLUSION]))
+            })
             .collect()
     };
     Chart::Line(LineChart {

@@ -118,7 +118,7 @@ fn verdicts(runs: &[Run<'_>], extras: &Extras<'_>) -> El {
             run.label,
             r.throughput.included_tps,
             r.load.offered_tps,
-            r.latency.inclusion.p99_us as f64 / 1e3
+            r.latency[crate::metrics::Stage::INCLUSION].p99_us as f64 / 1e3
         );
         s = s.child(El::new("div").children(run_badges(run.report)).text(&what));
     }

@@ -114,3 +114,46 @@ fn targets_and_target_together_are_refused_with_the_field_named() {
     let err = gasbench::scenario::load_str("s.yaml", &bad, &[], &Default::default()).unwrap_err().to_string();
     assert!(err.contains("targets[1].block_time"), "{err}");
 }
+
+/// Two stored reports of the same scenario, one on a chain whose block time is four times
+/// longer: `gasbench compare` shows them side by side with the ratios, writes the JSON and
+/// the page; an unreadable report is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn stored_reports_are_compared_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    let yaml = |block: &str| crate::small(200, "2s", &format!("target: {{kind: embedded, block_time: {block}}}\n"));
+    let mut paths = Vec::new();
+    for (name, block) in [("fast", "100ms"), ("slow", "400ms")] {
+        let r = gasbench::runner::run(&crate::scenario(&yaml(block)), &Default::default(), Default::default())
+            .await
+            .unwrap();
+        let p = d.join(format!("{name}.json"));
+        gasbench::report::write_json(&r, &p).unwrap();
+        paths.push(p);
+    }
+    let (out, html) = (d.join("c.json"), d.join("c.html"));
+    let args: Vec<String> = ["gasbench", "compare", s(&paths[0]), s(&paths[1]), "--out", s(&out), "--html", s(&html)]
+        .map(String::from)
+        .to_vec();
+    let code =
+        tokio::task::spawn_blocking(move || cli(&args.iter().map(String::as_str).collect::<Vec<_>>())).await.unwrap();
+    assert_eq!(code, ExitCode::from(gasbench::cli::EXIT_OK));
+    let c = read(&out);
+    assert_eq!(c.kind, ComparisonKind::Files);
+    assert_eq!(c.entries.iter().map(|e| e.label.as_str()).collect::<Vec<_>>(), ["fast", "slow"]);
+    let p50 = c.entries[1].vs_first["latency.inclusion.p50"];
+    assert!(p50 > 1.5, "blocks four times apart wait longer for inclusion: x{p50}");
+    let table = gasbench::report::compare::table(&c);
+    assert!(table.contains(&format!("x{p50:.3}")), "{table}");
+    let loaded = browser::open(&html, "document.querySelectorAll('figure.chart').length").await;
+    assert!(loaded.errors.is_empty(), "{loaded:?}");
+    assert_eq!(loaded.value, 9);
+
+    let bad = d.join("bad.json");
+    std::fs::write(&bad, "not json").unwrap();
+    let args: Vec<String> = ["gasbench", "compare", s(&paths[0]), s(&bad)].map(String::from).to_vec();
+    let code =
+        tokio::task::spawn_blocking(move || cli(&args.iter().map(String::as_str).collect::<Vec<_>>())).await.unwrap();
+    assert_eq!(code, ExitCode::from(EXIT_BAD_INPUT));
+}

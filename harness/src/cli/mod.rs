@@ -4,6 +4,7 @@
 //! target had a fault mid-run (report written, partial), 130
 //! interrupted (the report is still written).
 
+mod compare;
 mod comparison;
 mod exec_bench;
 mod gate;
@@ -56,6 +57,8 @@ pub enum Command {
     Gate(gate::GateArgs),
     /// Write a stored report as a self-contained HTML page with charts.
     Report(report::ReportArgs),
+    /// Stored reports side by side: figures, ratios to the first, a verdict each.
+    Compare(compare::CompareArgs),
 }
 
 /// Flags shared by every command that reads a scenario.
@@ -91,5 +94,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Target(args) => target::run(&args),
         Command::Gate(args) => gate::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Compare(args) => compare::run(&args),
     }
 }

@@ -3,6 +3,7 @@
 mod anvil;
 mod browser;
 mod checks_fail;
+mod ci_example;
 mod cli;
 mod comparisons;
 mod embedded_chain;

@@ -14,6 +14,7 @@ mod gates;
 mod hardhat;
 mod hardhat_node;
 mod html_report;
+mod noise;
 mod parallel;
 mod parallel_props;
 mod prometheus;

@@ -50,6 +50,10 @@ pub struct RunArgs {
     pub gates: Option<PathBuf>,
     #[command(flatten)]
     pub gate: GateOptions,
+    /// Run the scenario this many times; the report keeps every repetition's figures and
+    /// relative gates then compare distributions (docs/gates.md).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeat: u32,
     /// Also write the report as one self-contained HTML page with charts (docs/report.md).
     #[arg(long, env = "GASBENCH_HTML", value_name = "FILE.html")]
     pub html: Option<PathBuf>,
@@ -95,7 +99,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
             }
             None => None,
         };
-        let result = runner::run(&scenario, &opts, cancel.clone()).await;
+        let result = crate::orchestrate::repeat::run(&scenario, &opts, cancel.clone(), args.repeat).await;
         if let Some(x) = exporter {
             x.linger(args.metrics_linger, &cancel, args.quiet).await;
         }

@@ -2,6 +2,7 @@
 //! and (with the same pieces) repetitions and sweeps. Each gives a comparison report
 //! where a run that failed is an entry with its error, never left out.
 
+pub mod repeat;
 pub mod targets;
 
 use crate::runner::{RunError, setup::SetupError};

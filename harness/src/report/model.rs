@@ -61,6 +61,16 @@ pub struct Report {
     pub reconciliation: Reconciliation,
     /// One sample per second of the run (warmup, window and drain).
     pub series: Vec<SecondSample>,
+    /// With `run --repeat N`: every repetition's figures (this report's body is the last
+    /// repetition). Relative gates then compare distributions (docs/gates.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repetitions: Vec<Repetition>,
+}
+
+/// One repetition of a repeated run: every named figure (docs/gates.md) it measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Repetition {
+    pub figures: BTreeMap<String, f64>,
 }
 
 impl Report {

@@ -374,6 +374,7 @@ async fn run_phases(
         effects,
         reconciliation,
         series: rec.series(),
+        repetitions: Vec::new(),
     })
 }
 

@@ -28,6 +28,13 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends postgresql >/dev/null
 fi
+# Chromium (Debian's package): the HTML report test opens the page in it, headless.
+if ! command -v chromium >/dev/null && [ -z "${GASBENCH_CHROMIUM:-}" ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+fi
 # Hardhat's node (a test target) must not stop to ask about telemetry.
 export HARDHAT_DISABLE_TELEMETRY_PROMPT=true
 # The committed contract artifacts must match their sources.

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clock;
 pub mod exec;
 pub mod metrics;
+pub mod orchestrate;
 pub mod plan;
 pub mod report;
 pub mod runner;

@@ -1,8 +1,11 @@
 //! End-to-end tests of gasbench: one binary, one module per area.
 
 mod anvil;
+mod browser;
 mod checks_fail;
+mod ci_example;
 mod cli;
+mod comparisons;
 mod containers;
 mod embedded_chain;
 mod embedded_run;
@@ -11,6 +14,8 @@ mod faulty_node;
 mod gates;
 mod hardhat;
 mod hardhat_node;
+mod html_report;
+mod noise;
 mod parallel;
 mod parallel_props;
 mod postgres;

@@ -12,7 +12,7 @@
 mod background;
 mod blocks;
 mod measure;
-mod stats;
+pub(crate) mod stats;
 mod view;
 
 use core::time::Duration;

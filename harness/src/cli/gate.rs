@@ -98,11 +98,17 @@ pub fn check_baseline(
     Ok(mismatches)
 }
 
-/// Judges `report`, prints the table, writes the requested outputs; returns the exit code.
-pub fn judge(prepared: &Prepared, report: &Report, report_path: &str, with: &GateOptions) -> ExitCode {
+/// Judges `report`, prints the table, writes the requested outputs; returns the exit code
+/// and the verdict (none when the baseline was refused).
+pub fn judge(
+    prepared: &Prepared,
+    report: &Report,
+    report_path: &str,
+    with: &GateOptions,
+) -> (ExitCode, Option<GateReport>) {
     let accepted = match check_baseline(prepared, &Identity::of_report(report), report_path, with) {
         Ok(m) => m,
-        Err(code) => return code,
+        Err(code) => return (code, None),
     };
     let baseline = prepared
         .baseline
@@ -115,9 +121,11 @@ pub fn judge(prepared: &Prepared, report: &Report, report_path: &str, with: &Gat
     }
     println!("{text}");
     if let Err(code) = write_outputs(&verdict, with) {
-        return code;
+        return (code, Some(verdict));
     }
-    if verdict.verdict == Verdict::Pass { ExitCode::from(EXIT_OK) } else { ExitCode::from(EXIT_CHECK_FAILED) }
+    let code =
+        if verdict.verdict == Verdict::Pass { ExitCode::from(EXIT_OK) } else { ExitCode::from(EXIT_CHECK_FAILED) };
+    (code, Some(verdict))
 }
 
 fn write_outputs(verdict: &GateReport, with: &GateOptions) -> Result<(), ExitCode> {
@@ -150,5 +158,5 @@ pub fn run(args: &GateArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return bad_input(format!("error: {e}")),
     };
-    judge(&prepared, &report, &args.report.display().to_string(), &args.with)
+    judge(&prepared, &report, &args.report.display().to_string(), &args.with).0
 }

@@ -4,9 +4,12 @@
 //! target had a fault mid-run (report written, partial), 130
 //! interrupted (the report is still written).
 
+mod compare;
+mod comparison;
 mod exec_bench;
 mod gate;
 mod history;
+mod report;
 mod run;
 mod serve;
 mod target;
@@ -59,6 +62,10 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// List or show the runs stored by `gasbench serve`.
     History(history::HistoryArgs),
+    /// Write a stored report as a self-contained HTML page with charts.
+    Report(report::ReportArgs),
+    /// Stored reports side by side: figures, ratios to the first, a verdict each.
+    Compare(compare::CompareArgs),
 }
 
 /// Flags shared by every command that reads a scenario.
@@ -101,5 +108,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Gate(args) => gate::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::History(args) => history::run(&args),
+        Command::Report(args) => report::run(&args),
+        Command::Compare(args) => compare::run(&args),
     }
 }

@@ -14,7 +14,7 @@ use super::{
 use crate::{
     metrics::prom::{MetricsError, MetricsServer, Registry, RunLabels, RunMetrics},
     report::{self, Report, gate::baseline::Identity},
-    runner::{self, RunErrorKind, RunOptions},
+    runner::{RunErrorKind, RunOptions},
     scenario::Scenario,
 };
 
@@ -50,6 +50,13 @@ pub struct RunArgs {
     pub gates: Option<PathBuf>,
     #[command(flatten)]
     pub gate: GateOptions,
+    /// Run the scenario this many times; the report keeps every repetition's figures and
+    /// relative gates then compare distributions (docs/gates.md).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeat: u32,
+    /// Also write the report as one self-contained HTML page with charts (docs/report.md).
+    #[arg(long, env = "GASBENCH_HTML", value_name = "FILE.html")]
+    pub html: Option<PathBuf>,
 }
 
 pub fn run(args: &RunArgs) -> ExitCode {
@@ -57,6 +64,9 @@ pub fn run(args: &RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if !scenario.targets.is_empty() {
+        return run_targets(args, &scenario);
+    }
     // A bad gates file or baseline is found before the run, not after it.
     let gates = match args.gates.as_deref().map(|g| gate::prepare(g, &args.gate)).transpose() {
         Ok(g) => g,
@@ -68,19 +78,8 @@ pub fn run(args: &RunArgs) -> ExitCode {
     {
         return code;
     }
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
-    };
-    let mut opts = RunOptions {
-        progress: !args.quiet,
-        max_batches_in_flight: args.max_batches_in_flight.max(1),
-        late_threshold: Duration::from_millis(args.late_threshold_ms),
-        ..RunOptions::default()
-    };
+    let Some(rt) = runtime() else { return ExitCode::from(EXIT_BAD_INPUT) };
+    let mut opts = options(args);
     let result = rt.block_on(async {
         let cancel = CancellationToken::new();
         tokio::spawn(stop_on_signal(cancel.clone()));
@@ -100,7 +99,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
             }
             None => None,
         };
-        let result = runner::run(&scenario, &opts, cancel.clone()).await;
+        let result = crate::orchestrate::repeat::run(&scenario, &opts, cancel.clone(), args.repeat).await;
         if let Some(x) = exporter {
             x.linger(args.metrics_linger, &cancel, args.quiet).await;
         }
@@ -116,11 +115,24 @@ pub fn run(args: &RunArgs) -> ExitCode {
     match result {
         Ok(report) => {
             let code = finish(&report, args.out.as_deref());
-            let Some(gates) = gates else { return code };
-            let name = args.out.as_ref().map_or_else(|| "(this run)".to_string(), |p| p.display().to_string());
-            let verdict = gate::judge(&gates, &report, &name, &args.gate);
+            let (gated, verdict) = match &gates {
+                Some(gates) => {
+                    let name = args.out.as_ref().map_or_else(|| "(this run)".to_string(), |p| p.display().to_string());
+                    let (c, v) = gate::judge(gates, &report, &name, &args.gate);
+                    (Some(c), v)
+                }
+                None => (None, None),
+            };
+            if let Some(path) = &args.html
+                && let Err(c) = write_html(path, &report::html::render_run(&report, verdict.as_ref()))
+            {
+                return c;
+            }
             // A fault, an interruption or a failed check outranks the gates' verdict.
-            if code == ExitCode::from(EXIT_OK) { verdict } else { code }
+            match gated {
+                Some(verdict) if code == ExitCode::from(EXIT_OK) => verdict,
+                _ => code,
+            }
         }
         Err(e) => {
             eprintln!("error: {e}");
@@ -129,6 +141,43 @@ pub fn run(args: &RunArgs) -> ExitCode {
             }
             ExitCode::from(e.kind().exit_code())
         }
+    }
+}
+
+/// A scenario with `targets:`: each target in turn, one comparison.
+fn run_targets(args: &RunArgs, scenario: &Scenario) -> ExitCode {
+    if args.gates.is_some() || args.metrics_listen.is_some() {
+        eprintln!(
+            "error: --gates and --metrics-listen judge or export one run, and this scenario lists {} targets\n  hint: run each target on its own (`--set` a `target:`) to gate or export it, or gate the reports inside the comparison",
+            scenario.targets.len()
+        );
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    let Some(rt) = runtime() else { return ExitCode::from(EXIT_BAD_INPUT) };
+    let opts = options(args);
+    let comparison = rt.block_on(async {
+        let cancel = CancellationToken::new();
+        tokio::spawn(stop_on_signal(cancel.clone()));
+        crate::orchestrate::targets::run(scenario, &opts, cancel).await
+    });
+    super::comparison::finish(&comparison, args.out.as_deref(), args.html.as_deref())
+}
+
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| eprintln!("error: cannot start the async runtime: {e}"))
+        .ok()
+}
+
+/// How the run goes, from the flags.
+fn options(args: &RunArgs) -> RunOptions {
+    RunOptions {
+        progress: !args.quiet,
+        max_batches_in_flight: args.max_batches_in_flight.max(1),
+        late_threshold: Duration::from_millis(args.late_threshold_ms),
+        ..RunOptions::default()
     }
 }
 
@@ -197,6 +246,23 @@ pub(super) async fn signalled() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// Writes an HTML page; a failure is said and gives exit 1 (the run itself is done).
+pub fn write_html(path: &std::path::Path, html: &str) -> Result<(), ExitCode> {
+    match report::html::write(html, path) {
+        Ok(()) => {
+            eprintln!("HTML report written to {}", path.display());
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!(
+                "error: cannot write the HTML report to {}: {e}\n  hint: check the directory exists and is writable",
+                path.display()
+            );
+            Err(ExitCode::from(EXIT_CHECK_FAILED))
+        }
+    }
 }
 
 /// Prints the summary, writes the report to `out`, and says how the run ended: the exit

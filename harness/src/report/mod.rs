@@ -1,7 +1,9 @@
 //! Reports: the versioned data of a run and its views.
 
+pub mod compare;
 pub mod gate;
 mod host;
+pub mod html;
 mod model;
 mod table;
 
@@ -11,7 +13,12 @@ pub use table::summary_table;
 
 /// Writes the JSON report to `path` (pretty, with a trailing newline), atomically.
 pub fn write_json(report: &Report, path: &std::path::Path) -> std::io::Result<()> {
-    let mut text = serde_json::to_string_pretty(report).map_err(std::io::Error::other)?;
+    write_pretty(report, path)
+}
+
+/// Writes `value` as pretty JSON with a trailing newline, atomically (a temp file renamed).
+pub fn write_pretty<T: serde::Serialize>(value: &T, path: &std::path::Path) -> std::io::Result<()> {
+    let mut text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
     text.push('\n');
     let tmp = path.with_extension("json.tmp");
     std::fs::write(&tmp, text)?;

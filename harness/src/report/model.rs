@@ -65,6 +65,16 @@ pub struct Report {
     /// The rollup target's figures: L1 data fees, batcher, stage latencies, derivation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollup: Option<crate::targets::rollup::RollupReport>,
+    /// With `run --repeat N`: every repetition's figures (this report's body is the last
+    /// repetition). Relative gates then compare distributions (docs/gates.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repetitions: Vec<Repetition>,
+}
+
+/// One repetition of a repeated run: every named figure (docs/gates.md) it measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Repetition {
+    pub figures: BTreeMap<String, f64>,
 }
 
 impl Report {

@@ -447,6 +447,7 @@ async fn run_phases(
         reconciliation,
         series: rec.series(),
         rollup,
+        repetitions: Vec::new(),
     })
 }
 

@@ -51,6 +51,10 @@ pub struct Scenario {
     #[serde(default)]
     pub measure: MeasureSpec,
     pub target: TargetSpec,
+    /// Several targets run in turn, each with the same seed and transactions: one
+    /// comparison report (docs/compare.md). `target` is then the first of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<TargetSpec>,
     #[serde(default)]
     pub fees: FeeSpec,
 }

@@ -69,6 +69,7 @@ pub fn load_str(file: &str, text: &str, overrides: &[Override], limits: &Limits)
             ScenarioErrors(vec![at(&o.path, m, Some("--set takes PATH=VALUE, e.g. load.open.rate=5000".into()), None)])
         })?;
     }
+    first_target_as_target(&mut value);
     let scenario: Scenario = serde_path_to_error::deserialize(value.clone()).map_err(|e| {
         let path = match e.path().to_string() {
             p if p == "." => String::new(),
@@ -88,6 +89,18 @@ pub fn load_str(file: &str, text: &str, overrides: &[Override], limits: &Limits)
         Ok(scenario)
     } else {
         Err(ScenarioErrors(problems.into_iter().map(|p| at(&p.path, p.message, p.hint, None)).collect()))
+    }
+}
+
+/// With `targets:` and no `target:`, the first of the list is the scenario's `target`
+/// (what a single run, `validate` and the metrics' labels read).
+fn first_target_as_target(root: &mut Value) {
+    let Value::Mapping(m) = root else { return };
+    if m.contains_key("target") {
+        return;
+    }
+    if let Some(first) = m.get("targets").and_then(Value::as_sequence).and_then(|s| s.first()).cloned() {
+        m.insert(Value::from("target"), first);
     }
 }
 

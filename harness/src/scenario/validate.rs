@@ -54,6 +54,7 @@ pub(super) fn validate(s: &Scenario, limits: &Limits) -> Vec<Problem> {
     validate_load(s, &mut out);
     validate_fees(s, &mut out);
     validate_target(s, &mut out);
+    validate_targets(s, &mut out);
     if out.is_empty() {
         validate_size(s, limits, &mut out);
     }
@@ -171,6 +172,27 @@ fn validate_fees(s: &Scenario, out: &mut Vec<Problem>) {
             "the priority fee is above the max fee",
             "EIP-1559 needs max_fee >= priority_fee",
         ));
+    }
+}
+
+/// Each entry of `targets:` is checked as `target:` is, its problems placed under
+/// `targets[i]`.
+fn validate_targets(s: &Scenario, out: &mut Vec<Problem>) {
+    if s.targets.first().is_some_and(|first| *first != s.target) {
+        out.push(problem(
+            "target",
+            "both `target:` and `targets:` are given",
+            "with `targets:`, leave `target:` out: the targets run in the order listed",
+        ));
+    }
+    for (i, t) in s.targets.iter().enumerate() {
+        let one = Scenario { target: t.clone(), targets: Vec::new(), ..s.clone() };
+        let mut problems = Vec::new();
+        validate_target(&one, &mut problems);
+        for mut p in problems {
+            p.path = p.path.replacen("target", &format!("targets[{i}]"), 1);
+            out.push(p);
+        }
     }
 }
 

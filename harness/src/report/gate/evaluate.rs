@@ -63,6 +63,10 @@ pub struct GateResult {
     pub baseline_value: Option<f64>,
     /// The limit the measured value was held to, in the raw unit.
     pub limit: Option<f64>,
+    /// A relative gate judged on repetitions (both reports repeated): the test, the
+    /// interval and "regressed" / "improved" / "within noise".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noise: Option<super::noise::Noise>,
     pub verdict: Verdict,
 }
 
@@ -135,6 +139,7 @@ fn judge(g: &super::parse::Gate, report: &Report, baseline: Option<&Report>) -> 
         measured_value: measured.as_ref().ok().copied(),
         baseline_value: None,
         limit: None,
+        noise: None,
         verdict: Verdict::Missing,
     };
     let limit = match g.rule {
@@ -164,6 +169,29 @@ fn judge(g: &super::parse::Gate, report: &Report, baseline: Option<&Report>) -> 
             let words = format!("{symbol} {}", unit.show(limit));
             result.expected = format!("{words} (baseline {} {pct})", unit.show(base));
             result.limit = Some(limit);
+            if let (Ok(_), Some(b)) = (&measured, baseline)
+                && let Some(noise) = on_repetitions(g, report, b, change)
+            {
+                let signed = |v: f64| format!("{:+.1}%", v * 100.0);
+                result.measured = format!(
+                    "median {} over {} runs ({} [{}, {}] vs {} baseline runs): {}",
+                    unit.show(noise.median),
+                    noise.repetitions,
+                    signed(noise.change),
+                    signed(noise.change_low),
+                    signed(noise.change_high),
+                    noise.baseline_repetitions,
+                    noise.movement.words()
+                );
+                result.measured_value = Some(noise.median);
+                result.baseline_value = Some(noise.baseline_median);
+                // The test is named in the JSON (`noise.test`) and docs/gates.md.
+                result.expected = format!("median {pct} at most, beyond the noise");
+                let pass = noise.movement != super::noise::Movement::Regressed;
+                result.noise = Some(noise);
+                result.verdict = if pass { Verdict::Pass } else { Verdict::Fail };
+                return result;
+            }
             if let Ok(m) = measured {
                 if base != 0.0 {
                     result.measured = format!("{} ({:+.1}%)", unit.show(m), (m - base) / base * 100.0);
@@ -183,4 +211,21 @@ fn judge(g: &super::parse::Gate, report: &Report, baseline: Option<&Report>) -> 
         None => Verdict::Missing,
     };
     result
+}
+
+/// The gate's figure per repetition, in the report and the baseline, when both hold at
+/// least two and define it in each; then judged by [`super::noise::judge`].
+fn on_repetitions(
+    g: &super::parse::Gate,
+    report: &Report,
+    baseline: &Report,
+    change: Change,
+) -> Option<super::noise::Noise> {
+    let name = g.figure.name();
+    let values = |r: &Report| -> Option<Vec<f64>> {
+        let v: Vec<f64> = r.repetitions.iter().filter_map(|rep| rep.figures.get(&name).copied()).collect();
+        (v.len() >= 2 && v.len() == r.repetitions.len()).then_some(v)
+    };
+    let (a, b) = (values(report)?, values(baseline)?);
+    Some(super::noise::judge(&a, &b, change))
 }

@@ -130,6 +130,27 @@ impl FigureRef {
     }
 }
 
+/// Every figure `r` defines, by canonical name (per-workload ones for each workload): what
+/// a repetition of a repeated run keeps.
+pub fn all_values(r: &Report) -> std::collections::BTreeMap<String, f64> {
+    let mut out = std::collections::BTreeMap::new();
+    for f in table() {
+        let workloads: Vec<Option<String>> = match f.read {
+            Read::Run(_) => vec![None],
+            Read::Workload(_) => r.workloads.keys().cloned().map(Some).collect(),
+        };
+        for workload in workloads {
+            let fr = FigureRef { figure: f, workload };
+            if let Ok(v) = fr.read(r)
+                && v.is_finite()
+            {
+                out.insert(fr.name(), v);
+            }
+        }
+    }
+    out
+}
+
 /// Every figure, in documentation order.
 pub fn table() -> &'static [Figure] {
     static TABLE: LazyLock<Vec<Figure>> = LazyLock::new(build);

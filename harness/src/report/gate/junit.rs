@@ -3,7 +3,8 @@
 use super::{evaluate::GateReport, terminal::mismatch_warning};
 
 /// Escapes text for XML attributes and content; drops characters XML 1.0 cannot hold.
-fn esc(s: &str) -> String {
+/// The HTML report escapes with it too.
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

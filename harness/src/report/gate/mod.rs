@@ -7,6 +7,7 @@ mod evaluate;
 pub mod figures;
 pub mod junit;
 pub mod markdown;
+pub mod noise;
 mod parse;
 pub mod terminal;
 

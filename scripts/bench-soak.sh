@@ -8,7 +8,8 @@ cargo build --release -q
 bin=target/release/gasbench
 out=$(mktemp -d)
 printf '%-9s %-10s %10s %12s %12s %14s %12s\n' minutes signing max_rss_mb sent late_sends send_lag_p99_us min_lead_ms
-for minutes in "${@:-1 5}"; do
+[ $# -gt 0 ] || set -- 1 5
+for minutes in "$@"; do
   for signing in streamed presigned; do
     report="$out/$signing-$minutes.json"
     /usr/bin/time -f '%M' -o "$out/rss" "$bin" run scenarios/quickstart.yaml --quiet --out "$report" \

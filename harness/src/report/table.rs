@@ -4,6 +4,7 @@
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_BORDERS_ONLY};
 
 use super::{FailureShare, Latencies, LatencySummary, Report, Stage, Wei};
+use crate::scenario::SigningMode;
 
 fn ms(us: u64) -> String {
     format!("{:.2}", us as f64 / 1e3)
@@ -269,10 +270,27 @@ pub fn summary_table(r: &Report) -> String {
         ));
     }
     out.push_str(&format!(
-        "signing: {} txs in {:.2}s on {} threads ({:.1} us/tx), before the load\n",
-        r.signing.txs, r.signing.wall_seconds, r.signing.threads, r.signing.per_tx_us
+        "signing: {} txs in {:.2}s on {} threads ({:.1} us/tx), {}\n",
+        r.signing.txs,
+        r.signing.wall_seconds,
+        r.signing.threads,
+        r.signing.per_tx_us,
+        signing_when(&r.signing)
     ));
     out
+}
+
+/// Where the load's signing happened, for the summary's signing line.
+fn signing_when(s: &crate::plan::SigningStats) -> String {
+    match (s.mode, &s.streamed) {
+        (SigningMode::Presigned, _) => "all before the load".into(),
+        (SigningMode::Streamed, Some(st)) => format!(
+            "streamed during the load (at least {:.0} ms ahead, {} sends late for the signer)",
+            st.min_lead_ms, st.late_for_signer
+        ),
+        (SigningMode::Streamed, None) => "streamed during the load".into(),
+        (SigningMode::Lazy, _) => "as slots freed up during the load".into(),
+    }
 }
 
 /// The containerized node's CPU and memory over the same interval, on a line of its own

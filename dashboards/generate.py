@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Generates the Grafana dashboards in this folder (gasbench-overview.json,
-gasbench-compare.json). Edit this file, not the JSON, then run it:
+gasbench-compare.json; gasbench-history.json from history_board.py). Edit these files,
+not the JSON, then run it:
 
     python3 dashboards/generate.py          # rewrite the dashboards
     python3 dashboards/generate.py --check  # exit 1 if the committed JSON differs (a test runs this)
@@ -8,6 +9,9 @@ gasbench-compare.json). Edit this file, not the JSON, then run it:
 import json
 import os
 import sys
+
+sys.dont_write_bytecode = True  # importing history_board leaves no __pycache__ behind
+import history_board  # noqa: E402 (after the line above)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = {}
@@ -121,6 +125,9 @@ def exec_var(name):
     return v
 cmp_vars = [ds_var(), var_query("scenario", "scenario", "gasbench_run_info"), exec_var("a"), exec_var("b")]
 OUT["gasbench-compare.json"] = (doc("gasbench-compare", "gasbench: compare", "Two runs of one scenario side by side (A and B: two executors, two nodes, two builds): throughput, latency, gas, fees, failures and the speedup of A over B.", c.panels, cmp_vars))
+
+# History (PostgreSQL store, not Prometheus)
+OUT["gasbench-history.json"] = history_board.board()
 
 check = "--check" in sys.argv[1:]
 stale = []

@@ -1,17 +1,20 @@
 //! A throwaway PostgreSQL cluster for the store tests: Debian's binaries (installed by
 //! scripts/test.sh), `initdb` into a temp dir, run as the `postgres` user when the tests
 //! run as root (as in CI), on a free 127.0.0.1 port with a password; stopped when dropped.
+//! Its start and stop are waited for on events (its log line, its exit), never by polling.
 
 use std::{
+    io::{BufRead, BufReader},
     path::PathBuf,
     process::{Child, Command, Stdio},
-    time::{Duration, Instant},
+    sync::mpsc,
+    time::Duration,
 };
 
 /// A running cluster.
 #[derive(Debug)]
 pub struct Postgres {
-    child: Child,
+    child: Option<Child>,
     port: u16,
     _dir: tempfile::TempDir,
 }
@@ -65,30 +68,36 @@ impl Postgres {
             .unwrap();
         assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
         let port = crate::anvil::free_port();
-        let child = as_owner(bin.join("postgres"))
+        let mut child = as_owner(bin.join("postgres"))
             .arg("-D")
             .arg(&data)
             .args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
             .arg("-k")
             .arg(dir.path())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let pg = Self { child, port, _dir: dir };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let ready = bin.join("pg_isready");
-        loop {
-            let ok = Command::new(&ready)
-                .args(["-h", "127.0.0.1", "-p", &port.to_string()])
-                .stdout(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success());
-            if ok {
-                break;
+        // Its log says when it takes connections; the reader keeps the rest for errors
+        // and drains the pipe until the server exits.
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut seen = String::new();
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains("ready to accept connections") {
+                    let _ = tx.send(Ok(()));
+                }
+                seen.push_str(&line);
+                seen.push('\n');
             }
-            assert!(Instant::now() < deadline, "PostgreSQL did not accept connections within 30s");
-            std::thread::sleep(Duration::from_millis(100));
+            let _ = tx.send(Err(seen));
+        });
+        let pg = Self { child: Some(child), port, _dir: dir };
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(Ok(())) => {}
+            Ok(Err(log)) => panic!("PostgreSQL exited before taking connections:\n{log}"),
+            Err(_) => panic!("PostgreSQL did not say it takes connections within 30s"),
         }
         pg
     }
@@ -101,16 +110,16 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        // SIGINT: PostgreSQL's fast shutdown.
-        let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        let Some(mut child) = self.child.take() else { return };
+        // SIGINT: PostgreSQL's fast shutdown; its exit is awaited at most 10 s.
+        let pid = child.id().to_string();
+        let _ = Command::new("kill").args(["-INT", &pid]).status();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait());
+        });
+        if rx.recv_timeout(Duration::from_secs(10)).is_err() {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

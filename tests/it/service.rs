@@ -157,9 +157,36 @@ async fn service_queue_runs_one_at_a_time_and_refuses_beyond_its_limit() {
     let (s, r) = call(&svc, Method::GET, &format!("/v1/runs/{id1}/report"), None, "", None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(r["run"]["outcome"], "interrupted", "a cancelled run stores its partial report");
+    // The same report as HTML for a client that prefers it; JSON stays the default.
+    let uri = format!("/v1/runs/{id1}/report");
+    let (s, ct, page) = fetch_as(&svc, &uri, Some("text/html,application/xhtml+xml,*/*;q=0.8")).await;
+    assert_eq!((s, ct.as_str()), (StatusCode::OK, "text/html; charset=utf-8"));
+    let report: gasbench::report::Report = serde_json::from_value(r.clone()).unwrap();
+    assert_eq!(page, gasbench::report::html::render_run(&report, None), "the page `gasbench report --html` writes");
+    for accept in [None, Some("*/*"), Some("application/json"), Some("text/html;q=0.5, application/json")] {
+        let (s, ct, body) = fetch_as(&svc, &uri, accept).await;
+        assert_eq!((s, ct.as_str()), (StatusCode::OK, "application/json"), "{accept:?}");
+        assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), r, "{accept:?}");
+    }
+    let (s, _, body) = fetch_as(&svc, &uri, Some("text/csv")).await;
+    assert_eq!(s, StatusCode::NOT_ACCEPTABLE, "{body}");
+    assert!(body.contains("text/html"), "says what it can give: {body}");
     let (s, _) = call(&svc, Method::DELETE, &format!("/v1/runs/{id1}"), None, "", Some(TOKEN)).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     assert_eq!(call(&svc, Method::GET, &format!("/v1/runs/{id1}"), None, "", None).await.0, StatusCode::NOT_FOUND);
+}
+
+/// GET `uri` with `accept`; returns the status, the content type and the body as text.
+async fn fetch_as(svc: &Arc<Service>, uri: &str, accept: Option<&str>) -> (StatusCode, String, String) {
+    let mut req = Request::builder().uri(uri);
+    if let Some(a) = accept {
+        req = req.header(header::ACCEPT, a);
+    }
+    let res = service::app(svc.clone()).oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    let status = res.status();
+    let ct = res.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let bytes = axum::body::to_bytes(res.into_body(), 16 << 20).await.unwrap();
+    (status, ct, String::from_utf8(bytes.to_vec()).unwrap())
 }
 
 /// Polls until the run has a final status; returns its view.
@@ -286,24 +313,42 @@ impl JsonBody for reqwest::Response {
 
 /// Follows a run's SSE stream to its end; returns (progress events, the end event).
 pub async fn follow(client: &reqwest::Client, base: &str, id: &str) -> (Vec<Value>, Value) {
+    let mut progress = Vec::new();
+    let (_, end) = events_until(client, base, id, |name, v| match name {
+        "progress" => {
+            progress.push(v.clone());
+            false
+        }
+        _ => name == "end",
+    })
+    .await;
+    (progress, end)
+}
+
+/// Reads a run's SSE stream until `stop(event name, data)` says so (within 90 s), and
+/// returns that event; the stream is closed when this returns.
+pub async fn events_until(
+    client: &reqwest::Client,
+    base: &str,
+    id: &str,
+    mut stop: impl FnMut(&str, &Value) -> bool,
+) -> (String, Value) {
     let mut res = client.get(format!("{base}/v1/runs/{id}/events")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert!(res.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/event-stream"));
-    let (mut buf, mut progress) = (String::new(), Vec::new());
+    let mut buf = String::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
     loop {
         let chunk = tokio::time::timeout_at(deadline, res.chunk()).await.expect("the stream ends within 90s").unwrap();
-        let Some(chunk) = chunk else { panic!("the stream closed without an end event; got {progress:?}") };
+        let Some(chunk) = chunk else { panic!("the stream closed before the event awaited") };
         buf.push_str(std::str::from_utf8(&chunk).unwrap());
         while let Some(i) = buf.find("\n\n") {
             let event: String = buf.drain(..i + 2).collect();
             let name = event.lines().find_map(|l| l.strip_prefix("event: ")).unwrap_or("");
             let data = event.lines().find_map(|l| l.strip_prefix("data: ")).unwrap_or("null");
             let v: Value = serde_json::from_str(data).unwrap();
-            match name {
-                "progress" => progress.push(v),
-                "end" => return (progress, v),
-                _ => {}
+            if stop(name, &v) {
+                return (name.to_string(), v);
             }
         }
     }
@@ -340,6 +385,20 @@ async fn service_over_a_socket_runs_streams_cancels_and_remembers() {
         client.get(format!("{base}{}", end["report_url"].as_str().unwrap())).send().await.unwrap().json_value().await;
     assert_eq!(report["run"]["outcome"], "completed");
     assert_eq!(report["accounting"]["included"], report["accounting"]["sent"]);
+    // A browser's Accept gets the HTML page of the same report, locked down.
+    let res = client
+        .get(format!("{base}/v1/runs/{short}/report"))
+        .header("accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(res.headers()["vary"], "accept");
+    assert!(res.headers()["content-security-policy"].to_str().unwrap().starts_with("default-src 'none'"));
+    let page = res.text().await.unwrap();
+    let parsed: gasbench::report::Report = serde_json::from_value(report.clone()).unwrap();
+    assert_eq!(page, gasbench::report::html::render_run(&parsed, None));
 
     // A long run, cancelled while it goes: its partial report is stored.
     let res = client
@@ -356,13 +415,8 @@ async fn service_over_a_socket_runs_streams_cancels_and_remembers() {
         let (client, base, long) = (client.clone(), base.clone(), long.clone());
         async move { follow(&client, &base, &long).await }
     });
-    loop {
-        let v: Value = client.get(format!("{base}/v1/runs/{long}")).send().await.unwrap().json_value().await;
-        if v["live"]["progress"]["sent"].as_u64() > Some(0) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    // Until it has sent something (its progress events say so, once a second).
+    events_until(&client, &base, &long, |name, v| name == "progress" && v["progress"]["sent"].as_u64() > Some(0)).await;
     let res = client.post(format!("{base}/v1/runs/{long}/cancel")).header("authorization", &auth).send().await.unwrap();
     assert_eq!(res.status(), 202);
     let (_, end) = follower.await.unwrap();

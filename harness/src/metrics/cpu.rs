@@ -6,6 +6,11 @@ pub fn process_cpu_seconds() -> Option<f64> {
     parse_stat(&std::fs::read_to_string("/proc/self/stat").ok()?)
 }
 
+/// The same for another process (e.g. a `gasbench serve` a benchmark started).
+pub fn process_cpu_seconds_of(pid: u32) -> Option<f64> {
+    parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
 /// Fields 14 (utime) and 15 (stime) of a /proc/PID/stat line, in seconds (USER_HZ is
 /// 100 on every Linux architecture gasbench runs on).
 fn parse_stat(line: &str) -> Option<f64> {

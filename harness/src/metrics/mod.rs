@@ -10,7 +10,7 @@ mod recorder;
 pub mod series;
 mod stage;
 
-pub use cpu::process_cpu_seconds;
+pub use cpu::{process_cpu_seconds, process_cpu_seconds_of};
 pub use hist::{Hist, decode, encode, gas_summary, latency_summary};
 pub use live::{FeeParts, LastBlock, LiveFigures, WorkloadLive};
 pub use recorder::{Included, Outcome, Recorder, RecorderConfig, Resolved, Snapshot};

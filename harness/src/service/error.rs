@@ -32,6 +32,8 @@ pub enum ApiError {
     QueueFull { queued: usize, limit: usize },
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    NotAcceptable(String),
     #[error("the service is shutting down and takes no new runs")]
     ShuttingDown,
     #[error("the run store failed; see the service log (request id in x-request-id)")]
@@ -49,6 +51,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::QueueFull { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::ShuttingDown | Self::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -64,6 +67,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::QueueFull { .. } => "queue_full",
             Self::Conflict(_) => "conflict",
+            Self::NotAcceptable(_) => "not_acceptable",
             Self::ShuttingDown => "shutting_down",
             Self::Store(_) => "store_unavailable",
         }

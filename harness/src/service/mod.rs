@@ -2,6 +2,7 @@
 //! over the same engine as `gasbench run`. `app(service) -> Router` is the whole API, so
 //! tests drive it with `tower::ServiceExt::oneshot` and over a real socket alike.
 
+mod accept;
 mod auth;
 mod body;
 mod error;

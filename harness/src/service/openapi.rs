@@ -27,7 +27,13 @@ pub const OPERATIONS: [Operation; 10] = [
     op("get", "/v1/runs", "listRuns", "List stored runs, newest first, filtered and paginated by cursor", 200),
     op("get", "/v1/runs/{id}", "getRun", "A run's status, queue position, live progress and summary", 200),
     op("delete", "/v1/runs/{id}", "deleteRun", "Delete a finished run and its report", 204),
-    op("get", "/v1/runs/{id}/report", "getReport", "The run's full JSON report", 200),
+    op(
+        "get",
+        "/v1/runs/{id}/report",
+        "getReport",
+        "The run's full report: JSON by default, the HTML page when Accept prefers text/html",
+        200,
+    ),
     op(
         "post",
         "/v1/runs/{id}/cancel",
@@ -61,7 +67,10 @@ fn errors(o: &Operation) -> Vec<(u16, &'static str)> {
         ]),
         "listRuns" => e.push((400, "A bad filter")),
         "cancelRun" | "deleteRun" => e.push((409, "The run is in the wrong state for this")),
-        "getReport" => e.push((409, "The run has not ended yet")),
+        "getReport" => e.extend([
+            (406, "Accept allows neither application/json nor text/html (or HTML of a report of another version)"),
+            (409, "The run has not ended yet"),
+        ]),
         "ready" => e.push((503, "The store does not answer")),
         _ => {}
     }
@@ -101,6 +110,10 @@ pub fn document() -> Value {
         let mut responses = serde_json::Map::new();
         let ok_content = match o.id {
             "followRun" => json!({"text/event-stream": {"schema": {"type": "string"}}}),
+            "getReport" => json!({
+                "application/json": {"schema": {"type": "object"}},
+                "text/html": {"schema": {"type": "string"}},
+            }),
             _ if o.ok == 204 => json!({}),
             _ => json!({"application/json": {"schema": {"type": "object"}}}),
         };

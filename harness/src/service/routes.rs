@@ -1,4 +1,5 @@
-//! The routes and their handlers. Every answer is JSON (errors through `ApiError`).
+//! The routes and their handlers. Every answer is JSON (errors through `ApiError`), but
+//! the report, which is HTML too when the client's `Accept` prefers it.
 
 use std::sync::Arc;
 
@@ -13,8 +14,12 @@ use axum::{
 use serde::Serialize;
 use serde_json::json;
 
+use crate::report::gate::parse_report;
+
 use super::{
-    ApiError, Service, body,
+    ApiError, Service,
+    accept::{ReportForm, report_form},
+    body,
     live::{End, LiveEntry, View},
     now_ms, openapi,
     queue::Cancelled,
@@ -157,19 +162,47 @@ async fn show(State(svc): State<Arc<Service>>, Path(id): Path<String>) -> Result
     Ok(Json(RunView::new(row, svc.live(&id).map(|e| e.view()))))
 }
 
-async fn report(State(svc): State<Arc<Service>>, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn report(
+    State(svc): State<Arc<Service>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let form = report_form(&headers).ok_or_else(|| {
+        ApiError::NotAcceptable("the report comes as application/json (the default) or text/html: ask for one".into())
+    })?;
     let row = find(&svc, &id).await?;
-    match svc.store.report(&id).await? {
-        Some(json) => Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response()),
+    let json = match svc.store.report(&id).await? {
+        Some(json) => json,
         None if !row.status.is_final() => {
-            Err(ApiError::Conflict(format!("run {id} is {}: its report comes when it ends", row.status.as_str())))
+            return Err(ApiError::Conflict(format!(
+                "run {id} is {}: its report comes when it ends",
+                row.status.as_str()
+            )));
         }
-        None => Err(ApiError::NotFound(format!(
-            "run {id} ended {} without a report: {}",
-            row.status.as_str(),
-            row.error.as_deref().unwrap_or("no reason stored")
-        ))),
-    }
+        None => {
+            return Err(ApiError::NotFound(format!(
+                "run {id} ended {} without a report: {}",
+                row.status.as_str(),
+                row.error.as_deref().unwrap_or("no reason stored")
+            )));
+        }
+    };
+    let vary = (header::VARY, "accept");
+    Ok(match form {
+        ReportForm::Json => ([(header::CONTENT_TYPE, "application/json"), vary], json).into_response(),
+        ReportForm::Html => {
+            // The page `gasbench report --html` writes for the same JSON. A report stored by
+            // another gasbench version cannot be drawn; its JSON can still be fetched.
+            let report = parse_report(format!("run {id}'s stored report"), &json).map_err(|e| {
+                ApiError::NotAcceptable(format!("{e}\n  (the JSON form is still served: ask for application/json)"))
+            })?;
+            let page = crate::report::html::render_run(&report, None);
+            // The page draws with inline styles and SVG only: nothing else may load or run.
+            let csp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+            ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), vary, (header::CONTENT_SECURITY_POLICY, csp)], page)
+                .into_response()
+        }
+    })
 }
 
 async fn cancel(State(svc): State<Arc<Service>>, Path(id): Path<String>) -> Result<Response, ApiError> {

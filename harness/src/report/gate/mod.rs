@@ -37,14 +37,19 @@ pub enum ReadReportError {
 pub fn read_report(path: &Path) -> Result<Report, ReadReportError> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| ReadReportError::Io { path: name.clone(), source })?;
+    parse_report(name, &text)
+}
+
+/// Parses the text of a JSON report; `name` says where it came from in errors.
+pub fn parse_report(name: String, text: &str) -> Result<Report, ReadReportError> {
     // Say "wrong version" rather than "missing field" when an older layout is read.
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(text)
         && let Some(found) = v.get("report_version").and_then(serde_json::Value::as_u64)
         && found != u64::from(REPORT_VERSION)
     {
         return Err(ReadReportError::Version { path: name, found });
     }
-    let de = &mut serde_json::Deserializer::from_str(&text);
+    let de = &mut serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| ReadReportError::Invalid {
         path: name,
         line: e.inner().line(),

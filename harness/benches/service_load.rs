@@ -117,6 +117,9 @@ struct ApiFigures {
     sse_max_gap_ms: f64,
 }
 
+/// One of the run's figures, read from its row.
+type Figure = fn(&RunFigures) -> f64;
+
 /// The run's own figures, from its report.
 #[derive(Debug)]
 struct RunFigures {
@@ -355,12 +358,12 @@ fn main() {
         ms(all.value_at_quantile(0.999)),
         ms(all.max())
     );
-    let median = |with: bool, f: fn(&RunFigures) -> f64| {
+    let median = |with: bool, f: Figure| {
         let mut v: Vec<f64> = rows.iter().filter(|r| r.0 == with).map(|r| f(&r.2)).collect();
         v.sort_by(f64::total_cmp);
         v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
     };
-    let figures: [(&str, fn(&RunFigures) -> f64); 5] = [
+    let figures: [(&str, Figure); 5] = [
         ("included tx/s", |r| r.included_tps),
         ("p99 inclusion ms", |r| r.inclusion_p99_ms),
         ("send lag p99 ms", |r| r.send_lag_p99_ms),

@@ -29,7 +29,9 @@ mod service;
 mod service_process;
 mod service_store;
 mod soak;
+mod speedup;
 mod stall;
+mod sweep;
 mod tls;
 mod workloads;
 

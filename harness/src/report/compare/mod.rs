@@ -136,7 +136,7 @@ impl Comparison {
     /// A comparison of `entries`, each held against the first.
     pub fn new(kind: ComparisonKind, scenario_name: String, seed: u64, mut entries: Vec<Entry>) -> Self {
         let first = entries.first().and_then(|e| e.report().cloned());
-        for e in &mut entries {
+        for (i, e) in entries.iter_mut().enumerate() {
             let (Some(a), Some(b)) = (first.as_ref(), e.report()) else { continue };
             let ratios = RATIO_FIGURES
                 .iter()
@@ -145,7 +145,8 @@ impl Comparison {
                     _ => None,
                 })
                 .collect();
-            let shifts = noise::shifts(a, b);
+            // The first against itself says nothing.
+            let shifts = if i == 0 { BTreeMap::new() } else { noise::shifts(a, b) };
             e.vs_first = ratios;
             e.noise = shifts;
         }

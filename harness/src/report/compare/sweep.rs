@@ -121,7 +121,10 @@ pub fn charts(c: &Comparison) -> Vec<(String, Chart)> {
                 })
                 .collect();
             let chart = Chart::Bar(BarChart {
-                title: format!("{name} per cell"),
+                title: match c.axes.as_slice() {
+                    [a] | [a, _] => format!("{name} by {}", a.path),
+                    _ => format!("{name} per cell"),
+                },
                 y: Axis::linear(name, unit),
                 categories: g.rows.clone(),
                 groups,

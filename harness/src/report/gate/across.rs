@@ -19,7 +19,11 @@ pub fn find_entry(labels: &[String], name: &str) -> Result<usize, String> {
     let words: Vec<&str> = name.split_whitespace().collect();
     let hits: Vec<usize> = (0..labels.len())
         .filter(|&i| {
-            let have: Vec<&str> = labels[i].split_whitespace().collect();
+            // A sweep cell's `executor=parallel` also answers to `parallel`.
+            let have: Vec<&str> = labels[i]
+                .split_whitespace()
+                .flat_map(|t| std::iter::once(t).chain(t.split_once('=').map(|(_, v)| v)))
+                .collect();
             words.iter().all(|w| have.contains(w))
         })
         .collect();
@@ -66,7 +70,7 @@ fn judge_speedup(g: &Gate, c: &Comparison, a: &str, b: &str, op: Op, limit: f64)
         gate: g.text.clone(),
         figure: figure.clone(),
         kind: GateKind::Absolute,
-        expected: format!("{figure} of `{a}` {} {limit}x that of `{b}`", op.symbol()),
+        expected: format!("{} x{limit} ({figure})", op.symbol()),
         measured: String::new(),
         measured_value: None,
         baseline_value: None,
@@ -160,6 +164,9 @@ mod tests {
         assert_eq!(find_entry(&labels, "embedded parallel x4"), Ok(2));
         assert_eq!(find_entry(&labels, "sequential"), Ok(0));
         assert_eq!(find_entry(&labels, "x2"), Ok(1));
+        let cells: Vec<String> = ["rate=50 executor=parallel", "rate=100 executor=parallel"].map(String::from).to_vec();
+        assert_eq!(find_entry(&cells, "rate=100 parallel"), Ok(1));
+        assert!(find_entry(&cells, "parallel").unwrap_err().contains("names 2 entries"));
         let many = find_entry(&labels, "parallel").unwrap_err();
         assert!(many.contains("names 2 entries") && many.contains("`embedded parallel x4`"), "{many}");
         let none = find_entry(&labels, "rpc").unwrap_err();

@@ -138,3 +138,26 @@ fn a_bad_sweep_path_or_value_is_located_at_its_entry() {
     let err = load_str("s.yaml", &both, &[], &limits).unwrap_err().to_string();
     assert!(err.contains("`sweep:` and `targets:` together are not supported"), "{err}");
 }
+
+/// The service runs one scenario per submission: a sweep is refused (400) with what to
+/// do, not run as its first cell.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_service_refuses_a_sweep_rather_than_run_one_cell() {
+    use axum::http::{Method, StatusCode};
+    let dir = tempfile::tempdir().unwrap();
+    let config =
+        gasbench::service::ServiceConfig { token: Some(crate::service::TOKEN.parse().unwrap()), ..Default::default() };
+    let svc = crate::service::start(dir.path(), config).await;
+    let body = swept(RATE_X_EXECUTOR);
+    let (s, b) = crate::service::call(
+        &svc,
+        Method::POST,
+        "/v1/runs",
+        Some("application/yaml"),
+        body,
+        Some(crate::service::TOKEN),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert!(b["message"].as_str().unwrap().contains("`sweep:` runs a scenario per cell"), "{b}");
+}

@@ -102,9 +102,33 @@ fn chart_unit(u: FigureUnit) -> (Unit, f64) {
     }
 }
 
+/// The cells for a chart: as the table has them up to two axes; beyond, the first axis's
+/// values as categories and a column per combination of the others (short x labels).
+fn chart_grid(c: &Comparison) -> Grid<'_> {
+    let [first, _, _, ..] = c.axes.as_slice() else { return grid(c) };
+    let rest = |e: &Entry| e.label.split_once(' ').map_or_else(String::new, |(_, r)| r.to_string());
+    let mut columns: Vec<String> = Vec::new();
+    for e in &c.entries {
+        if !columns.contains(&rest(e)) {
+            columns.push(rest(e));
+        }
+    }
+    let at = first
+        .values
+        .iter()
+        .map(|v| {
+            columns
+                .iter()
+                .map(|col| c.entries.iter().find(|e| e.settings.get(&first.path) == Some(v) && rest(e) == *col))
+                .collect()
+        })
+        .collect();
+    Grid { corner: first.path.clone(), rows: first.values.clone(), columns, at }
+}
+
 /// A bar chart per figure: the rows as categories, a bar per column (so a bar per cell).
 pub fn charts(c: &Comparison) -> Vec<(String, Chart)> {
-    let g = grid(c);
+    let g = chart_grid(c);
     let second = c.axes.get(1).filter(|_| c.axes.len() == 2);
     SWEEP_FIGURES
         .iter()
@@ -116,14 +140,18 @@ pub fn charts(c: &Comparison) -> Vec<(String, Chart)> {
                 .iter()
                 .enumerate()
                 .map(|(j, col)| BarGroup {
-                    name: second.map_or_else(|| (*name).to_string(), |a| format!("{}={col}", a.path)),
+                    name: match second {
+                        Some(a) => format!("{}={col}", a.path),
+                        None if c.axes.len() > 2 => col.clone(),
+                        None => (*name).to_string(),
+                    },
                     values: g.at.iter().map(|row| value(name, row[j]).map_or(0.0, |v| v * scale)).collect(),
                 })
                 .collect();
             let chart = Chart::Bar(BarChart {
-                title: match c.axes.as_slice() {
-                    [a] | [a, _] => format!("{name} by {}", a.path),
-                    _ => format!("{name} per cell"),
+                title: match c.axes.first() {
+                    Some(a) => format!("{name} by {}", a.path),
+                    None => format!("{name} per cell"),
                 },
                 y: Axis::linear(name, unit),
                 categories: g.rows.clone(),

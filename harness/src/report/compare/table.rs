@@ -36,7 +36,7 @@ pub fn render(c: &Comparison) -> String {
                     (Some(a), Some(b)) if a != 0.0 => format!("x{:.3}", b / a),
                     _ => "-".into(),
                 };
-                if let Some(shift) = e.noise.get(*name) {
+                if let Some(shift) = e.noise.get(name) {
                     ratio.push_str(&format!(" {}", shift.movement.words()));
                 }
                 row.push(Cell::new(ratio).set_alignment(CellAlignment::Right));

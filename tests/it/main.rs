@@ -16,6 +16,7 @@ mod hardhat;
 mod hardhat_node;
 mod html_report;
 mod noise;
+mod op_receipts;
 mod parallel;
 mod parallel_props;
 mod postgres;
@@ -29,7 +30,9 @@ mod service;
 mod service_process;
 mod service_store;
 mod soak;
+mod speedup;
 mod stall;
+mod sweep;
 mod tls;
 mod workloads;
 

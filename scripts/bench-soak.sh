@@ -5,7 +5,8 @@
 # at each minute, so that flatness shows; max RSS is /usr/bin/time's.
 # Usage: scripts/bench-soak.sh [RUN...]   RUN = MINUTES[:streamed|:presigned]
 #   default: 1 1:presigned 5 5:presigned   (a bare MINUTES is streamed)
-# GASBENCH_BIN: a binary to use instead of building target/release/gasbench.
+# GASBENCH_BIN: a binary to use instead of building target/release/gasbench;
+# GASBENCH_SOAK_RATE: tx/s instead of 5000 (a machine where the chain cannot keep up).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${GASBENCH_BIN:-target/release/gasbench}
@@ -23,7 +24,7 @@ for runspec in "$@"; do
   samples="$out/$signing-$minutes.rss"
   : >"$samples"
   /usr/bin/time -f '%M' -o "$out/maxrss" "$bin" run scenarios/quickstart.yaml --quiet --out "$report" \
-    --set load.open.rate=5000 --set measure.warmup=2s --set "measure.duration=${minutes}m" \
+    --set "load.open.rate=${GASBENCH_SOAK_RATE:-5000}" --set measure.warmup=2s --set "measure.duration=${minutes}m" \
     --set "load.signing=$signing" --memory-available-mib 16384 >/dev/null 2>"$out/$signing-$minutes.err" &
   timer=$!
   pid=""
@@ -40,7 +41,7 @@ for runspec in "$@"; do
     sleep 10
   done
   wait "$timer" || true
-  python3 - "$report" "$minutes" "$signing" "$(cat "$out/maxrss")" "$samples" <<'PY'
+  python3 - "$report" "$minutes" "$signing" "$(tail -n 1 "$out/maxrss")" "$samples" <<'PY'
 import json, sys
 path, minutes, signing, maxrss, samples = sys.argv[1:6]
 try:

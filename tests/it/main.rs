@@ -30,7 +30,9 @@ mod service;
 mod service_process;
 mod service_store;
 mod soak;
+mod speedup;
 mod stall;
+mod sweep;
 mod tls;
 mod workloads;
 

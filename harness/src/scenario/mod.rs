@@ -9,6 +9,7 @@ mod locate;
 pub mod memory;
 mod parse;
 mod rollup;
+pub mod sweep;
 mod target;
 mod validate;
 
@@ -57,6 +58,10 @@ pub struct Scenario {
     pub targets: Vec<TargetSpec>,
     #[serde(default)]
     pub fees: FeeSpec,
+    /// A matrix over scenario fields: field path (`--set` syntax) -> the values it takes.
+    /// Every combination runs, with the same seed, into one comparison (docs/sweep.md).
+    #[serde(default, skip_serializing_if = "serde_yaml::Mapping::is_empty")]
+    pub sweep: serde_yaml::Mapping,
 }
 
 /// The generated accounts that send the load.

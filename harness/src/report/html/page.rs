@@ -93,7 +93,7 @@ const CSS: &str = r#"
 *{box-sizing:border-box}body{margin:0;font:14px/1.45 -apple-system,"Segoe UI",Helvetica,Arial,"DejaVu Sans",sans-serif;color:var(--fg);background:var(--bg)}
 header{background:#24292f;color:#fff;padding:20px 32px}header h1{margin:0 0 4px;font-size:22px;font-weight:600}
 header .meta{color:#c9d1d9;font-size:12.5px}main{padding:20px 32px;max-width:1280px;margin:auto}
-section{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:16px 20px;margin:0 0 18px}
+section{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:16px 20px;margin:0 0 18px;overflow-x:auto}
 h2{font-size:16px;margin:0 0 12px;font-weight:600}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;margin-right:6px;color:#fff}
 .pass{background:var(--pass)}.fail{background:var(--fail)}.warn{background:var(--warn)}.info{background:var(--info)}

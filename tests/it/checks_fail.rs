@@ -59,6 +59,9 @@ struct Faulted {
     /// Read answers from before the load.
     reads: HashMap<(Address, Bytes), Bytes>,
     stopped: bool,
+    /// The fault waits for a block numbered at least this, and says which block it hit.
+    from_block: u64,
+    fault_block: Option<u64>,
 }
 
 /// The real embedded chain, behind a target that injects one fault.
@@ -95,11 +98,13 @@ impl Faulty {
             return vec![ChainEvent::Block(b)];
         }
         let corrupts_events =
-            matches!(fault, Fault::HideInclusion | Fault::DuplicateInclusion | Fault::WrongGas | Fault::WrongPrice);
+            matches!(fault, Fault::HideInclusion | Fault::DuplicateInclusion | Fault::WrongGas | Fault::WrongPrice)
+                && b.number >= st.from_block;
         let Some(i) = b.txs.iter().position(|t| st.load.contains_key(&t.id)).filter(|_| corrupts_events) else {
             return vec![ChainEvent::Block(b)];
         };
         st.hash = Some(st.load[&b.txs[i].id]);
+        st.fault_block = Some(b.number);
         st.done = true;
         match fault {
             Fault::HideInclusion => {
@@ -396,4 +401,43 @@ fn an_executor_that_skips_a_state_write_fails_the_effects_check() {
     assert!(r.effects.details[0].contains("balance"), "{:?}", r.effects.details);
     assert_eq!(r.reconciliation.verdict, Verdict::Pass, "every transaction is where it was reported");
     assert_eq!(finish_run(&r, None), ExitCode::from(EXIT_CHECK_FAILED));
+}
+
+/// A run long enough that the embedded chain drops the blocks it read back several times
+/// over (it keeps 3 s of blocks; 10 s of load, 200 blocks): the reconciliation reads each
+/// block while it is kept, so the accounting stays exact, and an inclusion hidden late in
+/// the run (block 80 or later, after the first blocks were dropped) is still caught.
+#[test]
+fn a_long_run_recycling_the_chain_history_still_catches_a_hidden_inclusion() {
+    let s = scenario(
+        &small(200, "10s", "target: {kind: embedded, block_time: 50ms}\n")
+            .replace("drain_timeout: 5s", "drain_timeout: 2s"),
+    );
+    let TargetSpec::Embedded(spec) = &s.target else { panic!("an embedded scenario") };
+    let window = std::time::Duration::from_secs(3);
+    let run = |fault: Fault| {
+        let chain = Embedded::with_history_window(spec.clone(), window);
+        let target = Arc::new(Faulty::new(chain, fault));
+        target.state.lock().unwrap().from_block = 80;
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let r = rt.block_on(run_on(&s, target.clone(), &RunOptions::default(), CancellationToken::new())).unwrap();
+        // The chain kept the last blocks only: the first were dropped long before the end.
+        let kept = target.inner.history();
+        let (first, last) = (kept.first().unwrap().number, kept.last().unwrap().number);
+        assert!(first > 1 && last - first < 100, "kept blocks {first}..={last}");
+        let old = rt.block_on(target.inner.blocks(1, 1)).unwrap_err().to_string();
+        assert!(old.contains("no longer kept"), "{old}");
+        (r, target)
+    };
+    let (clean, _) = run(Fault::None);
+    assert_eq!(clean.reconciliation.verdict, Verdict::Pass, "{:?}", clean.reconciliation);
+    assert_eq!(clean.reconciliation.found_on_chain, clean.accounting.included);
+    assert!(clean.accounting.balanced, "{:?}", clean.accounting);
+    assert!(clean.reconciliation.blocks_read > 100, "{:?}", clean.reconciliation);
+    assert_eq!(clean.effects.verdict, "pass", "{:?}", clean.effects);
+
+    let (r, t) = run(Fault::HideInclusion);
+    assert!(t.state.lock().unwrap().fault_block.unwrap() >= 80);
+    fails_once_naming(&r, "on_chain_but_not_counted", &t);
+    assert_eq!(mismatch(&r, "sender_nonce").count, 1);
 }

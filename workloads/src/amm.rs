@@ -118,25 +118,29 @@ impl Dex {
             .enumerate()
             .map(|(p, &(a, b, pair))| {
                 let t0 = a.min(b);
-                Check {
-                    name: format!("{workload}: pool {p} reserves moved by each swap's constant-product amount"),
-                    reads: vec![Read::new(pair, &AmmPair::getReservesCall {})],
-                    verify: Box::new(move |ctx| {
-                        let r = |d: &[u8]| (crate::check::word(d, 0), crate::check::word(d, 1));
-                        let (mut r0, mut r1) = r(&ctx.before[0]);
-                        let mut swaps = 0u64;
-                        for (_, s) in ctx.calls_to::<AmmRouter::swapExactTokensForTokensCall>(router) {
-                            if !((s.tokenIn == a && s.tokenOut == b) || (s.tokenIn == b && s.tokenOut == a)) {
-                                continue;
-                            }
-                            swaps += 1;
-                            let (r_in, r_out) = if s.tokenIn == t0 { (&mut r0, &mut r1) } else { (&mut r1, &mut r0) };
-                            let Some(out) = amount_out(s.amountIn, *r_in, *r_out) else {
-                                return Err(format!("swap #{swaps} could not have succeeded on these reserves"));
-                            };
-                            *r_in += s.amountIn;
-                            *r_out -= out;
+                let r = |d: &[u8]| (crate::check::word(d, 0), crate::check::word(d, 1));
+                crate::check::replaying(
+                    format!("{workload}: pool {p} reserves moved by each swap's constant-product amount"),
+                    vec![Read::new(pair, &AmmPair::getReservesCall {})],
+                    // The reserves replayed so far, and the swaps.
+                    move |before| (before.first().map_or((U256::ZERO, U256::ZERO), |d| r(d)), 0u64),
+                    move |((r0, r1), swaps), op| {
+                        let Some(s) = op.call_to::<AmmRouter::swapExactTokensForTokensCall>(router) else {
+                            return Ok(());
+                        };
+                        if !((s.tokenIn == a && s.tokenOut == b) || (s.tokenIn == b && s.tokenOut == a)) {
+                            return Ok(());
                         }
+                        *swaps += 1;
+                        let (r_in, r_out) = if s.tokenIn == t0 { (r0, r1) } else { (r1, r0) };
+                        let Some(out) = amount_out(s.amountIn, *r_in, *r_out) else {
+                            return Err(format!("swap #{swaps} could not have succeeded on these reserves"));
+                        };
+                        *r_in += s.amountIn;
+                        *r_out -= out;
+                        Ok(())
+                    },
+                    move |ctx, &((r0, r1), swaps)| {
                         let after = r(&ctx.after[0]);
                         if after == (r0, r1) {
                             Ok(format!("{swaps} swaps replayed: reserves ({r0}, {r1})"))
@@ -146,8 +150,8 @@ impl Dex {
                                 after.0, after.1
                             ))
                         }
-                    }),
-                }
+                    },
+                )
             })
             .collect()
     }
@@ -165,6 +169,7 @@ impl Dex {
                     Read::new(t0, &Token::balanceOfCall::new((pair,))),
                     Read::new(t1, &Token::balanceOfCall::new((pair,))),
                 ],
+                fold: None,
                 verify: Box::new(|ctx| {
                     let r = |d: &[u8]| (crate::check::word(d, 0), crate::check::word(d, 1));
                     let (b0, b1) = r(&ctx.before[0]);

@@ -133,6 +133,7 @@ impl Generator for AmmLiquidity {
             out.push(Check {
                 name: format!("amm_liquidity: pool {p} LP minted only by adds"),
                 reads: vec![Read::new(pair, &AmmPair::totalSupplyCall {})],
+                fold: None,
                 verify: Box::new(|ctx| {
                     let (before, after) = (ctx.before_word(0), ctx.after_word(0));
                     if ctx.ok("add") == 0 && after > before {

@@ -135,6 +135,7 @@ pub(crate) fn supply_check(
     Check {
         name,
         reads,
+        fold: None,
         verify: Box::new(move |ctx| {
             let supply = ctx.after_word(0);
             let held = (1..ctx.after.len()).fold(U256::ZERO, |s, i| s + ctx.after_word(i));

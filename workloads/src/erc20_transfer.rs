@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     Check, GenCtx, Generator, Op, Pick, Picker, Read, Rng, Setup, WorkloadError,
+    check::{replaying, word},
     common::{Users, account_tokens, deploy_token, mint_many, supply_check, unchanged},
     contracts::Token,
 };
@@ -106,26 +107,31 @@ impl Generator for Erc20Transfer {
 }
 
 /// Every holder's balance after the load = before, minus what it sent, plus what it
-/// received, by the plan's successful `transfer` calls.
+/// received, by the plan's successful `transfer` calls replayed in inclusion order as the
+/// run goes (one expected balance per holder is kept, not the calls).
 fn moved_check(name: String, token: Address, holders: Vec<Address>) -> Check {
     let reads = holders.iter().map(|&h| Read::new(token, &Token::balanceOfCall::new((h,)))).collect();
-    Check {
+    let index: HashMap<Address, usize> = holders.iter().enumerate().map(|(i, &h)| (h, i)).collect();
+    let n = holders.len();
+    replaying(
         name,
         reads,
-        verify: Box::new(move |ctx| {
-            let index: HashMap<Address, usize> = holders.iter().enumerate().map(|(i, &h)| (h, i)).collect();
-            let mut expected: Vec<U256> = (0..holders.len()).map(|i| ctx.before_word(i)).collect();
-            let mut transfers = 0u64;
-            for (from, call) in ctx.calls_to::<Token::transferCall>(token) {
-                let (Some(&f), Some(&to)) = (index.get(&from), index.get(&call.to)) else {
-                    return Err(format!("a transfer from {from} to {} involves an account not read", call.to));
-                };
-                expected[f] = expected[f]
-                    .checked_sub(call.amount)
-                    .ok_or_else(|| format!("{from} sent {} it did not have", call.amount))?;
-                expected[to] += call.amount;
-                transfers += 1;
-            }
+        // Each holder's expected balance, and the transfers replayed.
+        move |before| ((0..n).map(|i| word(before.get(i).map_or(&[][..], |b| &b[..]), 0)).collect::<Vec<U256>>(), 0u64),
+        move |(expected, transfers), op| {
+            let Some(call) = op.call_to::<Token::transferCall>(token) else { return Ok(()) };
+            let from = op.sender;
+            let (Some(&f), Some(&to)) = (index.get(&from), index.get(&call.to)) else {
+                return Err(format!("a transfer from {from} to {} involves an account not read", call.to));
+            };
+            expected[f] = expected[f]
+                .checked_sub(call.amount)
+                .ok_or_else(|| format!("{from} sent {} it did not have", call.amount))?;
+            expected[to] += call.amount;
+            *transfers += 1;
+            Ok(())
+        },
+        move |ctx, (expected, transfers)| {
             let wrong: Vec<String> = (0..holders.len())
                 .filter(|&i| ctx.after_word(i) != expected[i])
                 .take(5)
@@ -136,6 +142,6 @@ fn moved_check(name: String, token: Address, holders: Vec<Address>) -> Check {
             } else {
                 Err(format!("after {transfers} transfers: {}", wrong.join("; ")))
             }
-        }),
-    }
+        },
+    )
 }

@@ -74,6 +74,7 @@ impl Generator for GameBreed {
         vec![Check {
             name: "game_breed: each breed minted one child".into(),
             reads: self.worlds.iter().map(|w| Read::new(w.items, &Nft::totalMintedCall {})).collect(),
+            fold: None,
             verify: Box::new(|ctx| {
                 let n = ctx.after.len();
                 let minted = total((0..n).map(|i| ctx.after_word(i))) - total((0..n).map(|i| ctx.before_word(i)));

@@ -79,6 +79,7 @@ impl Generator for GameCraft {
         vec![Check {
             name: "game_craft: each craft burned two items and minted one".into(),
             reads,
+            fold: None,
             verify: Box::new(|ctx| {
                 let n = ctx.after.len();
                 let delta = |odd: usize| {

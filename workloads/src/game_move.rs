@@ -107,6 +107,7 @@ impl Generator for GameMove {
         vec![Check {
             name: "game_move: every player stands where its moves lead".into(),
             reads,
+            fold: None,
             verify: Box::new(move |ctx| {
                 if ctx.ok("move") != planned {
                     return Ok(format!(

@@ -170,6 +170,7 @@ impl Generator for Lending {
             out.push(Check {
                 name: format!("lending: pool {p} totals add up"),
                 reads,
+                fold: None,
                 verify: Box::new(move |ctx| {
                     let sum = |from: usize, n: usize| (from..from + n).fold(U256::ZERO, |s, i| s + ctx.after_word(i));
                     let w = |i| ctx.after_word(i);
@@ -200,6 +201,7 @@ impl Generator for Lending {
         out.push(Check {
             name: "lending: borrowed total grew by the successful borrows".into(),
             reads: all.iter().map(|&pool| Read::new(pool, &LendingPool::totalBorrowedCall {})).collect(),
+            fold: None,
             verify: Box::new(move |ctx| {
                 let (mut before, mut after) = (U256::ZERO, U256::ZERO);
                 for i in 0..ctx.after.len() {

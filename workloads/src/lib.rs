@@ -36,7 +36,7 @@ use alloy::primitives::{Address, Bytes, U256};
 use rand_chacha::ChaCha8Rng;
 
 pub use catalog::{CATALOG, WorkloadInfo, WorkloadSpec};
-pub use check::{Check, CheckCtx, OpDone, Read};
+pub use check::{Check, CheckCtx, Fold, OpDone, Read, replaying};
 pub use distribution::{Pick, Picker};
 pub use mix::Mix;
 pub use setup::{Actor, Setup, SetupTx};

@@ -78,6 +78,7 @@ impl Generator for NftMint {
         let mut out = vec![Check {
             name: "nft_mint: items minted = successful mints".into(),
             reads: self.collections.iter().map(|&c| Read::new(c, &Nft::totalMintedCall {})).collect(),
+            fold: None,
             verify: Box::new(|ctx| {
                 let (mut before, mut after) = (U256::ZERO, U256::ZERO);
                 for i in 0..ctx.after.len() {
@@ -99,6 +100,7 @@ impl Generator for NftMint {
             out.push(Check {
                 name: format!("nft_mint: collection {c} supply = sum of holdings"),
                 reads,
+                fold: None,
                 verify: Box::new(|ctx| {
                     let supply = ctx.after_word(0);
                     let held = (1..ctx.after.len()).fold(U256::ZERO, |s, i| s + ctx.after_word(i));

@@ -165,6 +165,7 @@ impl Generator for NftTrade {
             out.push(Check {
                 name: format!("nft_trade: collection {c} items conserved, listings = stock + successful lists"),
                 reads,
+                fold: None,
                 verify: Box::new(|ctx| {
                     let supply = ctx.after_word(0);
                     let held = (2..ctx.after.len()).fold(U256::ZERO, |s, i| s + ctx.after_word(i));
@@ -178,6 +179,7 @@ impl Generator for NftTrade {
         out.push(Check {
             name: "nft_trade: new listings = successful lists".into(),
             reads: self.collections.iter().map(|col| Read::new(col.market, &NftMarket::listingCountCall {})).collect(),
+            fold: None,
             verify: Box::new(|ctx| {
                 let (mut before, mut after) = (U256::ZERO, U256::ZERO);
                 for i in 0..ctx.after.len() {

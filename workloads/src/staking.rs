@@ -139,6 +139,7 @@ impl Generator for Staking {
             out.push(Check {
                 name: format!("staking: pool {p} totalStaked = sum of stakes = tokens held"),
                 reads,
+                fold: None,
                 verify: Box::new(|ctx| {
                     let total = ctx.after_word(0);
                     let held = ctx.after_word(1);
@@ -150,14 +151,20 @@ impl Generator for Staking {
                     }
                 }),
             });
-            out.push(Check {
-                name: format!("staking: pool {p} totalStaked moved by each stake's and unstake's amount"),
-                reads: vec![Read::new(pool, &StakingContract::totalStakedCall {})],
-                verify: Box::new(move |ctx| {
-                    let stakes = ctx.calls_to::<StakingContract::stakeCall>(pool).map(|(_, c)| c.amount);
-                    let staked = stakes.fold(U256::ZERO, |s, a| s + a);
-                    let unstakes = ctx.calls_to::<StakingContract::unstakeCall>(pool).map(|(_, c)| c.amount);
-                    let unstaked = unstakes.fold(U256::ZERO, |s, a| s + a);
+            out.push(crate::check::replaying(
+                format!("staking: pool {p} totalStaked moved by each stake's and unstake's amount"),
+                vec![Read::new(pool, &StakingContract::totalStakedCall {})],
+                // Staked and unstaked so far.
+                |_| (U256::ZERO, U256::ZERO),
+                move |(staked, unstaked), op| {
+                    if let Some(c) = op.call_to::<StakingContract::stakeCall>(pool) {
+                        *staked += c.amount;
+                    } else if let Some(c) = op.call_to::<StakingContract::unstakeCall>(pool) {
+                        *unstaked += c.amount;
+                    }
+                    Ok(())
+                },
+                |ctx, &(staked, unstaked)| {
                     let (before, after) = (ctx.before_word(0), ctx.after_word(0));
                     let expected = (before + staked).checked_sub(unstaked);
                     if expected == Some(after) {
@@ -165,8 +172,8 @@ impl Generator for Staking {
                     } else {
                         Err(format!("totalStaked {before} -> {after}, but the plan's stakes and unstakes give {before} + {staked} - {unstaked}"))
                     }
-                }),
-            });
+                },
+            ));
         }
         let mut holders: Vec<Address> = self.users.0.iter().map(|&(_, a)| ctx.accounts[a]).collect();
         holders.sort_unstable();

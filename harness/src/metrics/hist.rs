@@ -31,6 +31,13 @@ pub fn record(h: &mut Hist, v: u64) {
     }
 }
 
+/// Records `v` `n` times, as [`record`].
+pub fn record_n(h: &mut Hist, v: u64, n: u64) {
+    if h.record_n(v.max(1), n).is_err() {
+        h.saturating_record_n(v, n);
+    }
+}
+
 /// Serializes a histogram: HDR V2, deflated, base64.
 pub fn encode(h: &Hist) -> String {
     let mut buf = Vec::new();

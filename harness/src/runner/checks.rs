@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use alloy::primitives::{Address, Bytes};
-use workloads::{Check, CheckCtx, OpDone};
+use workloads::{Check, CheckCtx, Fold, OpDone};
 
 use crate::{
     metrics::{Outcome, Resolved},
@@ -12,59 +12,51 @@ use crate::{
     targets::Target,
 };
 
-/// Each workload's successful operations by kind (for every workload), and the
-/// operations themselves in the order the recorder saw them included, kept only for the
-/// workloads that have checks (they replay them): a transfer-only soak keeps none.
-#[derive(Debug)]
-pub struct OpsLog {
-    keep: Vec<bool>,
-    ops: Vec<Vec<OwnedOp>>,
+/// Each workload's successful operations by kind (for every workload), each one folded
+/// into the checks that replay them as it is resolved, in the order the recorder saw
+/// them included ([`workloads::Fold`]): nothing is kept per operation.
+pub struct OpsLog<'a> {
+    workloads: usize,
+    /// The checks that fold, with their reads before the load (the ones whose reads
+    /// failed fold nothing: their verdict fails on the read).
+    folds: Vec<(usize, &'a Fold, &'a [Bytes])>,
     succeeded: Vec<BTreeMap<&'static str, u64>>,
 }
 
-#[derive(Debug)]
-struct OwnedOp {
-    kind: &'static str,
-    sender: Address,
-    to: Address,
-    input: Bytes,
+impl core::fmt::Debug for OpsLog<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("OpsLog").field("folds", &self.folds.len()).field("succeeded", &self.succeeded).finish()
+    }
 }
 
-impl OpsLog {
-    pub fn new(workloads: usize, checks: &[(usize, Check)]) -> Self {
-        let mut keep = vec![false; workloads];
-        checks.iter().for_each(|(w, _)| keep[*w] = true);
-        Self { keep, ops: (0..workloads).map(|_| Vec::new()).collect(), succeeded: vec![BTreeMap::new(); workloads] }
+impl<'a> OpsLog<'a> {
+    pub fn new(workloads: usize, checks: &'a [(usize, Check)], before: &'a [Result<Vec<Bytes>, String>]) -> Self {
+        let folds = checks
+            .iter()
+            .zip(before)
+            .filter_map(|((w, c), b)| Some((*w, c.fold.as_ref()?, b.as_deref().ok()?)))
+            .collect();
+        Self { workloads, folds, succeeded: vec![BTreeMap::new(); workloads] }
     }
 
     /// A resolved transaction (inclusions arrive in inclusion order).
     pub fn on_resolved(&mut self, r: &Resolved) {
         let Outcome::Included(inc) = &r.outcome else { return };
         let (t, w) = (&r.tx, r.tx.workload as usize);
-        if !inc.success || w >= self.keep.len() {
+        if !inc.success || w >= self.workloads {
             return;
         }
         *self.succeeded[w].entry(t.op).or_default() += 1;
-        if self.keep[w]
-            && let Some(to) = t.tx.to.to().copied()
-        {
-            self.ops[w].push(OwnedOp { kind: t.op, sender: t.from, to, input: t.tx.input.clone() });
+        let Some(to) = t.tx.to.to().copied() else { return };
+        let op = OpDone { kind: t.op, sender: t.from, to, input: &t.tx.input };
+        for &(_, fold, before) in self.folds.iter().filter(|(cw, ..)| *cw == w) {
+            fold(before, &op);
         }
     }
 
     /// Successful operations per workload, by kind.
     pub fn succeeded(&self) -> &[BTreeMap<&'static str, u64>] {
         &self.succeeded
-    }
-
-    /// What the checks replay, per workload.
-    pub fn ops(&self) -> Vec<Vec<OpDone<'_>>> {
-        self.ops
-            .iter()
-            .map(|ops| {
-                ops.iter().map(|o| OpDone { kind: o.kind, sender: o.sender, to: o.to, input: &o.input }).collect()
-            })
-            .collect()
     }
 }
 
@@ -91,26 +83,23 @@ pub async fn read_all(target: &dyn Target, checks: &[(usize, Check)]) -> Vec<Res
 }
 
 /// Every check's verdict, given its reads and the successful operations by workload
-/// and kind.
+/// and kind (the replaying checks folded theirs in as the run went).
 pub fn verdicts(
     checks: &[(usize, Check)],
     before: &[Result<Vec<Bytes>, String>],
     after: &[Result<Vec<Bytes>, String>],
     names: &[&'static str],
     succeeded: &[BTreeMap<&'static str, u64>],
-    ops: &[Vec<OpDone<'_>>],
 ) -> Vec<CheckResult> {
     checks
         .iter()
         .zip(before.iter().zip(after))
         .map(|((w, check), (b, a))| {
             let (verdict, detail) = match (b, a) {
-                (Ok(b), Ok(a)) => {
-                    match (check.verify)(&CheckCtx { before: b, after: a, succeeded: &succeeded[*w], ops: &ops[*w] }) {
-                        Ok(d) => (Verdict::Pass, d),
-                        Err(d) => (Verdict::Fail, d),
-                    }
-                }
+                (Ok(b), Ok(a)) => match (check.verify)(&CheckCtx { before: b, after: a, succeeded: &succeeded[*w] }) {
+                    Ok(d) => (Verdict::Pass, d),
+                    Err(d) => (Verdict::Fail, d),
+                },
                 (Err(e), _) | (_, Err(e)) => (Verdict::Fail, e.clone()),
             };
             CheckResult { workload: names[*w].to_string(), name: check.name.clone(), verdict, detail }

@@ -5,7 +5,9 @@
 //! (`min(max_fee, base_fee + tip)`), times the gas used. Beside the accounts, three
 //! chain checks: the prices the target reported, the base fee burned per block against
 //! the chain's own gas figures, and the coinbase's credit against the priority fees.
-//! Built up as transactions are checked against the chain (`Expected`), run by run's end.
+//! Built up as transactions are checked against the chain (`Expected`), run by run's end;
+//! each block's burn is checked as soon as the reconciliation is done with the block, so
+//! nothing is kept per block either.
 
 use std::collections::BTreeMap;
 
@@ -32,10 +34,10 @@ pub struct CoinbaseDelta {
     pub after: U256,
 }
 
-/// What the chain itself says, read back after the run.
+/// What the chain itself says, read back after the run (its blocks were handed in one by
+/// one, [`Expected::on_block`]).
 #[derive(Debug, Clone, Copy)]
-pub struct ChainView<'a> {
-    pub blocks: &'a BTreeMap<u64, BlockFacts>,
+pub struct ChainView {
     pub coinbase: Option<CoinbaseDelta>,
 }
 
@@ -54,9 +56,23 @@ pub struct Expected {
     spent: Vec<U256>,
     received: Vec<U256>,
     prices: Findings,
-    /// Per block: the base fee burned by our transactions, from the gas they reported.
+    /// Per block not yet handed in: the base fee burned by our transactions, from the gas
+    /// they reported.
     burned: BTreeMap<u64, u128>,
     priority_wei: u128,
+    blocks: BlockChecks,
+}
+
+/// The burn check over the blocks handed in so far, and what the coinbase check needs of
+/// them.
+#[derive(Debug, Default)]
+struct BlockChecks {
+    burn: Findings,
+    burned_total_wei: u128,
+    with_foreign: u64,
+    /// The coinbase of the first block, and whether another block credited another.
+    coinbase: Option<Address>,
+    coinbases_differ: bool,
 }
 
 impl Expected {
@@ -69,6 +85,31 @@ impl Expected {
             prices: Findings::default(),
             burned: BTreeMap::new(),
             priority_wei: 0,
+            blocks: BlockChecks::default(),
+        }
+    }
+
+    /// A block read back whose transactions of the load were all handed in: its burn is
+    /// checked (when it holds nothing foreign) and its figures forgotten.
+    pub fn on_block(&mut self, n: u64, b: &BlockFacts) {
+        let ours = self.burned.remove(&n).unwrap_or(0);
+        let c = &mut self.blocks;
+        c.coinbases_differ |= c.coinbase.is_some_and(|a| a != b.coinbase);
+        c.coinbase.get_or_insert(b.coinbase);
+        if b.foreign_txs > 0 {
+            c.with_foreign += 1;
+            return;
+        }
+        c.burn.checked += 1;
+        let chain = b.base_fee_wei * u128::from(b.gas_used);
+        c.burned_total_wei += chain;
+        if chain != ours {
+            c.burn.bad(|| {
+                format!(
+                    "block {n}: base fee {} x gas used {} = {chain} wei, but its transactions' reported gas burns {ours}",
+                    b.base_fee_wei, b.gas_used
+                )
+            });
         }
     }
 
@@ -121,16 +162,16 @@ impl Expected {
         actual: &Result<Vec<AccountState>, TargetError>,
         accounts: &[Address],
         baseline: &[AccountState],
-        chain: &ChainView<'_>,
+        chain: &ChainView,
     ) -> Effects {
-        let Self { nonces, spent, received, prices, burned, priority_wei } = self;
+        let Self { nonces, spent, received, prices, burned: _, priority_wei, blocks } = self;
         let mut checks = vec![
             prices.result(
                 "effective gas price = min(max_fee, base_fee + tip), base fee from the chain's block",
                 "transactions priced",
             ),
-            burn_check(chain.blocks, &burned),
-            coinbase_check(chain, priority_wei),
+            burn_check(&blocks),
+            coinbase_check(chain, &blocks, priority_wei),
         ];
         checks.retain(|c| c.verdict != Verdict::Skipped || !c.detail.is_empty());
         let actual = match actual {
@@ -168,28 +209,10 @@ impl Expected {
 }
 
 /// Per block without foreign transactions: the chain's `base_fee * gas_used` against the
-/// base fee our transactions burned by the gas the target reported for each.
-fn burn_check(blocks: &BTreeMap<u64, BlockFacts>, burned: &BTreeMap<u64, u128>) -> CheckResult {
-    let mut f = Findings::default();
-    let (mut total, mut skipped) = (0u128, 0u64);
-    for (n, b) in blocks {
-        if b.foreign_txs > 0 {
-            skipped += 1;
-            continue;
-        }
-        f.checked += 1;
-        let chain = b.base_fee_wei * u128::from(b.gas_used);
-        let ours = burned.get(n).copied().unwrap_or(0);
-        total += chain;
-        if chain != ours {
-            f.bad(|| {
-                format!(
-                    "block {n}: base fee {} x gas used {} = {chain} wei, but its transactions' reported gas burns {ours}",
-                    b.base_fee_wei, b.gas_used
-                )
-            });
-        }
-    }
+/// base fee our transactions burned by the gas the target reported for each (checked as
+/// each block was handed in).
+fn burn_check(blocks: &BlockChecks) -> CheckResult {
+    let (f, total, skipped) = (&blocks.burn, blocks.burned_total_wei, blocks.with_foreign);
     let mut r = f.result("base fee burned: each block's base_fee x gas_used = the sum over its transactions", "blocks");
     if f.problems == 0 && f.checked > 0 {
         r.detail = format!("{} blocks, {total} wei burned", f.checked);
@@ -203,15 +226,15 @@ fn burn_check(blocks: &BTreeMap<u64, BlockFacts>, burned: &BTreeMap<u64, u128>) 
 
 /// The coinbase's balance grew by exactly the priority fees, when the load's blocks all
 /// credit one coinbase that is not one of ours and hold nothing foreign.
-fn coinbase_check(chain: &ChainView<'_>, priority_wei: u128) -> CheckResult {
+fn coinbase_check(chain: &ChainView, blocks: &BlockChecks, priority_wei: u128) -> CheckResult {
     let name = "coinbase credited: its balance delta = the sum of gas_used x (price - base_fee)";
     let skip =
         |why: String| CheckResult { workload: CHAIN.into(), name: name.into(), verdict: Verdict::Skipped, detail: why };
     let Some(cb) = chain.coinbase else { return skip("the coinbase's balance could not be read".into()) };
-    if chain.blocks.values().any(|b| b.coinbase != cb.address) {
+    if blocks.coinbases_differ || blocks.coinbase.is_some_and(|a| a != cb.address) {
         return skip("the load's blocks credit more than one coinbase".into());
     }
-    if chain.blocks.values().any(|b| b.foreign_txs > 0) {
+    if blocks.with_foreign > 0 {
         return skip("the load's blocks hold foreign transactions".into());
     }
     let expected = U256::from(priority_wei);

@@ -191,7 +191,7 @@ async fn run_phases(
     // Fed as transactions are sent and resolved, and with the chain's blocks as the run
     // goes on: nothing of a transaction is kept once its block is read and checked.
     let reconciler = Mutex::new(reconcile::Reconciler::new(*head_before.as_ref().unwrap_or(&0), &baseline));
-    let mut ops_log = checks::OpsLog::new(names.len(), &prepared.checks);
+    let mut ops_log = checks::OpsLog::new(names.len(), &prepared.checks, &checks_before);
 
     // The load's clock starts now: intended times, the window and the series count from
     // here; the target's events are re-based onto it.
@@ -384,16 +384,14 @@ async fn run_phases(
         signing.per_tx_us = if signing.txs == 0 { 0.0 } else { signing.wall_seconds * 1e6 / signing.txs as f64 };
     }
 
-    let blocks = reconciler.blocks().clone();
     let (reconciliation, expected) = reconciler.verdict(rec.reported_unexpected(), &baseline, &actual_accounts);
     let reconciliation = match &chain_read {
         Ok(()) => reconciliation,
         Err(e) => reconcile::skipped(e),
     };
-    let chain = effects::ChainView { blocks: &blocks, coinbase };
+    let chain = effects::ChainView { coinbase };
     let mut effects = expected.check(&actual_accounts, keys.addresses(), &baseline, &chain);
-    let ops = ops_log.ops();
-    effects.checks.extend(checks::verdicts(&prepared.checks, &checks_before, &checks_after, &names, succeeded, &ops));
+    effects.checks.extend(checks::verdicts(&prepared.checks, &checks_before, &checks_after, &names, succeeded));
     if effects.checks.iter().any(|c| c.verdict == report::Verdict::Fail) {
         effects.verdict = report::Verdict::Fail;
     }
@@ -490,7 +488,7 @@ fn plan(scenario: &Scenario, planner: &mut Planner, schedule: Option<&Schedule>)
 const CHAIN_READ_EVERY: Duration = Duration::from_secs(1);
 
 /// Hands what the recorder resolved to the reconciliation and the workload checks.
-fn absorb(recorder: &Mutex<Recorder>, reconciler: &Mutex<reconcile::Reconciler>, ops: &mut checks::OpsLog) {
+fn absorb(recorder: &Mutex<Recorder>, reconciler: &Mutex<reconcile::Reconciler>, ops: &mut checks::OpsLog<'_>) {
     let resolved = lock(recorder).take_resolved();
     let mut r = lock(reconciler);
     for x in &resolved {

@@ -8,9 +8,15 @@
 //! them, and the chain's blocks are read back while the run goes on (up to the last
 //! block the target reported) and once more at the end. A transaction is forgotten once
 //! its block is read and checked, so memory follows what is in flight, not the run's
-//! length. The effects check's expectation is built up at the same time (`Expected`).
+//! length. The effects check's expectation is built up at the same time (`Expected`),
+//! and a block read back is handed to it (its burn and coinbase checks) and forgotten
+//! as soon as none of the load's transactions in it is still unresolved.
 //! Not kept: a transaction already settled that shows up in a second block later is
-//! counted as foreign there (it is caught while both blocks are unsettled).
+//! counted as foreign there (it is caught while both blocks are unsettled). Failed
+//! transactions (rejected, dropped during the run) are kept as their hash, id and
+//! sender, the first [`MAX_FAILED_KEPT`] of them not found in a block at a time: one
+//! forgotten past that which a block holds later is counted as foreign, and its sender's
+//! nonce check still fails.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -31,6 +37,9 @@ use crate::{
 const MAX_EXAMPLES: usize = 10;
 /// Blocks read back per `Target::blocks` call.
 const BLOCKS_PER_READ: u64 = 500;
+/// Failed transactions (rejected, or dropped during the run) remembered at most, to
+/// name one a block holds later: ~150 bytes each.
+pub const MAX_FAILED_KEPT: usize = 16_384;
 
 /// Kinds of mismatch, as named in the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -71,8 +80,13 @@ pub struct Reconciler {
     ids: HashMap<TxId, B256>,
     /// Ids already named as reported included twice.
     named_twice: Vec<TxId>,
-    /// Failed ones (rejected, dropped) by id: a later inclusion report is not "twice".
+    /// Failed ones (rejected, dropped) not found in a block, by hash; their hashes by id
+    /// (a later inclusion report is not "twice"); the ones failed during the run in the
+    /// order they failed, to forget the oldest past [`MAX_FAILED_KEPT`].
+    failed: HashMap<B256, FailedTx>,
     failed_ids: HashMap<TxId, B256>,
+    failed_order: std::collections::VecDeque<B256>,
+    failed_forgotten: u64,
     /// Signed and never sent (the rest of a pre-signed plan, the streamed signer's
     /// buffer), noted at the end: none of them may be on chain.
     never_sent: HashMap<B256, ()>,
@@ -85,7 +99,8 @@ pub struct Reconciler {
     found_on_chain: u64,
     landed_late: u64,
     per_sender: Vec<u64>,
-    facts: BTreeMap<u64, BlockFacts>,
+    /// Blocks read back with some of the load's transactions still unresolved.
+    facts: BTreeMap<u64, OpenBlock>,
     foreign: u64,
     blocks: u64,
     range: Option<(u64, u64)>,
@@ -109,6 +124,21 @@ enum EntryState {
     Failed { at_end: bool },
 }
 
+/// A failed transaction, reduced to what naming it on chain needs.
+#[derive(Debug, Clone, Copy)]
+struct FailedTx {
+    id: TxId,
+    sender: u32,
+    at_end: bool,
+}
+
+/// A block read back, until none of the load's transactions in it is unresolved.
+#[derive(Debug, Clone, Copy)]
+struct OpenBlock {
+    facts: BlockFacts,
+    unresolved: u32,
+}
+
 /// One block as the chain keeps it, reduced to what the effects check needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlockFacts {
@@ -127,7 +157,10 @@ impl Reconciler {
             open: HashMap::new(),
             ids: HashMap::new(),
             named_twice: Vec::new(),
+            failed: HashMap::new(),
             failed_ids: HashMap::new(),
+            failed_order: std::collections::VecDeque::new(),
+            failed_forgotten: 0,
             never_sent: HashMap::new(),
             last_reported_block: 0,
             read_to: head_before,
@@ -175,6 +208,7 @@ impl Reconciler {
     /// How a transaction ended, as the recorder counted it.
     pub fn on_resolved(&mut self, r: &Resolved) {
         let Some(e) = self.open.get_mut(&r.tx.hash) else { return };
+        let on_chain = e.on_chain;
         e.state = match r.outcome {
             Outcome::Included(inc) => {
                 self.counted += 1;
@@ -186,11 +220,55 @@ impl Reconciler {
             Outcome::Rejected => EntryState::Failed { at_end: false },
             Outcome::Dropped { at_end } => EntryState::Failed { at_end },
         };
-        if let EntryState::Failed { .. } = e.state {
-            self.failed_ids.insert(r.tx.id, r.tx.hash);
+        match (on_chain, e.state) {
+            (Some(n), _) => {
+                self.settle(r.tx.hash, n);
+                self.resolved_in(n);
+            }
+            (None, EntryState::Failed { at_end }) => {
+                let Some(e) = self.open.remove(&r.tx.hash) else { return };
+                self.ids.remove(&e.tx.id);
+                self.remember_failed(&e.tx, at_end);
+            }
+            (None, _) => {}
         }
-        if let Some(n) = e.on_chain {
-            self.settle(r.tx.hash, n);
+    }
+
+    /// Remembers a failed transaction (not yet in any block read back); forgets the
+    /// oldest failed during the run past [`MAX_FAILED_KEPT`] (the ones pending at the
+    /// end are all kept: a later block may still hold them, and their senders' nonces
+    /// count them).
+    fn remember_failed(&mut self, tx: &PlannedTx, at_end: bool) {
+        self.failed.insert(tx.hash, FailedTx { id: tx.id, sender: tx.sender, at_end });
+        self.failed_ids.insert(tx.id, tx.hash);
+        if at_end {
+            return;
+        }
+        self.failed_order.push_back(tx.hash);
+        while self.failed_order.len() > MAX_FAILED_KEPT {
+            let Some(h) = self.failed_order.pop_front() else { break };
+            if let Some(f) = self.failed.remove(&h) {
+                self.failed_ids.remove(&f.id);
+                self.failed_forgotten += 1;
+            }
+        }
+    }
+
+    /// One of the load's transactions in block `n` was resolved: the block is done once
+    /// none is left.
+    fn resolved_in(&mut self, n: u64) {
+        let Some(b) = self.facts.get_mut(&n) else { return };
+        b.unresolved = b.unresolved.saturating_sub(1);
+        if b.unresolved == 0 {
+            self.block_done(n);
+        }
+    }
+
+    /// Block `n`'s transactions are all resolved and checked: its facts go to the
+    /// effects check, and it is forgotten.
+    fn block_done(&mut self, n: u64) {
+        if let Some(b) = self.facts.remove(&n) {
+            self.expected.on_block(n, &b.facts);
         }
     }
 
@@ -227,8 +305,8 @@ impl Reconciler {
             coinbase: block.coinbase,
             foreign_txs: 0,
         };
-        self.facts.insert(block.number, facts);
-        let mut foreign = 0;
+        self.facts.insert(block.number, OpenBlock { facts, unresolved: 0 });
+        let (mut foreign, mut unresolved) = (0, 0);
         for h in &block.tx_hashes {
             match self.open.get_mut(h) {
                 Some(e) if e.on_chain.is_some() => {
@@ -236,10 +314,13 @@ impl Reconciler {
                 }
                 Some(e) => {
                     e.on_chain = Some(block.number);
-                    if !matches!(e.state, EntryState::Sent) {
+                    if matches!(e.state, EntryState::Sent) {
+                        unresolved += 1;
+                    } else {
                         self.settle(*h, block.number);
                     }
                 }
+                None if self.failed.contains_key(h) => self.settle_failed(*h, block.number),
                 None if self.never_sent.contains_key(h) => {
                     self.found.add(MismatchKind::OnChainButNeverSent, || h.to_string());
                 }
@@ -247,8 +328,12 @@ impl Reconciler {
             }
         }
         self.foreign += foreign;
-        if let Some(f) = self.facts.get_mut(&block.number) {
-            f.foreign_txs = foreign;
+        if let Some(b) = self.facts.get_mut(&block.number) {
+            b.facts.foreign_txs = foreign;
+            b.unresolved = unresolved;
+        }
+        if unresolved == 0 {
+            self.block_done(block.number);
         }
     }
 
@@ -266,28 +351,42 @@ impl Reconciler {
                         format!("{} (reported in block {}, on chain in {n})", tx.hash, inc.block)
                     });
                 }
-                let facts = self.facts.get(&n).copied();
+                let facts = self.facts.get(&n).map(|b| b.facts);
                 self.expected.on_included(tx, &inc, facts.as_ref().map(|f| (n, f)));
             }
             EntryState::Failed { at_end } => {
-                self.failed_ids.remove(&tx.id);
-                if at_end && n > self.last_reported_block {
-                    // Mined after the drain gave up on it, in a block the target never
-                    // reported: the accounting already calls it pending at the end.
-                    self.landed_late += 1;
-                    if let Some(c) = self.per_sender.get_mut(tx.sender as usize) {
-                        *c += 1;
-                    }
-                } else {
-                    self.found.add(MismatchKind::OnChainButNotCounted, || format!("{} (in block {n})", tx.hash));
-                }
+                self.failed_on_chain(FailedTx { id: tx.id, sender: tx.sender, at_end }, hash, n);
             }
         }
     }
 
-    /// The blocks read back so far, by number.
-    pub fn blocks(&self) -> &BTreeMap<u64, BlockFacts> {
-        &self.facts
+    /// A failed transaction remembered, found in block `n`.
+    fn settle_failed(&mut self, hash: B256, n: u64) {
+        if let Some(f) = self.failed.remove(&hash) {
+            self.failed_on_chain(f, hash, n);
+        }
+    }
+
+    fn failed_on_chain(&mut self, f: FailedTx, hash: B256, n: u64) {
+        self.failed_ids.remove(&f.id);
+        if f.at_end && n > self.last_reported_block {
+            // Mined after the drain gave up on it, in a block the target never
+            // reported: the accounting already calls it pending at the end.
+            self.landed_late += 1;
+            if let Some(c) = self.per_sender.get_mut(f.sender as usize) {
+                *c += 1;
+            }
+        } else {
+            self.found.add(MismatchKind::OnChainButNotCounted, || format!("{hash} (in block {n})"));
+        }
+    }
+
+    /// Blocks read back and not yet handed to the effects check (some of the load's
+    /// transactions in them unresolved), and failed transactions remembered: what the
+    /// reconciliation holds beside the transactions in flight.
+    #[cfg(test)]
+    fn held(&self) -> (usize, usize) {
+        (self.facts.len(), self.failed.len())
     }
 
     /// The verdict, once every block up to the head is read, and the expectation for the
@@ -310,6 +409,9 @@ impl Reconciler {
                 self.expected.on_included(&e.tx, &inc, None);
             }
         }
+        // Blocks with a transaction never resolved (none after the recorder's finish).
+        let open: Vec<u64> = self.facts.keys().copied().collect();
+        open.into_iter().for_each(|n| self.block_done(n));
         for id in reported_unexpected {
             if self.failed_ids.contains_key(id) || self.named_twice.contains(id) {
                 // Included after being counted failed: on chain, that is a mismatch above.
@@ -346,6 +448,13 @@ impl Reconciler {
             detail.push_str(&format!(
                 "; {} counted as pending at the end were mined after the drain (not a mismatch)",
                 self.landed_late
+            ));
+        }
+        if self.failed_forgotten > 0 {
+            detail.push_str(&format!(
+                "; {} failed transactions forgotten past the last {MAX_FAILED_KEPT} (one on chain later counts as foreign, \
+                 and its sender's nonce check fails)",
+                self.failed_forgotten
             ));
         }
         if let Err(e) = end {
@@ -521,5 +630,64 @@ mod tests {
         // In a block the target reported without it: the target hid it.
         let hidden = reconcile(2, &[event(1, &[0])], &[block(1, &[&plan[0], &plan[1]])], 2);
         assert_eq!(hidden.mismatches["on_chain_but_not_counted"].count, 1, "{hidden:?}");
+    }
+
+    fn numbered(id: u32) -> Arc<PlannedTx> {
+        let mut t = (*tx(0)).clone();
+        (t.id, t.nonce, t.hash) = (id, u64::from(id), B256::from(U256::from(id) + U256::from(1)));
+        Arc::new(t)
+    }
+
+    fn included(t: &Arc<PlannedTx>, block: u64) -> Resolved {
+        let inc = Included {
+            success: true,
+            fee_wei: 21_000,
+            gas_used: 21_000,
+            effective_gas_price_wei: 1,
+            l1_fee_wei: 0,
+            block,
+            order: 0,
+        };
+        Resolved { tx: t.clone(), outcome: Outcome::Included(inc) }
+    }
+
+    #[test]
+    fn a_block_is_held_until_its_transactions_are_resolved_then_forgotten() {
+        let (a, b) = (numbered(0), numbered(1));
+        let start = [AccountState::default()];
+        let mut r = Reconciler::new(0, &start);
+        r.on_sent(&[a.clone(), b.clone()]);
+        r.on_resolved(&included(&a, 1));
+        // Block 1 holds a (resolved) and b (not yet): held; block 2 holds none of ours.
+        r.on_chain_block(&block(1, &[&a, &b]));
+        r.on_chain_block(&block(2, &[]));
+        assert_eq!(r.held(), (1, 0));
+        r.on_resolved(&included(&b, 1));
+        assert_eq!(r.held(), (0, 0));
+        let end = Ok(vec![AccountState { balance: U256::ZERO, nonce: 2 }]);
+        let (v, _) = r.verdict(&[], &start, &end);
+        assert_eq!(v.verdict, Verdict::Pass, "{v:?}");
+        assert_eq!((v.found_on_chain, v.blocks_read), (2, 2));
+    }
+
+    #[test]
+    fn failed_transactions_are_remembered_up_to_a_bound_and_one_forgotten_is_still_caught() {
+        let txs: Vec<_> = (0..=MAX_FAILED_KEPT as u32).map(numbered).collect();
+        let start = [AccountState::default()];
+        let mut r = Reconciler::new(0, &start);
+        r.on_sent(&txs);
+        for t in &txs {
+            r.on_resolved(&Resolved { tx: t.clone(), outcome: Outcome::Rejected });
+        }
+        assert_eq!(r.held(), (0, MAX_FAILED_KEPT));
+        // The last one remembered, found on chain: named. The first, forgotten: foreign,
+        // and its sender's nonce moved by two while none was counted included.
+        r.on_chain_block(&block(1, &[&txs[MAX_FAILED_KEPT], &txs[0]]));
+        let end = Ok(vec![AccountState { balance: U256::ZERO, nonce: 2 }]);
+        let (v, _) = r.verdict(&[], &start, &end);
+        assert_eq!(v.mismatches["on_chain_but_not_counted"].count, 1, "{v:?}");
+        assert!(v.mismatches["on_chain_but_not_counted"].examples[0].contains(&txs[MAX_FAILED_KEPT].hash.to_string()));
+        assert_eq!((v.foreign_txs, v.mismatches["sender_nonce"].count), (1, 1), "{v:?}");
+        assert!(v.detail.contains("1 failed transactions forgotten"), "{}", v.detail);
     }
 }

@@ -14,8 +14,11 @@ const PER_ACCOUNT_BYTES: u64 = 2 << 10;
 /// resolved (encoded and decoded). Streamed runs hold a transaction only while it is
 /// buffered or in flight, which the buffer figure covers.
 const PER_TX_KEPT_BYTES: u64 = 700;
-/// What the embedded chain keeps of each transaction in its block history (its hash).
+/// What the embedded chain keeps of each transaction in its block history (its hash),
+/// for the transactions of its history window only (`targets::embedded::HISTORY_WINDOW`).
 const PER_TX_EMBEDDED_BYTES: u64 = 40;
+/// The embedded chain's history window.
+const EMBEDDED_WINDOW: core::time::Duration = core::time::Duration::from_secs(60);
 /// The streamed signer's buffer at most: twice 65,536 signed transactions.
 const STREAM_BUFFER_BYTES: u64 = 2 * 65_536 * 600;
 
@@ -53,13 +56,14 @@ impl fmt::Display for MemoryEstimate {
 pub fn estimate(s: &Scenario) -> MemoryEstimate {
     let txs = s.load.planned_count(s.run_length()).unwrap_or(0.0).max(0.0) as u64;
     let embedded = matches!(s.target, TargetSpec::Embedded(_));
+    let window_txs = s.load.planned_count(s.run_length().min(EMBEDDED_WINDOW)).unwrap_or(0.0).max(0.0) as u64;
+    let history_bytes = if embedded { window_txs * PER_TX_EMBEDDED_BYTES } else { 0 };
     MemoryEstimate {
         txs,
         base_bytes: BASE_BYTES,
         accounts_bytes: u64::from(s.accounts.count) * PER_ACCOUNT_BYTES,
-        per_tx_bytes: if s.load.signing == SigningMode::Presigned { PER_TX_KEPT_BYTES } else { 0 }
-            + if embedded { PER_TX_EMBEDDED_BYTES } else { 0 },
-        buffer_bytes: if s.load.signing == SigningMode::Streamed { STREAM_BUFFER_BYTES } else { 0 },
+        per_tx_bytes: if s.load.signing == SigningMode::Presigned { PER_TX_KEPT_BYTES } else { 0 },
+        buffer_bytes: if s.load.signing == SigningMode::Streamed { STREAM_BUFFER_BYTES } else { 0 } + history_bytes,
     }
 }
 

@@ -12,7 +12,7 @@ use std::{
 
 use tokio::sync::Semaphore;
 
-use super::hist::{Hist, gas_summary, latency_summary, new_exact_hist, new_hist, record};
+use super::hist::{Hist, gas_summary, latency_summary, new_exact_hist, new_hist, record, record_n};
 use super::live::{FeeParts, LastBlock, LiveFigures, WorkloadLive};
 use super::series::Series;
 use super::stage::{Stage, StageHists};
@@ -55,14 +55,12 @@ struct Slot {
     tx: Arc<PlannedTx>,
 }
 
-/// A window transaction that failed (rejected or dropped): what `finish` needs of it.
-#[derive(Debug, Clone, Copy)]
-struct Failed {
-    workload: u16,
-    intended_ns: u64,
-    /// Rejected, or never acknowledged before it was dropped.
-    submit_failed: bool,
-}
+/// Window transactions that failed (rejected or dropped), for `finish`: per workload and
+/// whether the submission failed (rejected, or never acknowledged before it was dropped),
+/// a histogram of how long before the window's end each was meant to be sent. `finish`
+/// adds the time from the window's end to its own, so each is counted at its timeout
+/// within the histogram's precision, holding nothing per transaction.
+type FailedBefore = BTreeMap<(u16, bool), Hist>;
 
 /// How a transaction ended, handed out once by [`Recorder::take_resolved`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,7 +166,7 @@ pub struct Recorder {
     /// Resolved since the last `take_resolved`.
     resolved_out: Vec<Resolved>,
     /// Window transactions that failed, for `finish`.
-    failed: Vec<Failed>,
+    failed: FailedBefore,
     /// Ids reported included while not in flight (twice, or after failing).
     reported_unexpected: Vec<TxId>,
     /// Included before their ack arrived: (workload, intended time) until it does.
@@ -226,7 +224,7 @@ impl Recorder {
             slots: HashMap::new(),
             sent_ids: SentIds::default(),
             resolved_out: Vec::new(),
-            failed: Vec::new(),
+            failed: BTreeMap::new(),
             reported_unexpected: Vec::new(),
             awaiting_ack: HashMap::new(),
             after_inclusion: HashMap::new(),
@@ -596,14 +594,19 @@ impl Recorder {
             }
             self.resolved_out.push(Resolved { tx: slot.tx.clone(), outcome: Outcome::Dropped { at_end: true } });
         }
-        for failed in core::mem::take(&mut self.failed) {
-            let timeout_us = now_ns.saturating_sub(failed.intended_ns) / 1_000;
-            for f in [&mut self.per[failed.workload as usize], &mut self.total] {
-                if failed.submit_failed {
-                    f.failures.stages.entry(Stage::SUBMIT).or_default().count += 1;
+        let after_window_us = now_ns.saturating_sub(self.cfg.window_end_ns) / 1_000;
+        for ((workload, submit_failed), before) in core::mem::take(&mut self.failed) {
+            let n = before.len();
+            for f in [&mut self.per[workload as usize], &mut self.total] {
+                if submit_failed {
+                    f.failures.stages.entry(Stage::SUBMIT).or_default().count += n;
                 }
-                f.failures.stages.entry(Stage::INCLUSION).or_default().count += 1;
-                f.latency.record(&Stage::INCLUSION_ALL_SENT, timeout_us);
+                f.failures.stages.entry(Stage::INCLUSION).or_default().count += n;
+                let h = f.latency.entry(&Stage::INCLUSION_ALL_SENT);
+                for v in before.iter_recorded() {
+                    let timeout_us = after_window_us + before.median_equivalent(v.value_iterated_to());
+                    record_n(h, timeout_us, v.count_at_value());
+                }
             }
         }
         for f in self.per.iter_mut().chain([&mut self.total]) {
@@ -622,7 +625,8 @@ impl Recorder {
     /// in the window, and handed out.
     fn fail(&mut self, slot: &Slot, submit_failed: bool, outcome: Outcome) {
         if self.in_window(slot.intended_ns) {
-            self.failed.push(Failed { workload: slot.workload, intended_ns: slot.intended_ns, submit_failed });
+            let before_end_us = self.cfg.window_end_ns.saturating_sub(slot.intended_ns) / 1_000;
+            record(self.failed.entry((slot.workload, submit_failed)).or_insert_with(new_hist), before_end_us);
         }
         self.resolved_out.push(Resolved { tx: slot.tx.clone(), outcome });
     }

@@ -1,6 +1,16 @@
 //! The embedded target: an in-process chain on revm, running in real time. A mempool,
 //! a block builder thread that seals one block per `block_time` slot, EIP-1559 base fee,
 //! senders recovered from the signed bytes, receipts and block history.
+//!
+//! What the chain keeps: the state (accounts, code, storage: grows with accounts and
+//! contracts, not with the run), the pool (bounded by `mempool_limit`), and its blocks'
+//! history (number, times, base fee, gas, transaction hashes) for a window of recent
+//! blocks only: the blocks sealed in the last [`HISTORY_WINDOW`] of slot time, and at
+//! least the last [`HISTORY_MIN_BLOCKS`]. Older blocks are dropped whole, so a run of any
+//! length holds about `rate x 60 s` hashes; reading an older block is an error that says
+//! so (the reconciliation reads blocks every second, well inside the window). A chain
+//! built with a seal hook (the rollup, whose derivation check replays every L2 block)
+//! keeps its whole history.
 
 mod admit;
 mod basefee;
@@ -8,6 +18,7 @@ mod builder;
 mod mempool;
 
 use std::{
+    collections::VecDeque,
     sync::{Arc, Condvar, Mutex, atomic::AtomicBool},
     thread::JoinHandle,
 };
@@ -41,6 +52,12 @@ fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
+/// How long (in slot time) a sealed block stays in the history: its transactions' hashes
+/// can be read back for this long. Sixty times the reconciliation's read interval.
+pub const HISTORY_WINDOW: core::time::Duration = core::time::Duration::from_secs(60);
+/// Blocks kept at least, however old (a slow chain's last minutes).
+pub const HISTORY_MIN_BLOCKS: usize = 16;
+
 /// Gas a read-only `call` may use.
 const CALL_GAS: u64 = 50_000_000;
 
@@ -58,7 +75,7 @@ struct Shared {
     pooled: Mutex<Pooled>,
     wake: Condvar,
     state: Mutex<ChainState>,
-    history: Mutex<Vec<BlockSummary>>,
+    history: Mutex<History>,
     slots: Mutex<BlockSlots>,
     stop: AtomicBool,
     /// Called as each block is sealed (the rollup's L1 fee and batcher), if set.
@@ -94,7 +111,7 @@ impl Embedded {
                 pooled: Mutex::new(Pooled { pool, base_fee, number: 0 }),
                 wake: Condvar::new(),
                 state: Mutex::new(ChainState::default()),
-                history: Mutex::new(Vec::new()),
+                history: Mutex::new(History::new(hook.is_none().then_some(HISTORY_WINDOW))),
                 slots: Mutex::default(),
                 stop: AtomicBool::new(false),
                 hook,
@@ -115,18 +132,28 @@ impl Embedded {
         chain
     }
 
+    /// As [`Self::new`], keeping blocks for `window` of slot time (and at least
+    /// [`HISTORY_MIN_BLOCKS`]) instead of [`HISTORY_WINDOW`]: how a test makes a short
+    /// run recycle the history many times.
+    pub fn with_history_window(spec: EmbeddedSpec, window: core::time::Duration) -> Self {
+        let chain = Self::new(spec);
+        *lock(&chain.shared.history) = History::new(Some(window));
+        chain
+    }
+
     /// The base fee of the latest sealed block (the initial one before any) and its number.
     pub fn head_base_fee(&self) -> (u64, u64) {
         let history = lock(&self.shared.history);
-        match history.last() {
+        match history.blocks.back() {
             Some(b) => (b.number, b.base_fee_wei),
             None => (0, (self.shared.spec.base_fee.initial_gwei * 1e9).round() as u64),
         }
     }
 
-    /// Sealed blocks so far.
+    /// The sealed blocks still kept (all of them for a chain with a seal hook; the recent
+    /// window otherwise), oldest first.
     pub fn history(&self) -> Vec<BlockSummary> {
-        lock(&self.shared.history).clone()
+        lock(&self.shared.history).blocks.iter().cloned().collect()
     }
 
     fn executor(&self) -> Box<dyn Executor> {
@@ -296,24 +323,19 @@ impl Target for Embedded {
     }
 
     async fn head_number(&self) -> Result<u64, TargetError> {
-        Ok(lock(&self.shared.history).last().map_or(0, |b| b.number))
+        Ok(lock(&self.shared.history).blocks.back().map_or(0, |b| b.number))
     }
 
     async fn blocks(&self, from: u64, to: u64) -> Result<Vec<ChainBlock>, TargetError> {
         let history = lock(&self.shared.history);
         let genesis_base_fee = (self.shared.spec.base_fee.initial_gwei * 1e9).round() as u128;
-        // Block n is history[n - 1]: the builder numbers from 1 and keeps every block.
         (from..=to)
             .map(|n| {
                 if n == 0 {
                     let base_fee_wei = genesis_base_fee;
                     return Ok(ChainBlock { number: 0, base_fee_wei, coinbase: COINBASE, ..Default::default() });
                 }
-                let b = n
-                    .checked_sub(1)
-                    .and_then(|i| history.get(i as usize))
-                    .filter(|b| b.number == n)
-                    .ok_or_else(|| TargetError::Failed(format!("block {n} is not in the chain's history")))?;
+                let b = history.get(n)?;
                 Ok(ChainBlock {
                     number: b.number,
                     base_fee_wei: u128::from(b.base_fee_wei),
@@ -340,5 +362,90 @@ impl Target for Embedded {
         if let Some(handle) = handle {
             let _ = tokio::task::spawn_blocking(move || handle.join()).await;
         }
+    }
+}
+
+/// The sealed blocks kept: numbered from 1 without gaps, the oldest dropped once they are
+/// older than the window (by slot time) and more than [`HISTORY_MIN_BLOCKS`] are kept.
+#[derive(Debug)]
+struct History {
+    blocks: VecDeque<BlockSummary>,
+    /// `None`: every block is kept.
+    window_ms: Option<u64>,
+}
+
+impl History {
+    fn new(window: Option<core::time::Duration>) -> Self {
+        Self { blocks: VecDeque::new(), window_ms: window.map(|w| w.as_millis() as u64) }
+    }
+
+    /// A block just sealed; drops the blocks that fell out of the window.
+    fn push(&mut self, block: BlockSummary) {
+        let newest_ms = block.timestamp_ms;
+        self.blocks.push_back(block);
+        let Some(window_ms) = self.window_ms else { return };
+        while self.blocks.len() > HISTORY_MIN_BLOCKS
+            && self.blocks.front().is_some_and(|b| b.timestamp_ms.saturating_add(window_ms) < newest_ms)
+        {
+            self.blocks.pop_front();
+        }
+    }
+
+    /// Block `n` (from 1), or why it cannot be read.
+    fn get(&self, n: u64) -> Result<&BlockSummary, TargetError> {
+        let first = self.blocks.front().map_or(1, |b| b.number);
+        let last = self.blocks.back().map_or(0, |b| b.number);
+        if n > last {
+            return Err(TargetError::Failed(format!("block {n} is not sealed yet (the head is block {last})")));
+        }
+        let b = n.checked_sub(first).and_then(|i| self.blocks.get(i as usize)).filter(|b| b.number == n);
+        b.ok_or_else(|| {
+            TargetError::Failed(format!(
+                "block {n} is no longer kept: the embedded chain keeps blocks {first}..={last} (the last {} s of \
+                 blocks, at least {HISTORY_MIN_BLOCKS}); read blocks while the run goes on",
+                self.window_ms.unwrap_or(0) / 1000
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(number: u64, timestamp_ms: u64) -> BlockSummary {
+        BlockSummary {
+            number,
+            timestamp: timestamp_ms / 1000,
+            timestamp_ms,
+            base_fee_wei: 1,
+            gas_used: 0,
+            gas_limit: 1,
+            tx_hashes: vec![alloy::primitives::B256::with_last_byte(number as u8)],
+        }
+    }
+
+    #[test]
+    fn the_history_keeps_the_window_and_at_least_the_last_blocks() {
+        // One block a second, a 30 s window: blocks older than 30 s go once more than
+        // HISTORY_MIN_BLOCKS are kept.
+        let mut h = History::new(Some(core::time::Duration::from_secs(30)));
+        for n in 1..=200 {
+            h.push(block(n, n * 1000));
+        }
+        assert_eq!((h.blocks.front().unwrap().number, h.blocks.len()), (170, 31));
+        assert_eq!(h.get(170).unwrap().number, 170);
+        assert_eq!(h.get(200).unwrap().tx_hashes, block(200, 0).tx_hashes);
+        let e = h.get(169).unwrap_err().to_string();
+        assert!(e.contains("block 169 is no longer kept") && e.contains("170..=200"), "{e}");
+        assert!(h.get(201).unwrap_err().to_string().contains("not sealed yet"));
+        // A slow chain (a block a minute): the last HISTORY_MIN_BLOCKS stay.
+        let mut slow = History::new(Some(core::time::Duration::from_secs(30)));
+        (1..=100).for_each(|n| slow.push(block(n, n * 60_000)));
+        assert_eq!(slow.blocks.len(), HISTORY_MIN_BLOCKS);
+        // Without a window (the rollup's chains), everything.
+        let mut all = History::new(None);
+        (1..=100).for_each(|n| all.push(block(n, n * 60_000)));
+        assert_eq!((all.blocks.len(), all.get(1).unwrap().number), (100, 1));
     }
 }

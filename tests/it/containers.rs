@@ -169,6 +169,12 @@ fn the_two_version_comparison_runs_both_nodes_in_turn_and_removes_both_container
         assert!(r.target.notes.iter().any(|n| n.contains(&node)), "{}: {:?}", e.label, r.target.notes);
     }
     assert!(c.entries[1].vs_first.contains_key("throughput.included_tps"), "{:?}", c.entries[1].vs_first);
+    // The terminal comparison names each image exactly, its limits and the node's usage.
+    let table = gasbench::report::compare::table(&c);
+    for (image, id) in images.iter().zip(&ids) {
+        let line = format!("  container {image}: image {id}, cpus 1, memory 1024 MiB; node CPU ");
+        assert!(table.contains(&line), "{line:?} in\n{table}");
+    }
     assert!(my_containers().is_empty(), "a container is still there: {:?}", my_containers());
 }
 

@@ -5,7 +5,8 @@
 #   local/debian:bookworm-slim     `debootstrap --variant=minbase bookworm`, trimmed, imported
 #   local/rust:<rustc>-slim-bookworm  that + gcc, libc6-dev, ca-certificates (from the mirror)
 #                                  + the host's Rust toolchain (rustc, cargo, the std
-#                                  library; no docs), as the public rust:*-slim image has
+#                                  library; no docs), as the public rust:*-slim image has,
+#                                  + the host's CA bundle (cargo fetches crates in the build)
 #
 # Then (the command is printed at the end):
 #   docker build --network host --build-arg BUILDER_IMAGE=local/rust:1.95-slim-bookworm \
@@ -63,6 +64,11 @@ cid="$(docker create --network host "$RUNTIME" sh -c \
   'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev ca-certificates >/dev/null && rm -rf /var/lib/apt/lists/*')"
 docker start -a "$cid" || die "installing gcc and libc6-dev in the builder image failed"
 docker cp "$work/rust" "$cid:/usr/local/rust"
+# The host's CA bundle: cargo fetches crates during the build, and where egress goes
+# through a TLS-inspecting proxy only the host's bundle holds that proxy's root.
+if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+  docker cp -L /etc/ssl/certs/ca-certificates.crt "$cid:/etc/ssl/certs/ca-certificates.crt"
+fi
 docker commit \
   --change 'ENV PATH=/usr/local/rust/bin:/usr/local/cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'ENV CARGO_HOME=/usr/local/cargo' \

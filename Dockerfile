@@ -6,16 +6,20 @@
 #   docker run --rm --network host gasbench run scenarios/mixed.yaml \
 #     --set 'target={kind: rpc, http: "http://127.0.0.1:8545"}'
 #
-# Where no registry is reachable (no base image can be pulled), scripts/docker-up.sh builds
-# the same layout as `local/gasbench:dev` with `docker import` from a built binary.
+# The base images are build arguments (defaults: the public images). Where no registry is
+# reachable, scripts/docker-bases.sh builds both locally from Debian's packages and the
+# host's Rust toolchain, and prints the `docker build` command that uses them; and
+# scripts/docker-up.sh imports the same layout as `local/gasbench:dev` from a built binary.
+ARG BUILDER_IMAGE=rust:1.95-slim-bookworm
+ARG RUNTIME_IMAGE=debian:bookworm-slim
 
-FROM rust:1.95-slim-bookworm AS build
+FROM ${BUILDER_IMAGE} AS build
 WORKDIR /src
 COPY . .
 RUN cargo build --release --locked -p gasbench --bin gasbench \
  && strip target/release/gasbench
 
-FROM debian:bookworm-slim
+FROM ${RUNTIME_IMAGE}
 # CA roots for https:// and wss:// nodes; nothing else.
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends ca-certificates \

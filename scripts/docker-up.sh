@@ -11,7 +11,8 @@
 #   scripts/docker-up.sh stop    stops that daemon (by the PID it recorded).
 #
 # Images (docker import of a tarball: no base image, no pull):
-#   local/anvil:<pinned version>  the anvil binary from tools/node_modules + the libraries ldd lists
+#   local/anvil:<pinned version>  the anvil binary from tools/node_modules + the libraries ldd lists,
+#                                 for both pinned versions (1.7.1, and 1.5.1 as `anvil-previous`)
 #   local/gasbench:dev            the newer of target/{release,debug}/gasbench + its libraries +
 #                                 scenarios/, run as the non-root user 10001, CMD the quickstart
 #                                 (only when a binary is built; the Dockerfile's layout)
@@ -89,15 +90,20 @@ import_binary() {
 }
 
 images() {
-  local anvil=tools/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
-  [ -x "$anvil" ] || die "$anvil is missing: run 'npm ci --prefix tools' (scripts/test.sh does)"
-  local version
-  version="$(node -p 'require("./tools/node_modules/@foundry-rs/anvil-linux-amd64/package.json").version')"
-  # anvil binds where its --host says; the image runs it as root (nothing to protect in
-  # a throwaway dev chain).
-  if ! docker image inspect "local/anvil:$version" >/dev/null 2>&1; then
-    import_binary "$anvil" "local/anvil:$version" anvil 0
-  fi
+  # The pinned anvil and the earlier one (tools/package.json's npm alias `anvil-previous`),
+  # for the two-version comparison (scenarios/containers-compare.yaml).
+  local pkg
+  for pkg in tools/node_modules/@foundry-rs/anvil-linux-amd64 tools/node_modules/anvil-previous; do
+    local anvil="$pkg/bin/anvil"
+    [ -x "$anvil" ] || die "$anvil is missing: run 'npm ci --prefix tools' (scripts/test.sh does)"
+    local version
+    version="$(node -p "require('./$pkg/package.json').version")"
+    # anvil binds where its --host says; the image runs it as root (nothing to protect in
+    # a throwaway dev chain).
+    if ! docker image inspect "local/anvil:$version" >/dev/null 2>&1; then
+      import_binary "$anvil" "local/anvil:$version" anvil 0
+    fi
+  done
   # The newest of the built binaries (as the Dockerfile's image: non-root, scenarios inside).
   local gasbench
   gasbench="$(ls -t target/release/gasbench target/debug/gasbench 2>/dev/null | head -n 1 || true)"

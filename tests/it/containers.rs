@@ -2,7 +2,8 @@
 //! scripts/test.sh, starts one and imports `local/anvil:<pinned>` from the npm binary):
 //! a scenario against anvil in a container with exact accounting, the container gone
 //! afterwards (also after a cancelled run and a node that never came up), and a clear
-//! exit 2 when Docker is not reachable, before anything is sent.
+//! exit 2 when Docker is not reachable, before anything is sent; and the headline
+//! example, scenarios/containers-compare.yaml: two anvil versions side by side.
 
 use std::{
     net::TcpListener,
@@ -14,7 +15,10 @@ use std::{
 use clap::Parser;
 use gasbench::{
     cli::{Cli, EXIT_BAD_INPUT, EXIT_OK},
-    report::Report,
+    report::{
+        Report,
+        compare::{Comparison, ComparisonKind},
+    },
     runner::{Phase, RunObserver, RunOptions, run},
     targets::container::LABEL,
 };
@@ -22,12 +26,23 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{anvil::free_port, root, scenario};
 
-/// The anvil image scripts/docker-up.sh builds (tag = the pinned npm version).
-fn anvil_image() -> String {
+/// The anvil image scripts/docker-up.sh builds from the npm package at `node_modules/<pkg>`
+/// (tag = its pinned version).
+fn image_of(pkg: &str) -> String {
     let lock: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(root().join("tools/package-lock.json")).unwrap()).unwrap();
-    let v = lock["packages"]["node_modules/@foundry-rs/anvil-linux-amd64"]["version"].as_str().unwrap();
+    let v = lock["packages"][format!("node_modules/{pkg}")]["version"].as_str().unwrap();
     format!("local/anvil:{v}")
+}
+
+/// The pinned anvil's image.
+fn anvil_image() -> String {
+    image_of("@foundry-rs/anvil-linux-amd64")
+}
+
+/// The earlier anvil's image (tools/package.json's alias `anvil-previous`).
+fn previous_anvil_image() -> String {
+    image_of("anvil-previous")
 }
 
 /// `docker ARGS` on the daemon of DOCKER_HOST; its stdout.
@@ -52,11 +67,17 @@ fn require_docker() {
          `eval \"$(scripts/docker-up.sh start)\"` (scripts/test.sh does it).\n{:?}\n",
         up.map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
     );
-    let image = anvil_image();
-    assert!(
-        !docker(&["images", "-q", &image]).trim().is_empty(),
-        "the image {image} is missing on {host}: run scripts/docker-up.sh images"
-    );
+    for image in [anvil_image(), previous_anvil_image()] {
+        assert!(
+            !docker(&["images", "-q", &image]).trim().is_empty(),
+            "the image {image} is missing on {host}: run scripts/docker-up.sh images"
+        );
+    }
+}
+
+/// `docker image inspect`'s id of `image`.
+fn image_id(image: &str) -> String {
+    docker(&["image", "inspect", "--format", "{{.Id}}", image]).trim().to_string()
 }
 
 /// Containers this test process started (and that are still there, running or not).
@@ -98,8 +119,7 @@ fn a_scenario_runs_against_anvil_in_a_container_and_the_container_is_removed() {
         .unwrap_or_else(|e| panic!("the report breaks its schema: {e}"));
     // The report says which image exactly, how it ran, and what the node used.
     let c = r.target.container.as_ref().expect("a container section");
-    let image_id = docker(&["image", "inspect", "--format", "{{.Id}}", &anvil_image()]);
-    assert_eq!(c.image_id, image_id.trim());
+    assert_eq!(c.image_id, image_id(&anvil_image()));
     assert!(c.args.contains(&"--block-time".to_string()), "{:?}", c.args);
     assert_eq!((c.limits.cpus, c.limits.memory_bytes), (Some(1.0), Some(512 << 20)), "as Docker applied them");
     let u = c.usage.expect("Docker's stats");
@@ -107,6 +127,55 @@ fn a_scenario_runs_against_anvil_in_a_container_and_the_container_is_removed() {
     assert!(r.load.harness_cpu_seconds.is_some(), "the harness's own figure beside it");
     assert!(r.target.notes.iter().any(|n| n.contains("node: anvil/v1.7.1")), "{:?}", r.target.notes);
     assert!(my_containers().is_empty(), "the container is still there: {:?}", my_containers());
+}
+
+#[test]
+fn the_two_version_comparison_runs_both_nodes_in_turn_and_removes_both_containers() {
+    require_docker();
+    // The scenario file as shipped, on a free port (the same for both: they run in turn)
+    // and shortened.
+    let port = free_port().to_string();
+    let text = std::fs::read_to_string(root().join("scenarios/containers-compare.yaml")).unwrap();
+    assert_eq!(text.matches("8545").count(), 6, "port, ws_port and --port of each target");
+    let dir = tempfile::tempdir().unwrap();
+    let (path, out) = (dir.path().join("compare.yaml"), dir.path().join("comparison.json"));
+    std::fs::write(&path, text.replace("8545", &port)).unwrap();
+    let set = ["measure.warmup=0s", "measure.duration=3s", "load.open.rate=150"];
+    let mut argv = vec!["gasbench", "run", path.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()];
+    argv.extend(set.iter().flat_map(|s| ["--set", s]));
+    let code = gasbench::cli::run(Cli::try_parse_from(argv).unwrap());
+    let c: Comparison = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(code, ExitCode::from(EXIT_OK), "{}", gasbench::report::compare::table(&c));
+    assert_eq!(c.kind, ComparisonKind::Targets);
+
+    let images = [anvil_image(), previous_anvil_image()];
+    let labels: Vec<&str> = c.entries.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(labels, images.iter().map(|i| format!("container {i}")).collect::<Vec<_>>());
+    let ids = images.each_ref().map(|i| image_id(i));
+    assert_ne!(ids[0], ids[1], "two different images");
+    let reports: Vec<&Report> = c.entries.iter().map(|e| e.report().unwrap_or_else(|| panic!("{e:?}"))).collect();
+    for ((e, r), (image, id)) in c.entries.iter().zip(&reports).zip(images.iter().zip(&ids)) {
+        assert!(e.passed(), "{}: {:?} {:?} {:?}", e.label, r.accounting, r.effects, r.reconciliation);
+        // The same plan on both, every transaction included.
+        assert_eq!(r.accounting.planned, reports[0].accounting.planned, "{}", e.label);
+        assert_eq!(r.accounting.included, r.accounting.sent, "{}: {:?}", e.label, r.accounting);
+        let k = r.target.container.as_ref().unwrap_or_else(|| panic!("{}: no container section", e.label));
+        assert_eq!((&k.image, &k.image_id), (image, id), "{}", e.label);
+        assert_eq!((k.limits.cpus, k.limits.memory_bytes), (Some(1.0), Some(1 << 30)), "{}", e.label);
+        assert!(k.usage.is_some_and(|u| u.cpu_seconds > 0.0), "{}: {:?}", e.label, k.usage);
+        // The node that answered is the version the image was built from.
+        let version = image.rsplit(':').next().unwrap();
+        let node = format!("node: anvil/v{version}");
+        assert!(r.target.notes.iter().any(|n| n.contains(&node)), "{}: {:?}", e.label, r.target.notes);
+    }
+    assert!(c.entries[1].vs_first.contains_key("throughput.included_tps"), "{:?}", c.entries[1].vs_first);
+    // The terminal comparison names each image exactly, its limits and the node's usage.
+    let table = gasbench::report::compare::table(&c);
+    for (image, id) in images.iter().zip(&ids) {
+        let line = format!("  container {image}: image {id}, cpus 1, memory 1024 MiB; node CPU ");
+        assert!(table.contains(&line), "{line:?} in\n{table}");
+    }
+    assert!(my_containers().is_empty(), "a container is still there: {:?}", my_containers());
 }
 
 /// Cancels a run (as Ctrl-C or SIGTERM do in `gasbench run`) a second into its load.

@@ -1,8 +1,9 @@
-//! Every file in scenarios/ validates, and runs (shortened) on the embedded chain.
+//! Every file in scenarios/ validates, and runs (shortened) on the embedded chain; those
+//! that start their nodes in Docker run in tests/it/containers.rs instead.
 
 use gasbench::{
     runner::{RunOptions, run},
-    scenario::{Limits, Override, load_file},
+    scenario::{Limits, Override, TargetSpec, load_file},
 };
 use tokio_util::sync::CancellationToken;
 
@@ -35,6 +36,9 @@ fn every_scenario_validates() {
 async fn every_scenario_runs_shortened() {
     for path in all_scenarios() {
         let mut s = load_file(&path, &[], &Limits::default()).unwrap();
+        if std::iter::once(&s.target).chain(&s.targets).any(|t| matches!(t, TargetSpec::Container(_))) {
+            continue; // containers::the_two_version_comparison_... runs it, on a free port
+        }
         // Short and slow enough for a debug build: the point is that it runs as written.
         let ov = |p: &str, v: &str| Override { path: p.into(), value: v.into() };
         let mut overrides = vec![ov("measure.warmup", "200ms"), ov("measure.duration", "1s")];

@@ -49,6 +49,13 @@ pub fn render(c: &Comparison) -> String {
         let word = if badge == crate::report::html::Badge::Pass { "PASS" } else { "FAIL" };
         out.push_str(&format!("{word} {line}\n"));
     }
+    // Nodes gasbench started in containers: which image exactly, under which limits, and
+    // what each used (a fair comparison runs them under the same limits).
+    for e in &c.entries {
+        if let Some(k) = e.report().and_then(|r| r.target.container.as_ref()) {
+            out.push_str(&format!("  {}: {}; {}\n", e.label, k.image_and_limits(), k.usage_line()));
+        }
+    }
     if let Some(test) = &c.noise_test {
         out.push_str(&format!("Against the noise ({test}, over each run's repetitions):\n"));
         for e in c.entries.iter().filter(|e| !e.noise.is_empty()) {

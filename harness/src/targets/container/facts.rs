@@ -33,6 +33,33 @@ pub struct ContainerReport {
     pub labels: BTreeMap<String, String>,
 }
 
+impl ContainerReport {
+    /// One line: the image id and the limits (`image sha256:..., cpus 1, memory 1024 MiB`).
+    pub fn image_and_limits(&self) -> String {
+        let limit = |v: Option<String>| v.unwrap_or_else(|| "unlimited".into());
+        format!(
+            "image {}, cpus {}, memory {}",
+            self.image_id,
+            limit(self.limits.cpus.map(|c| c.to_string())),
+            limit(self.limits.memory_bytes.map(|b| format!("{} MiB", b >> 20)))
+        )
+    }
+
+    /// One line: what the node used over the load (`node CPU 4.20 s (0.35 cores), memory
+    /// peak 96 MiB`), or that Docker gave no stats.
+    pub fn usage_line(&self) -> String {
+        match &self.usage {
+            Some(u) => format!(
+                "node CPU {:.2} s ({:.2} cores), memory peak {} MiB",
+                u.cpu_seconds,
+                u.cpu_cores,
+                u.memory_max_bytes >> 20
+            ),
+            None => "node usage unknown (Docker gave no stats)".into(),
+        }
+    }
+}
+
 /// Resource limits of the container; `None` is unlimited.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerLimits {

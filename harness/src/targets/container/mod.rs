@@ -68,16 +68,13 @@ impl Target for Container {
         info.kind = crate::scenario::TargetKind::Container;
         if let Some(n) = self.node.get() {
             let f = &n.facts;
-            let limit = |v: Option<String>| v.unwrap_or_else(|| "unlimited".into());
             info.notes.insert(
                 0,
                 format!(
-                    "container: {} (image id {}), args {:?}, cpus {}, memory {}, host network, up in {:.2}s",
+                    "container: {} ({}), args {:?}, host network, up in {:.2}s",
                     f.image,
-                    f.image_id,
+                    f.image_and_limits(),
                     f.args,
-                    limit(f.limits.cpus.map(|c| c.to_string())),
-                    limit(f.limits.memory_bytes.map(|b| format!("{} MiB", b >> 20))),
                     f.startup_seconds
                 ),
             );

@@ -222,7 +222,7 @@ impl Batcher {
             let data = tx_data(std::slice::from_ref(&frame));
             let len = data.len() as u64;
             // An L1 that stalls holds the submission; past the settle deadline it is given up.
-            let result = match self.sign(data) {
+            let result = match self.sign(data).await {
                 Ok(signed) => tokio::select! {
                     r = self.submit(signed) => r,
                     () = self.settled() => Err(crate::targets::Rejection {
@@ -250,7 +250,7 @@ impl Batcher {
     }
 
     /// Signs one batcher transaction carrying `data` (calldata, or a blob).
-    fn sign(&mut self, data: Vec<u8>) -> Result<Signed, crate::targets::Rejection> {
+    async fn sign(&mut self, data: Vec<u8>) -> Result<Signed, crate::targets::Rejection> {
         let origin = self.l1.origin();
         match (&self.l1, self.da) {
             (L1::Embedded { .. }, _) => {
@@ -260,11 +260,14 @@ impl Batcher {
                 let (raw, hash) = self.poster.sign_calldata(data, origin.base_fee_wei);
                 Ok(Signed::Raw(raw, hash))
             }
-            (L1::Rpc(_), DataAvailability::Blob) => self
-                .poster
-                .blob_transaction(&[data], origin.base_fee_wei, origin.blob_base_fee_wei)
-                .map(|(raw, hash)| Signed::Raw(raw, hash))
-                .map_err(|message| crate::targets::Rejection { kind: crate::targets::RejectKind::Other, message }),
+            (L1::Rpc(_), DataAvailability::Blob) => {
+                let sidecar = super::blob::sidecar(vec![data]).await.map_err(|message| crate::targets::Rejection {
+                    kind: crate::targets::RejectKind::Other,
+                    message,
+                })?;
+                let (raw, hash) = self.poster.blob_transaction(sidecar, origin.base_fee_wei, origin.blob_base_fee_wei);
+                Ok(Signed::Raw(raw, hash))
+            }
         }
     }
 

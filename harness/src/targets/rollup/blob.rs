@@ -5,7 +5,7 @@
 //! every element is below the BLS modulus). Round 0 begins with the encoding version (0)
 //! and the data's length (3 bytes, big-endian), so a blob holds at most 130,044 bytes.
 
-use alloy::eips::eip4844::{BYTES_PER_BLOB, Blob};
+use alloy::eips::eip4844::{BYTES_PER_BLOB, Blob, BlobTransactionSidecar, env_settings::EnvKzgSettings};
 
 use super::DeriveError;
 
@@ -84,6 +84,30 @@ pub fn decode(blob: &[u8]) -> Result<Vec<u8>, DeriveError> {
     Ok(stream[HEADER_BYTES..end].to_vec())
 }
 
+/// The stack of the thread that computes KZG commitments and proofs: c-kzg keeps whole
+/// polynomials (128 KiB each) on the C stack, more than a runtime worker holds.
+const KZG_STACK_BYTES: usize = 16 << 20;
+
+/// The sidecar of blobs carrying `datas` (one blob each): blobs, KZG commitments and
+/// proofs, computed on a thread of its own (the first call also loads the trusted setup,
+/// seconds in a debug build) so the runtime's workers go on meanwhile.
+pub async fn sidecar(datas: Vec<Vec<u8>>) -> Result<BlobTransactionSidecar, String> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("gasbench-kzg".into())
+        .stack_size(KZG_STACK_BYTES)
+        .spawn(move || {
+            let blobs = datas.iter().map(|d| encode(d).map_err(|e| e.to_string())).collect::<Result<Vec<_>, _>>();
+            let sidecar = blobs.and_then(|b| {
+                BlobTransactionSidecar::try_from_blobs_with_settings(b, EnvKzgSettings::Default.get())
+                    .map_err(|e| format!("KZG commitment: {e}"))
+            });
+            let _ = tx.send(sidecar);
+        })
+        .map_err(|e| format!("cannot start the KZG thread: {e}"))?;
+    rx.await.map_err(|_| "the KZG thread panicked".to_string())?
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +142,19 @@ mod tests {
         let mut trailing = blob;
         trailing[32 * 100 + 3] = 1;
         assert!(decode(trailing.as_slice()).unwrap_err().to_string().contains("after"));
+    }
+
+    #[tokio::test]
+    async fn the_sidecar_carries_the_data_and_its_kzg_proofs_verify() {
+        let data: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
+        let sidecar = sidecar(vec![data.clone()]).await.unwrap();
+        let hashes: Vec<_> = sidecar.versioned_hashes().collect();
+        assert_eq!(hashes.len(), 1);
+        sidecar.validate(&hashes, EnvKzgSettings::Default.get()).expect("commitment and proof verify");
+        assert_eq!(decode(sidecar.blobs[0].as_slice()).unwrap(), data);
+        // Another blob under the same commitment and proof does not verify.
+        let mut forged = sidecar.clone();
+        forged.blobs[0] = encode(&data[1..]).unwrap();
+        assert!(forged.validate(&hashes, EnvKzgSettings::Default.get()).is_err());
     }
 }

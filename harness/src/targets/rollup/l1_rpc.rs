@@ -34,8 +34,10 @@ use crate::{
     },
 };
 
-/// Each request waits at most this for its answer.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Each request waits at most this for its answer. anvil checks a blob transaction's KZG
+/// proofs before it answers, and loads its trusted setup for the first: seconds on a
+/// loaded machine. (A send is bounded by the batcher's settle deadline too.)
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The funding transfer must be included within this.
 const FUNDING_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -219,6 +221,9 @@ impl RpcL1 {
         lock(&self.posted).insert(hash, id);
         match self.client.call::<B256>("eth_sendRawTransaction", json!([raw])).await {
             Ok(_) => Ok(id),
+            // The answer was lost, not the transaction: its nonce is taken as used (a
+            // resend would be a replacement), and the L1's blocks tell whether it landed.
+            Err(e) if e.maybe_delivered() => Ok(id),
             Err(e) => {
                 lock(&self.posted).remove(&hash);
                 let kind = if e.is_transport() { RejectKind::Transport } else { RejectKind::Other };

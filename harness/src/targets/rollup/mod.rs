@@ -220,6 +220,10 @@ impl Target for Rollup {
     async fn prepare(&self, accounts: &[Address], balance: U256) -> Result<Vec<u64>, TargetError> {
         if let Some(node) = &self.l1_rpc {
             let chain_id = node.prepare().await?;
+            if self.spec.batcher.da == crate::scenario::DataAvailability::Blob {
+                // Loads KZG's trusted setup now rather than in the first post of the run.
+                blob::sidecar(vec![Vec::new()]).await.map_err(TargetError::Setup)?;
+            }
             if let Some(b) = lock(&self.pending).as_mut() {
                 b.poster.chain_id = chain_id;
             }

@@ -5,11 +5,7 @@
 
 use alloy::{
     consensus::{SignableTransaction, TxEip1559, TxEip4844, TxEip4844Variant, TxEip4844WithSidecar, TxEnvelope},
-    eips::{
-        Encodable2718,
-        eip4844::{BlobTransactionSidecar, DATA_GAS_PER_BLOB, env_settings::EnvKzgSettings},
-        eip7594::BlobTransactionSidecarVariant,
-    },
+    eips::{Encodable2718, eip4844::BlobTransactionSidecar, eip7594::BlobTransactionSidecarVariant},
     primitives::{Address, B256, Bytes, TxKind},
 };
 
@@ -76,19 +72,14 @@ impl Poster {
         }
     }
 
-    /// A signed blob transaction carrying each of `datas` (batcher transaction data, one
-    /// frame each) in a blob of its own, with the sidecar (blobs, KZG commitments and
-    /// proofs) in its network encoding. Returns the encoding and the transaction's hash.
+    /// A signed blob transaction carrying `sidecar`'s blobs (see [`super::blob::sidecar`]),
+    /// in its network encoding (with the sidecar). Returns the encoding and the hash.
     pub fn blob_transaction(
         &mut self,
-        datas: &[Vec<u8>],
+        sidecar: BlobTransactionSidecar,
         base_fee_wei: u128,
         blob_base_fee_wei: u128,
-    ) -> Result<(Bytes, B256), String> {
-        let blobs =
-            datas.iter().map(|d| super::blob::encode(d).map_err(|e| e.to_string())).collect::<Result<_, _>>()?;
-        let sidecar = BlobTransactionSidecar::try_from_blobs_with_settings(blobs, EnvKzgSettings::Default.get())
-            .map_err(|e| format!("KZG commitment: {e}"))?;
+    ) -> (Bytes, B256) {
         let tx = TxEip4844 {
             chain_id: self.chain_id,
             nonce: self.nonce,
@@ -101,12 +92,11 @@ impl Poster {
             max_fee_per_blob_gas: 2 * blob_base_fee_wei.max(1),
             ..TxEip4844::default()
         };
-        debug_assert_eq!(u64::from(DATA_GAS_PER_BLOB) * datas.len() as u64, tx.blob_gas());
         let with = TxEip4844WithSidecar::from_tx_and_sidecar(tx, BlobTransactionSidecarVariant::Eip4844(sidecar));
         let variant = TxEip4844Variant::TxEip4844WithSidecar(with);
         let sig = self.keys.sign(0, &variant.signature_hash());
         let envelope = TxEnvelope::from(variant.into_signed(sig));
-        Ok((envelope.encoded_2718().into(), *envelope.tx_hash()))
+        (envelope.encoded_2718().into(), *envelope.tx_hash())
     }
 
     /// The batcher's key signs `tx` (for the L1 over RPC, where the batcher posts itself).

@@ -16,6 +16,7 @@ mod hardhat;
 mod hardhat_node;
 mod html_report;
 mod noise;
+mod op_receipts;
 mod parallel;
 mod parallel_props;
 mod postgres;

@@ -4,7 +4,7 @@
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_BORDERS_ONLY};
 
 use super::{Comparison, EntryResult};
-use crate::report::{gate::figures, html::HEADLINE};
+use crate::report::{gate::figures, html::headline_rows};
 
 /// Renders `c` as a table and verdict lines.
 pub fn render(c: &Comparison) -> String {
@@ -19,7 +19,7 @@ pub fn render(c: &Comparison) -> String {
     }
     t.set_header(header);
     let first = c.entries.first().and_then(|e| e.report());
-    for name in HEADLINE {
+    for name in headline_rows(&c.entries.iter().filter_map(|e| e.report()).collect::<Vec<_>>()) {
         let Ok(fig) = figures::resolve(name) else { continue };
         let base = first.and_then(|r| fig.read(r).ok());
         let mut row = vec![Cell::new(name)];

@@ -153,7 +153,7 @@ mod tests {
         sidecar.validate(&hashes, EnvKzgSettings::Default.get()).expect("commitment and proof verify");
         assert_eq!(decode(sidecar.blobs[0].as_slice()).unwrap(), data);
         // Another blob under the same commitment and proof does not verify.
-        let mut forged = sidecar.clone();
+        let mut forged = sidecar;
         forged.blobs[0] = encode(&data[1..]).unwrap();
         assert!(forged.validate(&hashes, EnvKzgSettings::Default.get()).is_err());
     }

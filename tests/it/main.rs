@@ -23,6 +23,7 @@ mod postgres;
 mod prometheus;
 mod report_schema;
 mod rollup;
+mod rollup_l1;
 mod rpc;
 mod scenario_errors;
 mod scenarios_dir;

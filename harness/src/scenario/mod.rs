@@ -24,7 +24,8 @@ pub use load::{ClosedSpec, LoadSpec, OpenSpec, SigningMode, Stage};
 pub(crate) use locate::{Seg, locate, parse_path};
 pub use parse::{Override, load_file, load_str};
 pub use rollup::{
-    BatcherSpec, Compression, DataAvailability, FeeModel, L1EmbeddedSpec, L1FeeSpec, L1Spec, L2Spec, RollupSpec,
+    BatcherSpec, Compression, DataAvailability, FeeModel, L1EmbeddedSpec, L1FeeSpec, L1RpcSpec, L1Spec, L2Spec,
+    MAX_BLOB_FRAME_BYTES, RollupSpec,
 };
 pub use target::{
     ANVIL_CHAIN_ID, BaseFeeSpec, EmbeddedSpec, ExecutorKind, Fault, FunderKey, FunderMnemonic, FunderSpec, RpcSpec,

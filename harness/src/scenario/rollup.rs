@@ -102,12 +102,45 @@ fn default_l2_base_fee() -> BaseFeeSpec {
 }
 
 /// The L1 the batcher posts to: `{embedded: {...}}`, a second in-process chain (nothing
-/// to install; the only kind so far).
+/// to install; the default), or `{rpc: {...}}`, a real node over JSON-RPC (anvil).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct L1Spec {
     #[serde(default)]
     pub embedded: L1EmbeddedSpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpc: Option<L1RpcSpec>,
+}
+
+/// The most frame data one blob carries: OP's blob encoding holds 130,044 bytes, less the
+/// batcher transaction's version byte and the frame's 23-byte header.
+pub const MAX_BLOB_FRAME_BYTES: usize = 130_044 - 1 - 23;
+
+/// A real L1 node: the batcher's key is funded from `funder` (anvil's dev account on a
+/// local anvil), its batcher transactions are sent there, and the L1's blocks, base fee
+/// and blob base fee are read from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct L1RpcSpec {
+    /// The node's HTTP endpoint, e.g. `http://127.0.0.1:8545`.
+    pub http: String,
+    /// Who funds the batcher. Defaults to anvil's first dev account on chain 31337;
+    /// required on any other chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub funder: Option<super::FunderSpec>,
+    /// Ether sent to the batcher's key before the run.
+    #[serde(default = "default_batcher_funding_eth")]
+    pub batcher_funding_eth: u64,
+    /// How often the L1's head is asked for.
+    #[serde(default = "default_l1_poll_interval")]
+    pub poll_interval: Dur,
+}
+
+fn default_batcher_funding_eth() -> u64 {
+    100
+}
+fn default_l1_poll_interval() -> Dur {
+    Dur::from_millis(100)
 }
 
 /// The embedded L1: Ethereum mainnet's shape.
@@ -230,6 +263,10 @@ pub enum DataAvailability {
     /// As the data of an ordinary L1 transaction to the batch inbox.
     #[default]
     Calldata,
+    /// In EIP-4844 blobs (one frame per blob, OP's blob encoding) of type-3 transactions
+    /// to the batch inbox. Needs an L1 over RPC with Cancun or later; on the embedded L1
+    /// it is refused (the embedded chain has no blob transactions).
+    Blob,
 }
 
 /// The L1 data fee each L2 transaction pays.
@@ -290,6 +327,33 @@ impl RollupSpec {
             bad("batcher.max_delay", "0s would post a channel per block before it was filled; give e.g. `10s`".into());
         }
         let l1 = &self.l1.embedded;
+        if let Some(rpc) = &self.l1.rpc {
+            if *l1 != L1EmbeddedSpec::default() {
+                bad("l1", "both `embedded` and `rpc` are given: the L1 is one or the other; keep one".into());
+            }
+            if !(rpc.http.starts_with("http://") || rpc.http.starts_with("https://")) {
+                bad("l1.rpc.http", format!("{:?}: give an http:// or https:// URL", rpc.http));
+            }
+            if rpc.poll_interval.get().is_zero() {
+                bad("l1.rpc.poll_interval", "0s would ask the node without pause; give e.g. `100ms`".into());
+            }
+            if b.max_frame_bytes > MAX_BLOB_FRAME_BYTES && b.da == DataAvailability::Blob {
+                bad(
+                    "batcher.max_frame_bytes",
+                    format!(
+                        "{}: a blob carries at most {} bytes of frame data; give at most that with `da: blob`",
+                        b.max_frame_bytes, MAX_BLOB_FRAME_BYTES
+                    ),
+                );
+            }
+        } else if b.da == DataAvailability::Blob {
+            bad(
+                "batcher.da",
+                "blob: the embedded L1 has no blob transactions; use `da: calldata`, or an L1 over RPC \
+                 (`l1: {rpc: {http: ...}}`, anvil with Cancun or later)"
+                    .into(),
+            );
+        }
         if l1.chain_id == self.l2.chain_id {
             bad(
                 "l1.embedded.chain_id",

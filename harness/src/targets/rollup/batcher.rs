@@ -18,6 +18,7 @@ use super::{
     batch::{SingularBatch, block_id},
     channel::ChannelOut,
     frame::tx_data,
+    l1::L1,
     poster::Poster,
     sequencer::L2Block,
     stages::LoadTxs,
@@ -27,8 +28,8 @@ use crate::{
     lock,
     metrics::Stage,
     plan::TxId,
-    scenario::BatcherSpec,
-    targets::{ChainEvent, EventSink, Target, embedded::Embedded},
+    scenario::{BatcherSpec, DataAvailability},
+    targets::{ChainEvent, EventSink, Target},
 };
 
 /// What the batcher did, for the report.
@@ -72,7 +73,8 @@ pub struct Batcher {
     pub spec: BatcherSpec,
     pub finality_depth: u64,
     pub settle_timeout: Duration,
-    pub l1: Arc<Embedded>,
+    pub l1: L1,
+    pub da: DataAvailability,
     pub poster: Poster,
     pub blocks: UnboundedReceiver<L2Block>,
     pub l1_events: UnboundedReceiver<ChainEvent>,
@@ -84,10 +86,18 @@ pub struct Batcher {
     pub stop: CancellationToken,
     /// Tests: flip a byte of the first transaction batched (the derivation check must see it).
     pub tamper: bool,
+    /// Tests: flip a byte of the first frame's data as posted (a corrupted frame on the L1).
+    pub corrupt_frame: bool,
     /// The stop was seen.
     pub stopping: bool,
     /// The end of the wait after the stop (target clock).
     pub settle_until: std::sync::OnceLock<u64>,
+}
+
+/// A batcher transaction signed for its L1.
+enum Signed {
+    Planned(Arc<crate::plan::PlannedTx>),
+    Raw(alloy::primitives::Bytes, B256),
 }
 
 /// The open channel.
@@ -203,28 +213,32 @@ impl Batcher {
             s.uncompressed_bytes += rlp_bytes;
             s.compressed_bytes += compressed.len() as u64;
         }
-        for frame in frames {
+        for mut frame in frames {
+            if self.corrupt_frame && !frame.data.is_empty() {
+                let mid = frame.data.len() / 2;
+                frame.data[mid] ^= 0x5a;
+                self.corrupt_frame = false;
+            }
             let data = tx_data(std::slice::from_ref(&frame));
             let len = data.len() as u64;
-            let (_, base_fee) = self.l1.head_base_fee();
-            let tx = Arc::new(self.poster.transaction(data, base_fee));
-            let id = tx.id;
             // An L1 that stalls holds the submission; past the settle deadline it is given up.
-            let batch = [tx];
-            let result = tokio::select! {
-                r = self.l1.submit(&batch) => r.into_iter().next().expect("one result per transaction"),
-                () = self.settled() => Err(crate::targets::Rejection {
-                    kind: crate::targets::RejectKind::Transport,
-                    message: "the L1 did not accept the batcher transaction before the settle timeout".into(),
-                }),
+            let result = match self.sign(data).await {
+                Ok(signed) => tokio::select! {
+                    r = self.submit(signed) => r,
+                    () = self.settled() => Err(crate::targets::Rejection {
+                        kind: crate::targets::RejectKind::Transport,
+                        message: "the L1 did not accept the batcher transaction before the settle timeout".into(),
+                    }),
+                },
+                Err(r) => Err(r),
             };
             let mut s = lock(&self.stats);
             match result {
-                Ok(()) => {
+                Ok(id) => {
                     self.poster.nonce += 1;
                     posted.insert(id, index);
                     s.batcher_txs_posted += 1;
-                    s.calldata_bytes += len;
+                    s.calldata_bytes += if self.da == DataAvailability::Calldata { len } else { 0 };
                     s.largest_batcher_tx_bytes = s.largest_batcher_tx_bytes.max(len);
                 }
                 Err(r) => {
@@ -232,6 +246,40 @@ impl Batcher {
                     s.last_rejection = Some(r.message);
                 }
             }
+        }
+    }
+
+    /// Signs one batcher transaction carrying `data` (calldata, or a blob).
+    async fn sign(&mut self, data: Vec<u8>) -> Result<Signed, crate::targets::Rejection> {
+        let origin = self.l1.origin();
+        match (&self.l1, self.da) {
+            (L1::Embedded { .. }, _) => {
+                Ok(Signed::Planned(Arc::new(self.poster.transaction(data, origin.base_fee_wei as u64))))
+            }
+            (L1::Rpc(_), DataAvailability::Calldata) => {
+                let (raw, hash) = self.poster.sign_calldata(data, origin.base_fee_wei);
+                Ok(Signed::Raw(raw, hash))
+            }
+            (L1::Rpc(_), DataAvailability::Blob) => {
+                let sidecar = super::blob::sidecar(vec![data]).await.map_err(|message| crate::targets::Rejection {
+                    kind: crate::targets::RejectKind::Other,
+                    message,
+                })?;
+                let (raw, hash) = self.poster.blob_transaction(sidecar, origin.base_fee_wei, origin.blob_base_fee_wei);
+                Ok(Signed::Raw(raw, hash))
+            }
+        }
+    }
+
+    /// Sends a signed batcher transaction; returns the id the L1's block events name it by.
+    async fn submit(&self, signed: Signed) -> Result<TxId, crate::targets::Rejection> {
+        match (&self.l1, signed) {
+            (L1::Embedded { chain, .. }, Signed::Planned(tx)) => {
+                let id = tx.id;
+                chain.submit(&[tx]).await.into_iter().next().expect("one result per transaction").map(|()| id)
+            }
+            (L1::Rpc(node), Signed::Raw(raw, hash)) => node.send(raw, hash).await,
+            _ => unreachable!("signed for the L1 it is sent to"),
         }
     }
 

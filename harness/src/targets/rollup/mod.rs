@@ -1,16 +1,20 @@
 //! The rollup target: an OP-stack style L2 (the embedded chain as sequencer) charging
 //! every transaction its L1 data fee, a batcher posting its blocks to an L1 (a second
-//! embedded chain) as compressed channels, stage latencies (unsafe, safe, finalized), and
-//! the derivation check that reads the L2 back from the L1.
+//! embedded chain, or a real node over JSON-RPC) as compressed channels, in calldata or
+//! EIP-4844 blobs, stage latencies (unsafe, safe, finalized), and the derivation check that
+//! reads the L2 back from the L1.
 
 pub mod batch;
 mod batcher;
+pub mod blob;
 pub mod channel;
 mod counters;
 pub mod derive;
 pub mod fees;
 pub mod frame;
 mod inbox;
+mod l1;
+mod l1_rpc;
 mod poster;
 mod report;
 mod sequencer;
@@ -52,6 +56,8 @@ pub struct Rollup {
     spec: RollupSpec,
     l2: Arc<Embedded>,
     l1: Arc<Embedded>,
+    /// The L1 as a real node, when `l1: {rpc: ...}` (then `l1` is not started).
+    l1_rpc: Option<Arc<l1_rpc::RpcL1>>,
     sequencer: Arc<sequencer::Sequencer>,
     inbox: Arc<inbox::Inbox>,
     load: Arc<Mutex<stages::LoadTxs>>,
@@ -64,27 +70,37 @@ pub struct Rollup {
 
 impl Rollup {
     pub fn new(spec: RollupSpec) -> Self {
-        Self::build(spec, false)
+        Self::build(spec, false, false)
     }
 
     /// As [`Self::new`], with a batcher that alters the first transaction it batches: how
     /// a test proves the derivation check catches a batch that differs from the L2.
     pub fn with_tampering_batcher(spec: RollupSpec) -> Self {
-        Self::build(spec, true)
+        Self::build(spec, true, false)
     }
 
-    fn build(spec: RollupSpec, tamper: bool) -> Self {
+    /// As [`Self::new`], with a batcher that flips a byte of the first frame it posts: a
+    /// corrupted frame on the L1, which the derivation check must catch.
+    pub fn with_corrupting_batcher(spec: RollupSpec) -> Self {
+        Self::build(spec, false, true)
+    }
+
+    fn build(spec: RollupSpec, tamper: bool, corrupt_frame: bool) -> Self {
         let l1_spec = &spec.l1.embedded;
         let poster = poster::Poster::new(inbox::inbox_address(spec.l2.chain_id), l1_spec.chain_id);
         let inbox =
             Arc::new(inbox::Inbox { address: poster.inbox, batcher: poster.address(), found: Mutex::default() });
         let l1 = Arc::new(Embedded::with_hook(l1_spec.embedded(), inbox.clone()));
+        let l1_rpc = spec.l1.rpc.clone().map(|r| Arc::new(l1_rpc::RpcL1::new(r, poster.inbox, poster.address())));
+        let l1_view = match &l1_rpc {
+            Some(node) => l1::L1::Rpc(node.clone()),
+            None => l1::L1::Embedded { chain: l1.clone(), blob_base_fee_wei: u128::from(l1_spec.blob_base_fee_wei) },
+        };
         let (blocks_tx, blocks_rx) = tokio::sync::mpsc::unbounded_channel();
         let load = Arc::new(Mutex::new(stages::LoadTxs::default()));
         let sequencer = Arc::new(sequencer::Sequencer {
             fees: spec.fees.clone(),
-            blob_base_fee_wei: u128::from(l1_spec.blob_base_fee_wei),
-            l1: l1.clone(),
+            l1: l1_view.clone(),
             blocks: blocks_tx,
             stats: Mutex::default(),
         });
@@ -97,7 +113,8 @@ impl Rollup {
             spec: spec.batcher.clone(),
             finality_depth: spec.finality_depth,
             settle_timeout: spec.settle_timeout.get(),
-            l1: l1.clone(),
+            l1: l1_view,
+            da: spec.batcher.da,
             poster,
             blocks: blocks_rx,
             l1_events,
@@ -107,6 +124,7 @@ impl Rollup {
             l2_sink: None,
             stop: stop.clone(),
             tamper,
+            corrupt_frame,
             stopping: false,
             settle_until: std::sync::OnceLock::new(),
         };
@@ -114,6 +132,7 @@ impl Rollup {
             spec,
             l2,
             l1,
+            l1_rpc,
             sequencer,
             inbox,
             load,
@@ -129,9 +148,22 @@ impl Rollup {
         &self.l1
     }
 
-    /// The derivation check, over the L2 blocks sealed so far.
-    pub fn derivation(&self) -> derive::Derivation {
-        let posted: Vec<Bytes> = lock(&self.inbox.found).iter().map(|(_, d)| d.clone()).collect();
+    /// The derivation check, over the L2 blocks sealed so far: the batcher transactions
+    /// read back from the embedded L1's blocks, or from the real L1 node.
+    pub async fn derivation(&self) -> derive::Derivation {
+        let posted: Vec<Bytes> = match &self.l1_rpc {
+            None => lock(&self.inbox.found).iter().map(|(_, d)| d.clone()).collect(),
+            Some(node) => match node.batcher_data().await {
+                Ok(p) => p,
+                Err(e) => {
+                    return derive::Derivation {
+                        verdict: crate::report::Verdict::Fail,
+                        detail: format!("could not read the batcher transactions back from the L1 node: {e}"),
+                        ..derive::Derivation::default()
+                    };
+                }
+            },
+        };
         let l2: Vec<derive::L2BlockRef> = self
             .l2
             .history()
@@ -148,6 +180,25 @@ impl Target for Rollup {
         let mut info = self.l2.info();
         let l1 = &self.spec.l1.embedded;
         info.kind = crate::scenario::TargetKind::Rollup;
+        if let Some(rpc) = &self.spec.l1.rpc {
+            info.notes.insert(
+                0,
+                format!(
+                    "rollup: L2 = embedded chain (block_time={}), L1 = the node at {} over JSON-RPC (base fee and blob base fee read from it); L1 data fee {:?} (base_fee_scalar={}, blob_base_fee_scalar={}); batcher: {:?} channels up to {} bytes or {}, {:?}; finality after {} L1 blocks",
+                    self.spec.l2.block_time,
+                    rpc.http,
+                    self.spec.fees.model,
+                    self.spec.fees.base_fee_scalar,
+                    self.spec.fees.blob_base_fee_scalar,
+                    self.spec.batcher.compression,
+                    self.spec.batcher.max_channel_bytes,
+                    self.spec.batcher.max_delay,
+                    self.spec.batcher.da,
+                    self.spec.finality_depth,
+                ),
+            );
+            return info;
+        }
         info.notes.insert(
             0,
             format!(
@@ -169,6 +220,17 @@ impl Target for Rollup {
     }
 
     async fn prepare(&self, accounts: &[Address], balance: U256) -> Result<Vec<u64>, TargetError> {
+        if let Some(node) = &self.l1_rpc {
+            let chain_id = node.prepare().await?;
+            if self.spec.batcher.da == crate::scenario::DataAvailability::Blob {
+                // Loads KZG's trusted setup now rather than in the first post of the run.
+                blob::sidecar(vec![Vec::new()]).await.map_err(TargetError::Setup)?;
+            }
+            if let Some(b) = lock(&self.pending).as_mut() {
+                b.poster.chain_id = chain_id;
+            }
+            return self.l2.prepare(accounts, balance).await;
+        }
         let batcher = lock(&self.pending).as_ref().map(|b| b.poster.address());
         if let Some(batcher) = batcher {
             let eth = U256::from(BATCHER_BALANCE_ETH) * U256::from(10u64).pow(U256::from(18));
@@ -184,7 +246,12 @@ impl Target for Rollup {
     async fn start(&self, sink: EventSink) -> Result<(), TargetError> {
         let clock = sink.clock();
         let (l1_sink, l1_events) = EventSink::new(clock);
-        self.l1.start(l1_sink).await?;
+        match &self.l1_rpc {
+            Some(node) => {
+                tokio::spawn(node.clone().follow(l1_sink));
+            }
+            None => self.l1.start(l1_sink).await?,
+        }
         let mut batcher =
             lock(&self.pending).take().ok_or_else(|| TargetError::Failed("the rollup was started twice".into()))?;
         batcher.l1_events = l1_events;
@@ -249,17 +316,34 @@ impl Target for Rollup {
     }
 
     async fn rollup(&self) -> Option<RollupReport> {
-        let l1 = &self.spec.l1.embedded;
-        let load = lock(&self.load);
-        let reached = report::Reached { tracked: load.tracked(), safe: load.safe, finalized: load.finalized };
-        Some(report::assemble(
-            &self.spec,
-            u128::from(l1.blob_base_fee_wei),
-            &lock(&self.sequencer.stats),
-            &lock(&self.stats),
-            reached,
-            self.derivation(),
-        ))
+        let derivation = self.derivation().await;
+        let reached = {
+            let load = lock(&self.load);
+            report::Reached { tracked: load.tracked(), safe: load.safe, finalized: load.finalized }
+        };
+        let mut batcher = lock(&self.stats).clone();
+        let blobs = self.l1_rpc.as_ref().map(|n| *lock(&n.blob_stats));
+        // The batcher's real L1 spend includes its blob gas.
+        batcher.l1_spend_wei += blobs.map_or(0, |b| b.blob_spend_wei);
+        let blob_base_fee = match &self.l1_rpc {
+            Some(node) => node.origin().blob_base_fee_wei,
+            None => u128::from(self.spec.l1.embedded.blob_base_fee_wei),
+        };
+        let mut r =
+            report::assemble(&self.spec, blob_base_fee, &lock(&self.sequencer.stats), &batcher, reached, derivation);
+        match &self.l1_rpc {
+            Some(node) => {
+                r.l1.node = node.spec.http.clone();
+                r.l1.blob_base_fee_source = "read from the L1 node (eth_blobBaseFee at each L1 head)".into();
+                r.l1.blobs = blobs.filter(|b| b.blob_txs_included > 0).map(Into::into);
+            }
+            None => {
+                r.l1.node = "embedded".into();
+                r.l1.blob_base_fee_source =
+                    "modelled: a constant (the embedded L1 has no blob market); blob DA is not available on it".into();
+            }
+        }
+        Some(r)
     }
 
     async fn stop(&self) {
@@ -271,6 +355,9 @@ impl Target for Rollup {
         if let Some(task) = task {
             let _ = task.await;
         }
-        self.l1.stop().await;
+        match &self.l1_rpc {
+            Some(node) => node.stop(),
+            None => self.l1.stop().await,
+        }
     }
 }

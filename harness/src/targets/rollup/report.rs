@@ -86,6 +86,35 @@ pub struct L1Figures {
     pub base_fee_first_wei: Wei,
     pub base_fee_last_wei: Wei,
     pub base_fee_max_wei: Wei,
+    /// `embedded`, or the real L1 node's URL.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub node: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub blob_base_fee_source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blobs: Option<BlobFigures>,
+}
+
+/// The batcher's blob transactions on a real L1, from their receipts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlobFigures {
+    pub blob_txs_included: u64,
+    pub blob_gas_used: u64,
+    pub blob_spend_wei: Wei,
+    pub blob_base_fee_last_wei: Wei,
+    pub blob_base_fee_max_wei: Wei,
+}
+
+impl From<super::l1_rpc::BlobStats> for BlobFigures {
+    fn from(s: super::l1_rpc::BlobStats) -> Self {
+        Self {
+            blob_txs_included: s.blob_txs_included,
+            blob_gas_used: s.blob_gas_used,
+            blob_spend_wei: Wei(s.blob_spend_wei),
+            blob_base_fee_last_wei: Wei(s.blob_base_fee_last_wei),
+            blob_base_fee_max_wei: Wei(s.blob_base_fee_max_wei),
+        }
+    }
 }
 
 pub fn assemble(
@@ -149,6 +178,9 @@ pub fn assemble(
             base_fee_first_wei: Wei(b.l1_base_fee_first_wei.unwrap_or(0)),
             base_fee_last_wei: Wei(b.l1_base_fee_last_wei),
             base_fee_max_wei: Wei(b.l1_base_fee_max_wei),
+            node: String::new(),
+            blob_base_fee_source: String::new(),
+            blobs: None,
         },
         reached,
         finality_depth: spec.finality_depth,
@@ -197,6 +229,17 @@ impl RollupReport {
             self.reached.finalized,
             self.finality_depth,
         ));
+        if let Some(bl) = &self.l1.blobs {
+            out.push_str(&format!(
+                "rollup L1 blobs ({}): {} blob txs included, {} blob gas, spent {:.9} ETH on blob gas; blob base fee {} wei (max {})\n",
+                self.l1.node,
+                bl.blob_txs_included,
+                bl.blob_gas_used,
+                bl.blob_spend_wei.0 as f64 / 1e18,
+                bl.blob_base_fee_last_wei.0,
+                bl.blob_base_fee_max_wei.0,
+            ));
+        }
         out.push_str(&format!("derivation check: {} ({})\n", d.verdict.as_str(), d.detail));
         for m in &d.mismatches {
             out.push_str(&format!("  MISMATCH {m}\n"));

@@ -3,19 +3,22 @@
 //! base fee and blob base fee) out of the sender's balance into the L1 fee vault, as an
 //! OP-stack chain does, and hands each sealed block to the batcher.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use alloy::primitives::{Address, B256, Bytes, U256, address};
 use revm::DatabaseRef;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::fees::{L1Origin, l1_fee};
+use super::{
+    fees::{L1Origin, l1_fee},
+    l1::L1,
+};
 use crate::{
     exec::{BlockCtx, ChainState},
     lock,
     plan::TxId,
     scenario::L1FeeSpec,
-    targets::embedded::{Embedded, PoolTx, SealHook},
+    targets::embedded::{PoolTx, SealHook},
 };
 
 /// OP-stack's L1 fee vault predeploy: where the L1 data fees go.
@@ -53,16 +56,14 @@ pub struct FeeStats {
 #[derive(Debug)]
 pub struct Sequencer {
     pub fees: L1FeeSpec,
-    pub blob_base_fee_wei: u128,
-    pub l1: Arc<Embedded>,
+    pub l1: L1,
     pub blocks: UnboundedSender<L2Block>,
     pub stats: Mutex<FeeStats>,
 }
 
 impl Sequencer {
     fn origin(&self) -> L1Origin {
-        let (number, base_fee) = self.l1.head_base_fee();
-        L1Origin { number, base_fee_wei: u128::from(base_fee), blob_base_fee_wei: self.blob_base_fee_wei }
+        self.l1.origin()
     }
 }
 

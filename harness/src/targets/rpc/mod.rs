@@ -8,7 +8,7 @@
 mod caps;
 mod client;
 mod drain;
-mod funder;
+pub(crate) mod funder;
 mod funding;
 mod health;
 mod history;

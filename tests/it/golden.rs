@@ -22,6 +22,7 @@ const MASK: &[&str] = &[
     "tool.version",
     "host",
     "run.started_at",
+    "run.started_at_unix_ms",
     // Durations and rates over the wall clock.
     "run.elapsed_seconds",
     "run.drain_seconds",
@@ -52,6 +53,7 @@ const MASK: &[&str] = &[
     "reconciliation.blocks_read",
     "reconciliation.detail",
     "series",
+    "blocks",
     // Interest and rewards accrue by block timestamp (wall-clock seconds): the gas of a
     // lending or staking operation (and of the set-up that opens positions) depends on
     // whether it is the first in its second. Their counts stay compared.

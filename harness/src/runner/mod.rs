@@ -417,6 +417,10 @@ async fn run_phases(
             scenario_name: scenario.name.clone(),
             seed: scenario.seed,
             started_at: humantime::format_rfc3339_millis(clock.wall_start()).to_string(),
+            started_at_unix_ms: clock
+                .wall_start()
+                .duration_since(std::time::SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
             outcome: if interrupted { Outcome::Interrupted } else { Outcome::Completed },
             partial: interrupted || accounting.not_sent > 0 || health.fault.is_some(),
             warmup_seconds: warmup_ns as f64 / 1e9,
@@ -446,6 +450,7 @@ async fn run_phases(
         effects,
         reconciliation,
         series: rec.series(),
+        blocks: rec.blocks(),
         rollup,
         repetitions: Vec::new(),
     })

@@ -106,8 +106,9 @@ async fn run_phases(
     opts: &RunOptions,
     cancel: CancellationToken,
 ) -> Result<Report, RunError> {
-    let keys = Arc::new(Keyring::derive(scenario.seed, scenario.accounts.count as usize));
-    let deployer = Arc::new(Planner::deployer_keys(scenario.seed));
+    let keys =
+        Arc::new(Keyring::derive_for_shard(scenario.seed, scenario.shard.index, scenario.accounts.count as usize));
+    let deployer = Arc::new(Planner::deployer_keys_for_shard(scenario.seed, scenario.shard.index));
     let balance = U256::from(scenario.accounts.balance_eth) * U256::from(10u64).pow(U256::from(18));
     let mut funded = keys.addresses().to_vec();
     funded.push(deployer.addresses()[0]);

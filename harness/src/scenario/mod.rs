@@ -9,6 +9,7 @@ mod locate;
 pub mod memory;
 mod parse;
 mod rollup;
+mod shard;
 mod target;
 mod validate;
 
@@ -25,6 +26,7 @@ pub use parse::{Override, load_file, load_str};
 pub use rollup::{
     BatcherSpec, Compression, DataAvailability, FeeModel, L1EmbeddedSpec, L1FeeSpec, L1Spec, L2Spec, RollupSpec,
 };
+pub use shard::Shard;
 pub use target::{
     ANVIL_CHAIN_ID, BaseFeeSpec, EmbeddedSpec, ExecutorKind, Fault, FunderKey, FunderMnemonic, FunderSpec, RpcSpec,
     Sealing, SenderRecovery, TargetKind, TargetSpec,
@@ -57,6 +59,10 @@ pub struct Scenario {
     pub targets: Vec<TargetSpec>,
     #[serde(default)]
     pub fees: FeeSpec,
+    /// This run's share of the scenario when several run it at once (default: shard 0 of
+    /// 1, the whole of it).
+    #[serde(default, skip_serializing_if = "Shard::is_whole")]
+    pub shard: Shard,
 }
 
 /// The generated accounts that send the load.

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generates the Grafana dashboards in this folder (gasbench-overview.json,
-gasbench-compare.json). Edit this file, not the JSON, then run it:
+gasbench-compare.json, gasbench-rollup.json). Edit this file, not the JSON, then run it:
 
     python3 dashboards/generate.py          # rewrite the dashboards
     python3 dashboards/generate.py --check  # exit 1 if the committed JSON differs (a test runs this)
@@ -121,6 +121,36 @@ def exec_var(name):
     return v
 cmp_vars = [ds_var(), var_query("scenario", "scenario", "gasbench_run_info"), exec_var("a"), exec_var("b")]
 OUT["gasbench-compare.json"] = (doc("gasbench-compare", "gasbench: compare", "Two runs of one scenario side by side (A and B: two executors, two nodes, two builds): throughput, latency, gas, fees, failures and the speedup of A over B.", c.panels, cmp_vars))
+
+# Rollup
+r = Board()
+SELR = 'scenario=~"$scenario",target="rollup",run_id=~"$run_id"'
+def qs(p):
+    return f'histogram_quantile({p}, sum by (le, stage) (rate(gasbench_latency_seconds_bucket{{{SELR}}}[{RI}])))'
+r.panel("Latency by stage p50", "From the intended send time to each stage: submit (the sequencer's answer), inclusion (in an L2 block: unsafe), safe (its batch included on the L1), finalized (finality_depth L1 blocks later).", "s",
+        [(qs(0.5), "{{stage}}")])
+r.panel("Latency by stage p99", "As the p50 panel, at p99: safe and finalized grow when the L1 stalls while inclusion (unsafe) stays flat.", "s",
+        [(qs(0.99), "{{stage}}")])
+r.panel("L1 data fee per transaction (gwei)", "The L1 data fee an included transaction paid on average: in the measured window by workload, and over every transaction the L2 charged.", "none",
+        [(f'sum by (workload) (rate(gasbench_fees_paid_wei_total{{{SELR},part="l1"}}[{RI}])) / sum by (workload) (rate(gasbench_latency_seconds_count{{{SELR},stage="inclusion"}}[{RI}])) / 1e9', "{{workload}} (window)"),
+         (f'sum by (run_id) (gasbench_rollup_l1_fees_collected_wei_total{{{SELR}}}) / sum by (run_id) (gasbench_rollup_l1_fee_transactions_total{{{SELR}}}) / 1e9', "all charged {{run_id}}")])
+r.panel("Compression ratio", "Bytes of the batches over their compressed bytes, over the channels closed so far (zlib or brotli, as the scenario's batcher.compression says).", "none",
+        [(f'sum by (run_id) (gasbench_rollup_channel_uncompressed_bytes_total{{{SELR}}}) / sum by (run_id) (gasbench_rollup_channel_compressed_bytes_total{{{SELR}}})', "{{run_id}}")])
+r.panel("Batcher L1 spend vs L1 fees collected (ETH)", "What the batcher paid the L1 for its transactions against the L1 data fees the L2 charged: the difference is the sequencer's margin on data (negative: it pays more than it charges).", "none",
+        [(f'sum by (run_id) (gasbench_rollup_batcher_l1_spend_wei_total{{{SELR}}}) / 1e18', "spent {{run_id}}"),
+         (f'sum by (run_id) (gasbench_rollup_l1_fees_collected_wei_total{{{SELR}}}) / 1e18', "collected {{run_id}}"),
+         (f'(sum by (run_id) (gasbench_rollup_l1_fees_collected_wei_total{{{SELR}}}) - sum by (run_id) (gasbench_rollup_batcher_l1_spend_wei_total{{{SELR}}})) / 1e18', "margin {{run_id}}")])
+r.panel("L1 base fee under the batcher's load (gwei)", "The L1's base fee at its last block: it climbs when the batcher's transactions fill its blocks past half.", "none",
+        [(f'max by (run_id) (gasbench_rollup_l1_base_fee_wei{{{SELR}}}) / 1e9', "{{run_id}}")])
+r.panel("Channels and frames", "Channels closed and frames posted, and batcher transactions the L1 included.", "short",
+        [(f'sum by (run_id) (gasbench_rollup_channels_total{{{SELR}}})', "channels {{run_id}}"),
+         (f'sum by (run_id) (gasbench_rollup_frames_total{{{SELR}}})', "frames {{run_id}}"),
+         (f'sum by (run_id) (gasbench_rollup_batcher_txs_included_total{{{SELR}}})', "batcher txs included {{run_id}}")])
+r.panel("L2 execution fee per transaction (gwei)", "The L2 part of what an included transaction paid on average (base and priority fee), beside its L1 data fee.", "none",
+        [(f'sum by (part) (rate(gasbench_fees_paid_wei_total{{{SELR},part!="l1"}}[{RI}])) / ignoring (part) group_left sum (rate(gasbench_latency_seconds_count{{{SELR},stage="inclusion"}}[{RI}])) / 1e9', "{{part}}")])
+ro_vars = [ds_var(), var_query("scenario", "scenario", 'gasbench_run_info{target="rollup"}'),
+           var_query("run_id", "run_id", 'gasbench_run_info{scenario=~"$scenario",target="rollup"}')]
+OUT["gasbench-rollup.json"] = (doc("gasbench-rollup", "gasbench: rollup", "A rollup run: latency by stage (submit, unsafe, safe, finalized), the L1 data fee per transaction, the batcher's compression, its L1 spend against the fees collected, and the L1's base fee under its load.", r.panels, ro_vars))
 
 check = "--check" in sys.argv[1:]
 stale = []

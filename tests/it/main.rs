@@ -17,6 +17,7 @@ mod hardhat;
 mod hardhat_node;
 mod html_report;
 mod noise;
+mod op_receipts;
 mod parallel;
 mod parallel_props;
 mod postgres;
@@ -30,7 +31,9 @@ mod service;
 mod service_process;
 mod service_store;
 mod soak;
+mod speedup;
 mod stall;
+mod sweep;
 mod tls;
 mod workloads;
 

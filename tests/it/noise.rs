@@ -73,3 +73,37 @@ fn a_throttled_target_regresses_and_the_same_build_is_within_noise() {
     assert!(noise["change_low"].as_f64().unwrap() > 0.5, "the whole interval is past +50%: {v:#}");
     assert!(v["results"][0]["measured"].as_str().unwrap().ends_with("regressed"), "{v:#}");
 }
+
+/// `gasbench compare` of two repeated reports judges each ratio figure on the repetitions:
+/// blocks four times apart are "regressed" on inclusion latency against the fast chain,
+/// and the same pair the other way round is "improved"; the output names the test.
+#[test]
+fn compare_over_repetitions_is_noise_aware_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (code, fast) = repeated(d, "fast", "100ms", &[]);
+    assert_eq!(code, ExitCode::from(EXIT_OK));
+    let (code, slow) = repeated(d, "slow", "400ms", &[]);
+    assert_eq!(code, ExitCode::from(EXIT_OK));
+    let compare = |a: &Path, b: &Path, name: &str| {
+        let out = d.join(format!("{name}.json"));
+        assert_eq!(cli(&["gasbench", "compare", s(a), s(b), "--out", s(&out)]), ExitCode::from(EXIT_OK));
+        let c: gasbench::report::compare::Comparison =
+            serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        c
+    };
+    let c = compare(&fast, &slow, "fast-slow");
+    assert_eq!(c.noise_test.as_deref(), Some(gasbench::report::gate::noise::TEST));
+    let p50 = &c.entries[1].noise["latency.inclusion.p50"];
+    assert_eq!(p50.movement, gasbench::report::gate::noise::Movement::Regressed, "{p50:?}");
+    assert!(p50.change_low > 0.5 && p50.repetitions == 3 && p50.first_repetitions == 3, "{p50:?}");
+    let text = gasbench::report::compare::table(&c);
+    assert!(text.contains("bootstrap 95% CI of the relative change of medians"), "{text}");
+    assert!(text.contains("slow: latency.inclusion.p50 +"), "{text}");
+    assert!(text.lines().any(|l| l.contains("latency.inclusion.p50") && l.contains("regressed")), "{text}");
+
+    let c = compare(&slow, &fast, "slow-fast");
+    let p50 = &c.entries[1].noise["latency.inclusion.p50"];
+    assert_eq!(p50.movement, gasbench::report::gate::noise::Movement::Improved, "{p50:?}");
+    assert!(p50.change_high < -0.3, "{p50:?}");
+}

@@ -150,6 +150,15 @@ fn substitute(expr: &str, a: &str, b: &str) -> String {
         .replace("$b", b)
 }
 
+/// Whether some series of a range query has a finite value at some step.
+fn has_finite_value(series: &[Value]) -> bool {
+    series.iter().any(|s| {
+        s["values"].as_array().is_some_and(|vs| {
+            vs.iter().any(|v| v[1].as_str().and_then(|x| x.parse::<f64>().ok()).is_some_and(f64::is_finite))
+        })
+    })
+}
+
 /// Index of the bucket holding `v` seconds.
 fn bucket_of(v: f64) -> usize {
     LATENCY_BOUNDS_S.iter().position(|&b| v <= b).unwrap_or(LATENCY_BOUNDS_S.len())
@@ -192,13 +201,7 @@ async fn every_dashboard_panel_has_data_in_a_real_prometheus() {
     for name in ["gasbench-overview.json", "gasbench-compare.json"] {
         for (title, expr) in expressions(&dashboard(name)) {
             let q = substitute(&expr, "par", "seq");
-            let series = prom.query_range(&q, start, end).await;
-            let has_value = series.iter().any(|s| {
-                s["values"].as_array().is_some_and(|vs| {
-                    vs.iter().any(|v| v[1].as_str().and_then(|x| x.parse::<f64>().ok()).is_some_and(f64::is_finite))
-                })
-            });
-            if !has_value {
+            if !has_finite_value(&prom.query_range(&q, start, end).await) {
                 empty.push(format!("{name} / {title}: {q}"));
             }
         }
@@ -278,9 +281,78 @@ fn metrics_doc_lists_every_metric_and_nothing_else() {
     assert!(documented.is_empty(), "documented but not exported: {:?}", documented.keys());
 }
 
+/// A rollup run (scenarios/rollup.yaml, brotli channels, fast blocks) scraped by a real
+/// Prometheus: every panel of the rollup dashboard has data, and the rollup families end
+/// at the report's figures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_rollup_dashboard_panel_has_data_and_the_rollup_families_match_the_report() {
+    let overrides: Vec<Override> = [
+        "load.open.rate=100",
+        "measure.warmup=1s",
+        "measure.duration=5s",
+        "accounts.count=100",
+        "target.l2.block_time=200ms",
+        "target.l1.embedded.block_time=500ms",
+        "target.batcher.max_delay=1s",
+        "target.batcher.compression=brotli",
+        "target.finality_depth=2",
+        "target.settle_timeout=10s",
+    ]
+    .iter()
+    .map(|s| s.parse().unwrap())
+    .collect();
+    let scenario =
+        gasbench::scenario::load_file(&crate::root().join("scenarios/rollup.yaml"), &overrides, &Default::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+    let (server, _run, opts) = exported_run(scenario.clone(), "rollup").await;
+    let prom = Prometheus::start(&[server.addr()]);
+    prom.wait_for("up == 1", 1, Duration::from_secs(60)).await;
+    let start = now_s();
+    let report = runner::run(&scenario, &opts, CancellationToken::new()).await.unwrap();
+    prom.wait_for("gasbench_run_phase{phase=\"passed\"} == 1", 1, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let end = now_s();
+    let ro = report.rollup.as_ref().expect("a rollup section");
+    assert_eq!(ro.reached.finalized, ro.reached.tracked, "{:?}", ro.reached);
+    let mut empty = Vec::new();
+    for (title, expr) in expressions(&dashboard("gasbench-rollup.json")) {
+        let q = substitute(&expr, "rollup", "rollup");
+        if !has_finite_value(&prom.query_range(&q, start, end).await) {
+            empty.push(format!("{title}: {q}"));
+        }
+    }
+    assert!(empty.is_empty(), "rollup panels without data:\n{}", empty.join("\n"));
+    // The stage panels show all four stages.
+    let stages = prom.query("count by (stage) (gasbench_latency_seconds_count{run_id=\"rollup\"})").await;
+    let stages: BTreeSet<&str> = stages.iter().filter_map(|s| s["metric"]["stage"].as_str()).collect();
+    for stage in ["submit", "inclusion", "safe", "finalized"] {
+        assert!(stages.contains(stage), "{stage} missing from {stages:?}");
+    }
+    // The last scrape holds the report's figures.
+    let last = |q: &str| {
+        let q = q.to_string();
+        let prom = &prom;
+        async move {
+            let r = prom.query(&q).await;
+            r[0]["value"][1].as_str().unwrap_or_else(|| panic!("{q}: {r:?}")).parse::<f64>().unwrap()
+        }
+    };
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+    let b = &ro.batcher;
+    let ratio = last("gasbench_rollup_channel_uncompressed_bytes_total{run_id=\"rollup\"} / gasbench_rollup_channel_compressed_bytes_total{run_id=\"rollup\"}").await;
+    assert!(close(ratio, b.compression_ratio) && ratio > 1.0, "{ratio} vs {}", b.compression_ratio);
+    let spend = last("gasbench_rollup_batcher_l1_spend_wei_total{run_id=\"rollup\"}").await;
+    assert!(close(spend, b.l1_spend_wei.0 as f64) && spend > 0.0, "{spend} vs {:?}", b.l1_spend_wei);
+    let collected = last("gasbench_rollup_l1_fees_collected_wei_total{run_id=\"rollup\"}").await;
+    assert!(close(collected, ro.l1_fees.collected_wei.0 as f64) && collected > 0.0, "{collected}");
+    let channels = last("gasbench_rollup_channels_total{run_id=\"rollup\"}").await;
+    assert_eq!(channels as u64, b.channels);
+    server.stop().await;
+}
+
 #[test]
 fn dashboards_are_made_for_sharing_and_every_reference_resolves() {
-    for name in ["gasbench-overview.json", "gasbench-compare.json"] {
+    for name in ["gasbench-overview.json", "gasbench-compare.json", "gasbench-rollup.json"] {
         let d = dashboard(name);
         assert!(d.get("id").is_none_or(Value::is_null), "{name}: no numeric id (it would clash on import)");
         assert!(d["__inputs"].as_array().is_some_and(|a| !a.is_empty()), "{name}: __inputs");

@@ -137,3 +137,56 @@ fn bad_rollup_settings_are_refused_with_their_location() {
     let e = refused(&ROLLUP.replace("  kind: rollup\n", "  kind: rollup\n  l2: {block_time: 1ms}\n"));
     assert_eq!(e.path, "target.l2.block_time", "{e}");
 }
+
+/// scenarios/rollup-vs-l1.yaml, shortened (fast blocks on both L1s and on the L2): one
+/// comparison with the L1 and the rollup, the rollup's fees split into L2 execution and
+/// L1 data fee and its extra stages (safe, finalized) beside the L1's inclusion.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollup_vs_l1_puts_fees_and_stages_side_by_side() {
+    let overrides: Vec<gasbench::scenario::Override> = [
+        "measure.warmup=500ms",
+        "measure.duration=3s",
+        "load.open.rate=60",
+        "accounts.count=100",
+        "targets[0].block_time=500ms",
+        "targets[1].l2.block_time=200ms",
+        "targets[1].l1.embedded.block_time=500ms",
+        "targets[1].batcher.max_delay=1s",
+        "targets[1].finality_depth=2",
+        "targets[1].settle_timeout=10s",
+    ]
+    .iter()
+    .map(|s| s.parse().unwrap())
+    .collect();
+    let path = crate::root().join("scenarios/rollup-vs-l1.yaml");
+    let s = gasbench::scenario::load_file(&path, &overrides, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    let c = gasbench::orchestrate::targets::run(&s, &RunOptions::default(), CancellationToken::new()).await;
+    let labels: Vec<&str> = c.entries.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(labels, ["embedded sequential", "rollup sequential"]);
+    for e in &c.entries {
+        assert!(e.passed(), "{}: {:?}", e.label, e.report().map(|r| (&r.accounting, &r.effects)));
+    }
+    let (l1, l2) = (c.entries[0].report().unwrap(), c.entries[1].report().unwrap());
+    assert_eq!(l1.accounting.planned, l2.accounting.planned, "the same plan on both");
+    // The L1 has no L1 data fee and no later stages; the rollup has both.
+    assert!(l1.rollup.is_none() && l1.fees.l1_fee_wei.0 == 0);
+    assert!(l1.latency.get(&Stage::SAFE).is_none() && l1.latency.get(&Stage::FINALIZED).is_none());
+    let ro = l2.rollup.as_ref().unwrap();
+    assert!(l2.fees.l1_fee_wei.0 > 0 && l2.fees.base_fee_wei.0 > 0, "{:?}", l2.fees);
+    assert_eq!((ro.batcher.compression.as_str(), ro.derivation.verdict), ("brotli", Verdict::Pass));
+    assert!(ro.batcher.compression_ratio > 1.0, "{:?}", ro.batcher);
+    let inc = &l2.latency[Stage::INCLUSION];
+    let (safe, fin) = (&l2.latency[Stage::SAFE], &l2.latency[Stage::FINALIZED]);
+    assert_eq!((safe.count, fin.count), (inc.count, inc.count));
+    // Safe on the rollup waits for its batch on an L1 like the other target: it comes
+    // later than inclusion on that L1.
+    assert!(safe.p50_us > l1.latency[Stage::INCLUSION].p50_us, "{safe:?} vs {:?}", l1.latency[Stage::INCLUSION]);
+    // The table: the fee parts and the rollup's stages as rows, `-` where the L1 has none.
+    let table = gasbench::report::compare::table(&c);
+    for row in ["fees.per_tx.base_gwei", "fees.per_tx.l1_gwei", "latency.safe.p50", "latency.finalized.p99"] {
+        let line = table.lines().find(|l| l.contains(row)).unwrap_or_else(|| panic!("no {row} row in\n{table}"));
+        if row.starts_with("latency") {
+            assert!(line.contains(" - "), "{line}");
+        }
+    }
+}

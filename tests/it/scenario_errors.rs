@@ -110,7 +110,7 @@ fn oversized_run_is_refused_before_signing_anything() {
 fn the_memory_estimate_is_held_against_the_memory_available() {
     // 1 s warmup + 60 s at 10,000 tx/s, pre-signed: 610,000 transactions, ~0.5 GiB.
     let yaml = GOOD.replace("rate: 100", "rate: 10000\n  signing: presigned").replace("duration: 1s", "duration: 60s");
-    let limits = |mib: u64| Limits { memory_available_bytes: Some(mib << 20) };
+    let limits = |mib: u64| Limits { memory_available_bytes: Some(mib << 20), ..Default::default() };
     gasbench::scenario::load_str("soak.yaml", &yaml, &[], &limits(2048)).expect("fits in 2 GiB");
     let errs = gasbench::scenario::load_str("soak.yaml", &yaml, &[], &limits(256)).expect_err("not in 256 MiB");
     let e = &errs.0[0];

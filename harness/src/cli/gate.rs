@@ -12,6 +12,7 @@ use clap::Args;
 use super::{EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK};
 use crate::report::{
     Report,
+    compare::Comparison,
     gate::{
         self, BaselineUse, GateReport, GateSet, Verdict,
         baseline::{self, Identity, Mismatch},
@@ -20,7 +21,8 @@ use crate::report::{
 
 #[derive(Debug, Args)]
 pub struct GateArgs {
-    /// The JSON report to judge (written by `gasbench run --out`).
+    /// The JSON report to judge (written by `gasbench run --out`), or a comparison (a
+    /// `targets:` or `sweep:` run's, or `gasbench compare --out`) for `speedup(a, b)` gates.
     pub report: PathBuf,
     /// The gates file (YAML); see docs/gates.md.
     #[arg(long, value_name = "FILE.yaml")]
@@ -149,7 +151,60 @@ fn write_outputs(verdict: &GateReport, with: &GateOptions) -> Result<(), ExitCod
     Ok(())
 }
 
+/// Reads the gates file for a comparison of the entries `labels`: relative gates and a
+/// baseline are refused (they hold one report against another), and every name in a
+/// `speedup(a, b)` must be an entry (exit 2, listing the valid ones).
+pub fn prepare_comparison(gates: &Path, with: &GateOptions, labels: &[String]) -> Result<Prepared, ExitCode> {
+    let set = gate::load_file(gates).map_err(bad_input)?;
+    if set.has_relative() || with.baseline.is_some() {
+        return Err(bad_input(format!(
+            "error: {}: relative gates and --baseline hold one report against another, and this is a comparison of {} entries\n  hint: gate the comparison with absolute and `speedup(a, b)` gates, or gate one entry's report against a baseline",
+            set.file,
+            labels.len()
+        )));
+    }
+    let problems = gate::across::check_names(&set, labels);
+    if !problems.is_empty() {
+        return Err(bad_input(
+            problems.iter().map(|p| format!("error: {p}")).collect::<Vec<_>>().join("\n")
+                + "\n  hint: name an entry by its label, or by words only its label holds",
+        ));
+    }
+    Ok(Prepared { gates: set, baseline: None })
+}
+
+/// Judges a comparison, prints the table, writes the requested outputs; the exit code.
+pub fn judge_comparison(prepared: &Prepared, c: &Comparison, path: &str, with: &GateOptions) -> ExitCode {
+    let verdict = gate::across::evaluate_comparison(&prepared.gates, c, path);
+    println!("{}", gate::terminal::render(&verdict));
+    if let Err(code) = write_outputs(&verdict, with) {
+        return code;
+    }
+    if verdict.verdict == Verdict::Pass { ExitCode::from(EXIT_OK) } else { ExitCode::from(EXIT_CHECK_FAILED) }
+}
+
+/// A comparison file (`run` of `targets:` or `sweep:`, `compare --out`), told from a
+/// report by its `comparison_version`.
+fn read_comparison(path: &Path) -> Option<Result<Comparison, String>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v.get("comparison_version")?;
+    Some(serde_json::from_value(v).map_err(|e| format!("{}: not a gasbench comparison: {e}", path.display())))
+}
+
 pub fn run(args: &GateArgs) -> ExitCode {
+    if let Some(c) = read_comparison(&args.report) {
+        let c = match c {
+            Ok(c) => c,
+            Err(e) => return bad_input(format!("error: {e}")),
+        };
+        let labels: Vec<String> = c.entries.iter().map(|e| e.label.clone()).collect();
+        let prepared = match prepare_comparison(&args.gates, &args.with, &labels) {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
+        return judge_comparison(&prepared, &c, &args.report.display().to_string(), &args.with);
+    }
     let prepared = match prepare(&args.gates, &args.with) {
         Ok(p) => p,
         Err(code) => return code,

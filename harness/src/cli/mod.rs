@@ -80,17 +80,23 @@ pub struct ScenarioArgs {
     /// Default: what the machine has available when the scenario is read.
     #[arg(long, env = "GASBENCH_MEMORY_AVAILABLE_MIB")]
     pub memory_available_mib: Option<u64>,
+    /// Most cells a `sweep:` may have (each is a whole run); more is refused.
+    #[arg(long, env = "GASBENCH_MAX_CELLS", default_value_t = crate::scenario::sweep::DEFAULT_MAX_CELLS)]
+    pub max_cells: usize,
 }
 
 impl ScenarioArgs {
+    /// The bounds the flags set.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            memory_available_bytes: self.memory_available_mib.map(|m| m << 20),
+            max_sweep_cells: Some(self.max_cells),
+        }
+    }
+
     /// Reads and validates the scenario; errors are printed, located, and mapped to exit 2.
     pub fn load(&self) -> Result<crate::scenario::Scenario, ExitCode> {
-        crate::scenario::load_file(
-            &self.scenario,
-            &self.overrides,
-            &Limits { memory_available_bytes: self.memory_available_mib.map(|m| m << 20) },
-        )
-        .map_err(|e| {
+        crate::scenario::load_file(&self.scenario, &self.overrides, &self.limits()).map_err(|e| {
             eprintln!("{e}");
             ExitCode::from(EXIT_BAD_INPUT)
         })

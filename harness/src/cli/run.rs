@@ -64,6 +64,9 @@ pub fn run(args: &RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if !scenario.sweep.is_empty() {
+        return run_sweep(args, &scenario);
+    }
     if !scenario.targets.is_empty() {
         return run_targets(args, &scenario);
     }
@@ -146,21 +149,64 @@ pub fn run(args: &RunArgs) -> ExitCode {
 
 /// A scenario with `targets:`: each target in turn, one comparison.
 fn run_targets(args: &RunArgs, scenario: &Scenario) -> ExitCode {
-    if args.gates.is_some() || args.metrics_listen.is_some() {
+    let labels = crate::orchestrate::targets::labels(&scenario.targets);
+    let what = format!("this scenario lists {} targets", scenario.targets.len());
+    run_comparison(args, &labels, &what, |opts, cancel| {
+        Box::pin(async move { crate::orchestrate::targets::run(scenario, &opts, cancel).await })
+    })
+}
+
+/// A scenario with `sweep:`: each cell in turn, one comparison.
+fn run_sweep(args: &RunArgs, scenario: &Scenario) -> ExitCode {
+    let cells = match crate::scenario::sweep::cells(scenario, &args.scenario.limits()) {
+        Ok(c) => c,
+        Err(p) => {
+            eprintln!("error: {}: {}", p.path, p.message);
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let labels: Vec<String> = cells.iter().map(|c| c.label.clone()).collect();
+    let what = format!("this scenario sweeps {} cells", cells.len());
+    run_comparison(args, &labels, &what, move |opts, cancel| {
+        Box::pin(async move { crate::orchestrate::sweep::run(scenario, cells, &opts, cancel).await })
+    })
+}
+
+type Comparing<'a> = std::pin::Pin<Box<dyn Future<Output = crate::report::compare::Comparison> + 'a>>;
+
+/// Runs a comparison (of `labels`), prints and writes it, and judges its gates: those
+/// across entries (`speedup(a, b)`) and the absolute ones on every entry.
+fn run_comparison<'a>(
+    args: &'a RunArgs,
+    labels: &[String],
+    what: &str,
+    go: impl FnOnce(RunOptions, CancellationToken) -> Comparing<'a>,
+) -> ExitCode {
+    if args.metrics_listen.is_some() || args.repeat > 1 {
         eprintln!(
-            "error: --gates and --metrics-listen judge or export one run, and this scenario lists {} targets\n  hint: run each target on its own (`--set` a `target:`) to gate or export it, or gate the reports inside the comparison",
-            scenario.targets.len()
+            "error: --metrics-listen and --repeat are for one run, and {what}\n  hint: run one of them on its own (`--set` its fields) to export or repeat it"
         );
         return ExitCode::from(EXIT_BAD_INPUT);
     }
+    let gates = match args.gates.as_deref().map(|g| gate::prepare_comparison(g, &args.gate, labels)).transpose() {
+        Ok(g) => g,
+        Err(code) => return code,
+    };
     let Some(rt) = runtime() else { return ExitCode::from(EXIT_BAD_INPUT) };
     let opts = options(args);
     let comparison = rt.block_on(async {
         let cancel = CancellationToken::new();
         tokio::spawn(stop_on_signal(cancel.clone()));
-        crate::orchestrate::targets::run(scenario, &opts, cancel).await
+        go(opts, cancel).await
     });
-    super::comparison::finish(&comparison, args.out.as_deref(), args.html.as_deref())
+    let code = super::comparison::finish(&comparison, args.out.as_deref(), args.html.as_deref());
+    match &gates {
+        Some(g) if code == ExitCode::from(EXIT_OK) => {
+            let name = args.out.as_ref().map_or_else(|| "(this run)".to_string(), |p| p.display().to_string());
+            gate::judge_comparison(g, &comparison, &name, &args.gate)
+        }
+        _ => code,
+    }
 }
 
 fn runtime() -> Option<tokio::runtime::Runtime> {

@@ -132,7 +132,7 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         max_body_bytes: args.max_body_bytes,
         token,
         token_on_reads: args.token_on_reads,
-        limits: Limits { memory_available_bytes: args.memory_available_mib.map(|m| m << 20) },
+        limits: Limits { memory_available_bytes: args.memory_available_mib.map(|m| m << 20), ..Default::default() },
         max_batches_in_flight: args.max_batches_in_flight,
         metrics_retention: args.metrics_retention,
         ..ServiceConfig::default()

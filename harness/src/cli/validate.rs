@@ -30,6 +30,13 @@ pub fn run(args: &ValidateArgs) -> ExitCode {
                 s.measure.warmup,
                 humantime::format_duration(s.measured()),
             );
+            if let Ok(axes) = crate::scenario::sweep::axes(&s.sweep)
+                && !axes.is_empty()
+            {
+                let sizes: Vec<String> = axes.iter().map(|a| format!("{} ({})", a.path, a.values.len())).collect();
+                let cells: usize = axes.iter().map(|a| a.values.len()).product();
+                println!("  sweep: {cells} cells, each valid: {}", sizes.join(" x "));
+            }
             ExitCode::from(EXIT_OK)
         }
         Err(code) => code,

@@ -3,6 +3,7 @@
 //! where a run that failed is an entry with its error, never left out.
 
 pub mod repeat;
+pub mod sweep;
 pub mod targets;
 
 use crate::runner::{RunError, setup::SetupError};

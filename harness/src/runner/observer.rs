@@ -120,6 +120,11 @@ impl LiveRun {
     pub fn exec_counters(&self) -> Option<ExecCounters> {
         self.target.exec_counters()
     }
+
+    /// The rollup's running totals, if the target is a rollup.
+    pub fn rollup_counters(&self) -> Option<crate::targets::rollup::RollupCounters> {
+        self.target.rollup_counters()
+    }
 }
 
 /// Calls a hook on every observer.

@@ -10,6 +10,7 @@ pub mod memory;
 mod parse;
 mod rollup;
 mod shard;
+pub mod sweep;
 mod target;
 mod validate;
 
@@ -63,6 +64,10 @@ pub struct Scenario {
     /// 1, the whole of it).
     #[serde(default, skip_serializing_if = "Shard::is_whole")]
     pub shard: Shard,
+    /// A matrix over scenario fields: field path (`--set` syntax) -> the values it takes.
+    /// Every combination runs, with the same seed, into one comparison (docs/sweep.md).
+    #[serde(default, skip_serializing_if = "serde_yaml::Mapping::is_empty")]
+    pub sweep: serde_yaml::Mapping,
 }
 
 /// The generated accounts that send the load.

@@ -86,9 +86,30 @@ pub fn load_str(file: &str, text: &str, overrides: &[Override], limits: &Limits)
     })?;
     let problems = validate(&scenario, limits);
     if problems.is_empty() {
+        // Every cell of a sweep is read and validated now, before anything runs.
+        super::sweep::cells(&scenario, limits)
+            .map_err(|p| ScenarioErrors(vec![sweep_error(file, text, &scenario, p)]))?;
         Ok(scenario)
     } else {
         Err(ScenarioErrors(problems.into_iter().map(|p| at(&p.path, p.message, p.hint, None)).collect()))
+    }
+}
+
+/// A sweep problem, located at its entry of `sweep:` (or at `sweep:` itself).
+fn sweep_error(file: &str, text: &str, s: &Scenario, p: super::sweep::SweepProblem) -> ScenarioError {
+    let mut segs = vec![Seg::Key("sweep".into())];
+    if let Some((k, _)) = p.axis.and_then(|i| s.sweep.iter().nth(i)) {
+        segs.push(Seg::Key(k.as_str().unwrap_or_default().to_string()));
+    }
+    let loc = locate(text, &segs, false);
+    ScenarioError {
+        file: file.to_string(),
+        line: loc.map(|(l, _)| l),
+        column: loc.map(|(_, c)| c),
+        path: p.path,
+        message: p.message,
+        hint: p.hint,
+        snippet: loc.and_then(|(l, _)| text.lines().nth(l - 1)).map(str::to_string),
     }
 }
 
@@ -105,7 +126,7 @@ fn first_target_as_target(root: &mut Value) {
 }
 
 /// A hint for a serde message, and the child key the message is about (to locate it).
-fn hint_for(message: &str) -> (Option<String>, Option<String>) {
+pub(super) fn hint_for(message: &str) -> (Option<String>, Option<String>) {
     let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
     if message.starts_with("unknown field") {
         let field = quoted.first().copied().unwrap_or_default();
@@ -250,7 +271,12 @@ fn render(segs: &[Seg]) -> String {
 fn apply_override(root: &mut Value, o: &Override) -> Result<(), String> {
     let new: Value =
         serde_yaml::from_str(&o.value).map_err(|e| format!("the value `{}` is not valid YAML: {e}", o.value))?;
-    let segs = parse_path(&o.path);
+    set_value(root, &o.path, new)
+}
+
+/// Sets the field at `path` (the `--set` syntax) to `new`, making the mappings on the way.
+pub(super) fn set_value(root: &mut Value, path: &str, new: Value) -> Result<(), String> {
+    let segs = parse_path(path);
     let mut cur = root;
     for seg in &segs {
         cur = match seg {

@@ -219,6 +219,8 @@ pub enum Compression {
     /// RFC 1950 zlib, the legacy channel format.
     #[default]
     Zlib,
+    /// Brotli behind the version byte `0x01` (Fjord channels; op-batcher's `brotli-10`).
+    Brotli,
 }
 
 /// Where batches go on the L1.

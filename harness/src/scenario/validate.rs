@@ -13,6 +13,8 @@ pub struct Limits {
     /// Memory a run may plan to use, bytes; `None`: what the machine has available now
     /// (`MemAvailable` of /proc/meminfo).
     pub memory_available_bytes: Option<u64>,
+    /// Most cells a `sweep:` may have; `None`: `sweep::DEFAULT_MAX_CELLS`.
+    pub max_sweep_cells: Option<usize>,
 }
 
 #[derive(Debug)]

@@ -79,6 +79,11 @@ pub fn parse(headers: &HeaderMap, query: Option<&str>, body: &[u8], limits: &Lim
         .map(|s| s.parse::<Override>().map_err(|e| ApiError::BadRequest(format!("set: {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
     let scenario = scenario::load_str(SCENARIO_FILE, &text, &overrides, limits).map_err(ApiError::InvalidScenario)?;
+    if !scenario.sweep.is_empty() {
+        return Err(ApiError::BadRequest(
+            "`sweep:` runs a scenario per cell, and the service runs one scenario per submission: submit each cell (with `set`), or run the sweep with `gasbench run`".into(),
+        ));
+    }
     Ok(Submission { scenario, labels })
 }
 

@@ -235,6 +235,12 @@ pub trait Target: Send + Sync + core::fmt::Debug {
         None
     }
 
+    /// The rollup's running totals (batches, compression, L1 fees and spend), for
+    /// Prometheus; rollup targets only.
+    fn rollup_counters(&self) -> Option<rollup::RollupCounters> {
+        None
+    }
+
     /// The load starts now, at `origin_ns` on the clock given to [`Self::start`] (the
     /// set-up is over; the harness's own CPU time is counted from here): targets that
     /// time stages of their own, or measure their node's resources, start here.

@@ -192,6 +192,50 @@ pub const CATALOG: &[Def] = &[
         &[],
         "Blocks the parallel executor ran sequentially instead (small blocks, unsupported features, or the adaptive choice); parallel executor only.",
     ),
+    def(
+        "gasbench_rollup_channel_uncompressed_bytes_total",
+        Counter,
+        &[],
+        "Bytes of the batches the batcher put in closed channels, before compression; rollup only.",
+    ),
+    def(
+        "gasbench_rollup_channel_compressed_bytes_total",
+        Counter,
+        &[],
+        "The same channels' bytes after compression (zlib or brotli); uncompressed over compressed is the compression ratio; rollup only.",
+    ),
+    def("gasbench_rollup_channels_total", Counter, &[], "Channels the batcher closed and posted; rollup only."),
+    def("gasbench_rollup_frames_total", Counter, &[], "Frames the batcher cut its channels into; rollup only."),
+    def(
+        "gasbench_rollup_batcher_txs_included_total",
+        Counter,
+        &[],
+        "Batcher transactions included in an L1 block; rollup only.",
+    ),
+    def(
+        "gasbench_rollup_batcher_l1_spend_wei_total",
+        Counter,
+        &[],
+        "What the batcher paid the L1 for its included transactions (gas used x effective gas price), in wei; rollup only.",
+    ),
+    def(
+        "gasbench_rollup_l1_fees_collected_wei_total",
+        Counter,
+        &[],
+        "L1 data fees the L2 charged its senders (every transaction it included, set-up included), in wei; rollup only.",
+    ),
+    def(
+        "gasbench_rollup_l1_fee_transactions_total",
+        Counter,
+        &[],
+        "L2 transactions charged an L1 data fee (set-up included); rollup only.",
+    ),
+    def(
+        "gasbench_rollup_l1_base_fee_wei",
+        Gauge,
+        &[],
+        "Base fee per gas of the L1's last block seen by the batcher, in wei: its reaction to the batcher's own load; rollup only.",
+    ),
 ];
 
 /// The definition of `name`; panics on a name missing from the catalog (a bug caught by

@@ -16,6 +16,7 @@ use crate::{
     metrics::LiveFigures,
     report::Report,
     runner::{LiveRun, Phase, RunObserver},
+    targets::rollup::RollupCounters,
 };
 
 /// What names a run in its labels.
@@ -65,6 +66,7 @@ enum Source {
     Frozen {
         figures: Box<LiveFigures>,
         exec: Option<ExecCounters>,
+        rollup: Option<RollupCounters>,
         offered: Option<u64>,
         planned: Vec<u64>,
     },
@@ -162,13 +164,17 @@ impl RunMetrics {
         if let Some(r) = st.offered_tps {
             f.gauge("gasbench_offered_rate_tps", b, &[], r);
         }
-        let (figures, exec, offered, planned) = match &st.source {
+        let (figures, exec, rollup, offered, planned) = match &st.source {
             Source::None => return f,
-            Source::Live(live) => {
-                (live.figures(), live.exec_counters(), live.offered_so_far(), live.planned_per_workload.to_vec())
-            }
-            Source::Frozen { figures, exec, offered, planned } => {
-                ((**figures).clone(), *exec, *offered, planned.clone())
+            Source::Live(live) => (
+                live.figures(),
+                live.exec_counters(),
+                live.rollup_counters(),
+                live.offered_so_far(),
+                live.planned_per_workload.to_vec(),
+            ),
+            Source::Frozen { figures, exec, rollup, offered, planned } => {
+                ((**figures).clone(), *exec, *rollup, *offered, planned.clone())
             }
         };
         drop(st);
@@ -185,8 +191,29 @@ impl RunMetrics {
                 f.counter(name, b, &[], v as f64);
             }
         }
+        if let Some(r) = rollup {
+            rollup_families(&mut f, b, &r);
+        }
         f
     }
+}
+
+/// A rollup's families: what its batcher compressed and posted, what it paid the L1, and
+/// the L1 data fees its L2 charged.
+fn rollup_families(f: &mut Families, b: &[LabelPair], r: &RollupCounters) {
+    for (name, v) in [
+        ("gasbench_rollup_channel_uncompressed_bytes_total", r.uncompressed_bytes as f64),
+        ("gasbench_rollup_channel_compressed_bytes_total", r.compressed_bytes as f64),
+        ("gasbench_rollup_channels_total", r.channels as f64),
+        ("gasbench_rollup_frames_total", r.frames as f64),
+        ("gasbench_rollup_batcher_txs_included_total", r.batcher_txs_included as f64),
+        ("gasbench_rollup_batcher_l1_spend_wei_total", r.batcher_l1_spend_wei as f64),
+        ("gasbench_rollup_l1_fees_collected_wei_total", r.l1_fees_collected_wei as f64),
+        ("gasbench_rollup_l1_fee_transactions_total", r.l1_fee_txs as f64),
+    ] {
+        f.counter(name, b, &[], v);
+    }
+    f.gauge("gasbench_rollup_l1_base_fee_wei", b, &[], r.l1_base_fee_wei as f64);
 }
 
 /// The load's families from live figures.
@@ -285,6 +312,7 @@ impl RunObserver for RunMetrics {
             st.source = Source::Frozen {
                 figures: Box::new(live.figures()),
                 exec: live.exec_counters(),
+                rollup: live.rollup_counters(),
                 offered: live.offered_so_far(),
                 planned: live.planned_per_workload.to_vec(),
             };

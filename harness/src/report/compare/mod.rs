@@ -2,6 +2,8 @@
 //! sweep, or stored reports), each with a verdict line and its ratios against the first.
 //! A target that failed is an entry too, with its error: never skipped.
 
+mod noise;
+pub mod sweep;
 mod table;
 
 use std::collections::BTreeMap;
@@ -42,7 +44,20 @@ pub struct Comparison {
     pub kind: ComparisonKind,
     pub scenario_name: String,
     pub seed: u64,
+    /// A sweep's axes (field path and the values it took), in the order written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub axes: Vec<SweepAxis>,
+    /// The test behind `Entry::noise`, when any entry has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise_test: Option<String>,
     pub entries: Vec<Entry>,
+}
+
+/// One axis of a sweep, as the comparison file records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepAxis {
+    pub path: String,
+    pub values: Vec<String>,
 }
 
 /// One run of a comparison.
@@ -57,6 +72,10 @@ pub struct Entry {
     /// is undefined, or the first is 0).
     #[serde(default)]
     pub vs_first: BTreeMap<String, f64>,
+    /// When this entry and the first both hold repetitions (`--repeat`): each ratio
+    /// figure's change judged against the noise (`Comparison::noise_test`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub noise: BTreeMap<String, noise::Shift>,
     pub result: EntryResult,
 }
 
@@ -81,6 +100,7 @@ impl Entry {
             label,
             settings: BTreeMap::new(),
             vs_first: BTreeMap::new(),
+            noise: BTreeMap::new(),
             result: EntryResult::Ran { report: Box::new(report) },
         }
     }
@@ -90,6 +110,7 @@ impl Entry {
             label,
             settings: BTreeMap::new(),
             vs_first: BTreeMap::new(),
+            noise: BTreeMap::new(),
             result: EntryResult::Failed { error, kind: kind.into() },
         }
     }
@@ -115,7 +136,7 @@ impl Comparison {
     /// A comparison of `entries`, each held against the first.
     pub fn new(kind: ComparisonKind, scenario_name: String, seed: u64, mut entries: Vec<Entry>) -> Self {
         let first = entries.first().and_then(|e| e.report().cloned());
-        for e in &mut entries {
+        for (i, e) in entries.iter_mut().enumerate() {
             let (Some(a), Some(b)) = (first.as_ref(), e.report()) else { continue };
             let ratios = RATIO_FIGURES
                 .iter()
@@ -124,9 +145,21 @@ impl Comparison {
                     _ => None,
                 })
                 .collect();
+            // The first against itself says nothing.
+            let shifts = if i == 0 { BTreeMap::new() } else { noise::shifts(a, b) };
             e.vs_first = ratios;
+            e.noise = shifts;
         }
-        Self { comparison_version: COMPARISON_VERSION, kind, scenario_name, seed, entries }
+        let noise_test = entries.iter().any(|e| !e.noise.is_empty()).then(|| noise::TEST.to_string());
+        Self {
+            comparison_version: COMPARISON_VERSION,
+            kind,
+            scenario_name,
+            seed,
+            axes: Vec::new(),
+            noise_test,
+            entries,
+        }
     }
 
     /// Whether every entry ran and passed its checks (exit 0).
@@ -174,7 +207,8 @@ impl Comparison {
         if runs.is_empty() {
             return super::html::page::render_failed(&title, &self.verdict_lines());
         }
-        let extras = super::html::Extras { verdicts: self.verdict_lines(), ..Default::default() };
+        let sections = if self.axes.is_empty() { Vec::new() } else { vec![sweep::section(self)] };
+        let extras = super::html::Extras { verdicts: self.verdict_lines(), sections, ..Default::default() };
         super::html::page::render(&title, &runs, &extras)
     }
 }

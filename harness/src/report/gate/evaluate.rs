@@ -124,7 +124,7 @@ pub fn evaluate(
     }
 }
 
-fn judge(g: &super::parse::Gate, report: &Report, baseline: Option<&Report>) -> GateResult {
+pub(super) fn judge(g: &super::parse::Gate, report: &Report, baseline: Option<&Report>) -> GateResult {
     let unit = g.figure.figure.unit;
     let measured = g.figure.read(report);
     let mut result = GateResult {
@@ -143,6 +143,11 @@ fn judge(g: &super::parse::Gate, report: &Report, baseline: Option<&Report>) -> 
         verdict: Verdict::Missing,
     };
     let limit = match g.rule {
+        Rule::Speedup { .. } => {
+            result.expected =
+                "a comparison (a scenario with `targets:` or `sweep:`): speedup compares its entries".into();
+            return result;
+        }
         Rule::Absolute { op, limit } => {
             result.expected = format!("{} {}", op.symbol(), unit.show(limit));
             result.limit = Some(limit);

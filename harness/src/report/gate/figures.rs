@@ -232,8 +232,8 @@ const PERCENTILES: &[(&str, Field<LatencySummary, f64>)] = &[
 ];
 
 /// The latency stages gates can name (`latency.STAGE.p99`); a stage the run did not
-/// record reads as unavailable.
-const LATENCIES: &[Stage] = &[Stage::SUBMIT, Stage::INCLUSION];
+/// record reads as unavailable (`safe` and `finalized` are a rollup's).
+const LATENCIES: &[Stage] = &[Stage::SUBMIT, Stage::INCLUSION, Stage::SAFE, Stage::FINALIZED];
 
 const FEE_PARTS: &[(&str, &str, Field<Fees, Wei>)] = &[
     ("total", "total_wei", |f| f.total_wei),

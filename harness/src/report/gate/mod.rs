@@ -2,6 +2,7 @@
 //! baseline report, judged into typed verdicts and written as a terminal table, Markdown,
 //! JUnit XML and JSON. docs/gates.md documents the file and every figure name.
 
+pub mod across;
 pub mod baseline;
 mod evaluate;
 pub mod figures;

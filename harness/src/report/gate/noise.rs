@@ -19,7 +19,7 @@ const RESAMPLES: usize = 4_000;
 const SEED: u64 = 0x6761_7362_656e_6368;
 
 /// Which way the figure moved, beyond the noise or not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Movement {
     Regressed,

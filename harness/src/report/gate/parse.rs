@@ -56,10 +56,21 @@ pub enum Change {
 }
 
 /// What a gate asks of its figure.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Rule {
-    Absolute { op: Op, limit: f64 },
+    Absolute {
+        op: Op,
+        limit: f64,
+    },
     Relative(Change),
+    /// `speedup(a, b[, FIGURE]) OP X`: across the entries of a comparison (targets or
+    /// sweep cells, by label), how many times better `a`'s figure is than `b`'s.
+    Speedup {
+        a: String,
+        b: String,
+        op: Op,
+        limit: f64,
+    },
 }
 
 /// One gate: a figure and a rule, with the text as written.
@@ -81,6 +92,11 @@ pub struct GateSet {
 impl GateSet {
     pub fn has_relative(&self) -> bool {
         self.gates.iter().any(|g| matches!(g.rule, Rule::Relative(_)))
+    }
+
+    /// Whether a gate compares entries of a comparison (`speedup(a, b)`).
+    pub fn has_speedup(&self) -> bool {
+        self.gates.iter().any(|g| matches!(g.rule, Rule::Speedup { .. }))
     }
 }
 
@@ -197,8 +213,14 @@ fn figure(name: &str) -> Result<FigureRef, GateErr> {
     })
 }
 
-/// `NAME OP VALUE`.
+/// The figure a `speedup(a, b)` without a third argument compares.
+pub const SPEEDUP_FIGURE: &str = "throughput.included_tps";
+
+/// `NAME OP VALUE`, or `speedup(a, b[, FIGURE]) OP VALUE`.
 fn absolute(text: &str) -> Result<Gate, GateErr> {
+    if text.trim_start().starts_with("speedup(") {
+        return speedup(text);
+    }
     let found = Op::ALL
         .iter()
         .filter_map(|&(s, op)| text.find(s).map(|i| (i, s, op)))
@@ -215,6 +237,36 @@ fn absolute(text: &str) -> Result<Gate, GateErr> {
     let figure = figure(name)?;
     let limit = threshold(figure.figure.unit, value)?;
     Ok(Gate { text: text.trim().to_string(), figure, rule: Rule::Absolute { op, limit } })
+}
+
+/// `speedup(a, b[, FIGURE]) OP X`: `a` and `b` are entry labels (checked against the
+/// comparison when it is known), X a plain factor.
+fn speedup(text: &str) -> Result<Gate, GateErr> {
+    let hint = "write `speedup(A, B) >= 1.5` or `speedup(A, B, FIGURE) >= 1.5`, A and B naming targets or sweep cells as the comparison labels them";
+    let t = text.trim();
+    let Some(close) = t.find(')') else {
+        return Err(err(t, format!("`{t}` has no closing `)`"), hint));
+    };
+    let args: Vec<&str> = t["speedup(".len()..close].split(',').map(str::trim).collect();
+    let (a, b, name) = match args.as_slice() {
+        [a, b] => (*a, *b, SPEEDUP_FIGURE),
+        [a, b, f] => (*a, *b, *f),
+        _ => return Err(err(t, format!("`{t}`: speedup takes two entries and an optional figure"), hint)),
+    };
+    if a.is_empty() || b.is_empty() {
+        return Err(err(t, format!("`{t}`: an entry name is empty"), hint));
+    }
+    let figure = figure(name)?;
+    let rest = t[close + 1..].trim();
+    let Some((sym, op)) = Op::ALL.iter().find(|(s, _)| rest.starts_with(s)).copied() else {
+        return Err(err(rest, format!("`{t}` has no comparison after `)`"), hint));
+    };
+    let value = rest[sym.len()..].trim();
+    let limit = match value.replace('_', "").parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => v,
+        _ => return Err(err(value, format!("`{value}` is not a positive factor"), "write a plain factor, e.g. `1.5`")),
+    };
+    Ok(Gate { text: t.to_string(), figure, rule: Rule::Speedup { a: a.into(), b: b.into(), op, limit } })
 }
 
 /// `NAME: -X%` or `NAME: +X%`.
@@ -304,7 +356,7 @@ mod tests {
     #[test]
     fn reads_absolute_and_relative_gates() {
         let set = load_str("g.yaml", GOOD).unwrap();
-        let rules: Vec<Rule> = set.gates.iter().map(|g| g.rule).collect();
+        let rules: Vec<Rule> = set.gates.iter().map(|g| g.rule.clone()).collect();
         assert_eq!(rules[0], Rule::Absolute { op: Op::Ge, limit: 1000.0 });
         assert_eq!(rules[1], Rule::Absolute { op: Op::Le, limit: 1_500_000.0 });
         assert_eq!(rules[2], Rule::Absolute { op: Op::Le, limit: 0.01 });
@@ -324,6 +376,28 @@ mod tests {
             let gate = absolute(&format!("dropped {} 5", op.symbol())).ok().unwrap();
             assert_eq!(gate.rule, Rule::Absolute { op, limit: 5.0 }, "`>=` is not read as `>`");
         }
+    }
+
+    #[test]
+    fn speedup_gates_read_their_entries_figure_and_factor() {
+        let set = load_str("g.yaml", "gates:\n  - speedup(parallel, sequential) >= 1.5\n  - speedup(rate=200 executor=parallel, rate=200 executor=sequential, latency.inclusion.p99) > 2\n").unwrap();
+        let speedup = |a: &str, b: &str, op, limit| Rule::Speedup { a: a.into(), b: b.into(), op, limit };
+        assert_eq!(set.gates[0].rule, speedup("parallel", "sequential", Op::Ge, 1.5));
+        assert_eq!(set.gates[0].figure.name(), SPEEDUP_FIGURE);
+        assert_eq!(
+            set.gates[1].rule,
+            speedup("rate=200 executor=parallel", "rate=200 executor=sequential", Op::Gt, 2.0)
+        );
+        assert_eq!(set.gates[1].figure.name(), "latency.inclusion.p99");
+        let errs = load_str(
+            "g.yaml",
+            "gates:\n  - speedup(a, b, included_tsp) >= 1\n  - speedup(a) >= 1\n  - speedup(a, b) >= fast\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(errs.contains("g.yaml:2:19: gates[0]: unknown figure `included_tsp`"), "{errs}");
+        assert!(errs.contains("gates[1]: `speedup(a) >= 1`: speedup takes two entries"), "{errs}");
+        assert!(errs.contains("gates[2]: `fast` is not a positive factor"), "{errs}");
     }
 
     #[test]

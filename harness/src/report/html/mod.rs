@@ -8,7 +8,7 @@ pub mod page;
 mod svg;
 
 pub use charts::Run;
-pub use page::{Badge, Extras, HEADLINE};
+pub use page::{Badge, Extras, HEADLINE, headline_rows};
 pub use svg::El;
 
 use super::{Report, gate::GateReport};

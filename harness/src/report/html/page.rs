@@ -31,6 +31,28 @@ pub const HEADLINE: &[&str] = &[
     "throughput.mean_block_interval",
 ];
 
+/// Rows after [`HEADLINE`] where some run has a non-zero value: the fee per transaction
+/// by part (L2 execution: base and priority; a rollup's L1 data fee) and a rollup's later
+/// stages, so an L1 and a rollup sit side by side.
+pub const PARTS_AND_STAGES: &[&str] = &[
+    "fees.per_tx.base_gwei",
+    "fees.per_tx.priority_gwei",
+    "fees.per_tx.l1_gwei",
+    "latency.safe.p50",
+    "latency.safe.p99",
+    "latency.finalized.p50",
+    "latency.finalized.p99",
+];
+
+/// The rows of the headline table for `reports`: [`HEADLINE`], then those of
+/// [`PARTS_AND_STAGES`] that some report has.
+pub fn headline_rows(reports: &[&crate::report::Report]) -> Vec<&'static str> {
+    let extra = PARTS_AND_STAGES.iter().copied().filter(|name| {
+        figures::resolve(name).is_ok_and(|fig| reports.iter().any(|r| fig.read(r).ok().is_some_and(|v| v != 0.0)))
+    });
+    HEADLINE.iter().copied().chain(extra).collect()
+}
+
 /// What a page shows besides the runs.
 #[derive(Debug, Default)]
 pub struct Extras<'a> {
@@ -71,7 +93,7 @@ const CSS: &str = r#"
 *{box-sizing:border-box}body{margin:0;font:14px/1.45 -apple-system,"Segoe UI",Helvetica,Arial,"DejaVu Sans",sans-serif;color:var(--fg);background:var(--bg)}
 header{background:#24292f;color:#fff;padding:20px 32px}header h1{margin:0 0 4px;font-size:22px;font-weight:600}
 header .meta{color:#c9d1d9;font-size:12.5px}main{padding:20px 32px;max-width:1280px;margin:auto}
-section{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:16px 20px;margin:0 0 18px}
+section{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:16px 20px;margin:0 0 18px;overflow-x:auto}
 h2{font-size:16px;margin:0 0 12px;font-weight:600}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;margin-right:6px;color:#fff}
 .pass{background:var(--pass)}.fail{background:var(--fail)}.warn{background:var(--warn)}.info{background:var(--info)}
@@ -151,7 +173,7 @@ fn headline(runs: &[Run<'_>]) -> El {
         }
     }
     let mut table = El::new("table").child(head);
-    for name in HEADLINE {
+    for name in headline_rows(&runs.iter().map(|r| r.report).collect::<Vec<_>>()) {
         let Ok(fig) = figures::resolve(name) else { continue };
         let mut row = El::new("tr").child(El::new("td").child(El::new("code").text(name)));
         let first = fig.read(runs[0].report).ok();

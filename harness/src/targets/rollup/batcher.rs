@@ -177,7 +177,7 @@ impl Batcher {
             let n = lock(&self.stats).channels;
             let mut id = [0u8; 16];
             id.copy_from_slice(&keccak256([b"gasbench/channel".as_slice(), &n.to_be_bytes()].concat())[..16]);
-            Open { out: ChannelOut::new(id), opened_ns: self.clock.now_ns(), tx_ids: Vec::new() }
+            Open { out: ChannelOut::new(id, self.spec.compression), opened_ns: self.clock.now_ns(), tx_ids: Vec::new() }
         });
         o.out.add(&batch);
         o.tx_ids.extend(b.ids);

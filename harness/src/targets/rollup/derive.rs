@@ -136,7 +136,10 @@ pub fn check(batcher_txs: &[Bytes], l2: &[L2BlockRef]) -> Derivation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::targets::rollup::{channel::ChannelOut, frame::tx_data};
+    use crate::{
+        scenario::Compression,
+        targets::rollup::{channel::ChannelOut, frame::tx_data},
+    };
 
     /// Three L2 blocks, batched into one channel, posted as one frame per transaction.
     fn chain() -> (Vec<L2BlockRef>, Vec<SingularBatch>) {
@@ -161,7 +164,11 @@ mod tests {
     }
 
     fn post(batches: &[SingularBatch]) -> Vec<Bytes> {
-        let mut out = ChannelOut::new([1; 16]);
+        post_with(batches, Compression::Zlib)
+    }
+
+    fn post_with(batches: &[SingularBatch], compression: Compression) -> Vec<Bytes> {
+        let mut out = ChannelOut::new([1; 16], compression);
         for b in batches {
             out.add(b);
         }
@@ -172,10 +179,12 @@ mod tests {
     #[test]
     fn the_posted_chain_re_derives_and_unposted_blocks_are_counted() {
         let (blocks, batches) = chain();
-        let d = check(&post(&batches[..2]), &blocks);
-        assert_eq!(d.verdict, Verdict::Pass, "{:?}", d.mismatches);
-        assert_eq!((d.blocks_derived, d.txs_derived, d.blocks_not_posted, d.channels_read), (2, 3, 1, 1));
-        assert!(d.frames_read > 1);
+        for compression in [Compression::Zlib, Compression::Brotli] {
+            let d = check(&post_with(&batches[..2], compression), &blocks);
+            assert_eq!(d.verdict, Verdict::Pass, "{compression:?}: {:?}", d.mismatches);
+            assert_eq!((d.blocks_derived, d.txs_derived, d.blocks_not_posted, d.channels_read), (2, 3, 1, 1));
+            assert!(d.frames_read > 1);
+        }
     }
 
     #[test]
@@ -184,9 +193,11 @@ mod tests {
         let mut tx = batches[2].transactions[1].to_vec();
         tx[3] ^= 1;
         batches[2].transactions[1] = tx.into();
-        let d = check(&post(&batches), &blocks);
-        assert_eq!(d.verdict, Verdict::Fail);
-        assert!(d.mismatches[0].contains("L2 block 3: transaction 1"), "{:?}", d.mismatches);
+        for compression in [Compression::Zlib, Compression::Brotli] {
+            let d = check(&post_with(&batches, compression), &blocks);
+            assert_eq!(d.verdict, Verdict::Fail, "{compression:?}");
+            assert!(d.mismatches[0].contains("L2 block 3: transaction 1"), "{:?}", d.mismatches);
+        }
     }
 
     #[test]

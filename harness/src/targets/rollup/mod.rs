@@ -6,6 +6,7 @@
 pub mod batch;
 mod batcher;
 pub mod channel;
+mod counters;
 pub mod derive;
 pub mod fees;
 pub mod frame;
@@ -21,6 +22,7 @@ use alloy::primitives::{Address, Bytes, U256};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub use counters::RollupCounters;
 pub use report::RollupReport;
 pub use sequencer::L1_FEE_VAULT;
 
@@ -228,6 +230,22 @@ impl Target for Rollup {
 
     fn exec_counters(&self) -> Option<ExecCounters> {
         self.l2.exec_counters()
+    }
+
+    fn rollup_counters(&self) -> Option<RollupCounters> {
+        let fees = lock(&self.sequencer.stats);
+        let b = lock(&self.stats);
+        Some(RollupCounters {
+            uncompressed_bytes: b.uncompressed_bytes,
+            compressed_bytes: b.compressed_bytes,
+            channels: b.channels,
+            frames: b.frames,
+            batcher_txs_included: b.batcher_txs_included,
+            batcher_l1_spend_wei: b.l1_spend_wei,
+            l1_fees_collected_wei: fees.collected_wei,
+            l1_fee_txs: fees.txs,
+            l1_base_fee_wei: b.l1_base_fee_last_wei,
+        })
     }
 
     async fn rollup(&self) -> Option<RollupReport> {

@@ -12,6 +12,7 @@ mod embedded_run;
 mod exec_bench;
 mod faulty_node;
 mod gates;
+mod golden;
 mod hardhat;
 mod hardhat_node;
 mod html_report;

@@ -64,4 +64,20 @@ async fn a_real_report_matches_the_schema_and_merges_exactly() {
     twice.add(&h).unwrap();
     assert_eq!(twice.len(), 2 * h.len(), "two workers' histograms add exactly");
     assert_eq!(twice.value_at_quantile(0.99), h.value_at_quantile(0.99));
+
+    // Two shards that saw the same chain: counts and histograms add, the blocks both saw
+    // count once, and the merged report is a valid report.
+    let m = Report::merge(&[r.clone(), r.clone()]).unwrap();
+    assert_eq!(m.accounting.sent, 2 * r.accounting.sent);
+    assert!(m.accounting.balanced);
+    let (one, both) = (&r.latency[Stage::INCLUSION], &m.latency[Stage::INCLUSION]);
+    assert_eq!((both.count, both.p99_us, both.mean_us), (2 * one.count, one.p99_us, one.mean_us));
+    assert_eq!(m.fees.total_wei.0, 2 * r.fees.total_wei.0);
+    assert_eq!(m.fees.mean_fee_per_tx_wei, r.fees.mean_fee_per_tx_wei);
+    assert!(r.throughput.blocks > 0);
+    assert_eq!(m.throughput.blocks, r.throughput.blocks, "the same blocks, counted once");
+    assert_eq!(m.throughput.gas_per_second, r.throughput.gas_per_second);
+    assert_eq!(m.series.iter().map(|s| s.gas_used).sum::<u64>(), r.series.iter().map(|s| s.gas_used).sum::<u64>());
+    assert_eq!(m.series.iter().map(|s| s.sent).sum::<u64>(), 2 * r.accounting.sent);
+    assert_valid(&serde_json::to_value(&m).unwrap());
 }

@@ -198,3 +198,18 @@ fn parallel_executor_settings_are_checked_where_they_are_written() {
     )
     .unwrap();
 }
+
+#[test]
+fn a_shard_beyond_the_count_is_refused_at_its_line() {
+    let e = refused(&format!("{GOOD}shard: {{index: 2, count: 2}}\n"));
+    assert_eq!(e.path, "shard");
+    assert!(e.message.contains("shard 2 of 2"), "{e}");
+    assert!(e.hint.as_deref().is_some_and(|h| h.contains("0 to count - 1")), "{e}");
+    gasbench::scenario::load_str(
+        "good.yaml",
+        &format!("{GOOD}shard: {{index: 1, count: 2}}\n"),
+        &[],
+        &Limits::default(),
+    )
+    .unwrap();
+}

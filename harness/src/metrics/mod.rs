@@ -3,7 +3,7 @@
 //! timestamps it is fed, and observable while a run goes on (`snapshot`).
 
 mod cpu;
-mod hist;
+pub(crate) mod hist;
 mod live;
 pub mod prom;
 mod recorder;

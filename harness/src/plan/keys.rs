@@ -24,6 +24,13 @@ impl fmt::Debug for Keyring {
 impl Keyring {
     /// `count` accounts derived from `seed`: key i = keccak256("gasbench/account" || seed || i).
     pub fn derive(seed: u64, count: usize) -> Self {
+        Self::derive_for_shard(seed, 0, count)
+    }
+
+    /// `count` accounts of shard `shard` of a scenario seeded `seed`: shard 0's are
+    /// [`Keyring::derive`]'s; shard s > 0 appends "shard" || s to each key's preimage, so
+    /// two shards never share an account (nor its nonces).
+    pub fn derive_for_shard(seed: u64, shard: u32, count: usize) -> Self {
         let keys: Vec<SecretKey> = (0..count as u64)
             .map(|i| {
                 let mut material = [0u8; 32];
@@ -33,6 +40,10 @@ impl Keyring {
                     pre.extend_from_slice(&seed.to_be_bytes());
                     pre.extend_from_slice(&i.to_be_bytes());
                     pre.extend_from_slice(&round.to_be_bytes());
+                    if shard > 0 {
+                        pre.extend_from_slice(b"shard");
+                        pre.extend_from_slice(&shard.to_be_bytes());
+                    }
                     material.copy_from_slice(keccak256(&pre).as_slice());
                     if let Ok(k) = SecretKey::from_byte_array(material) {
                         break k;
@@ -86,6 +97,17 @@ mod tests {
     use alloy::signers::{SignerSync, local::PrivateKeySigner};
 
     use super::*;
+
+    #[test]
+    fn shards_get_their_own_keys_and_shard_zero_keeps_todays() {
+        // Account 0 of seed 42 as gasbench derived it before shards existed.
+        let today = Keyring::derive(42, 1).addresses()[0];
+        assert_eq!(today.to_string(), "0x646D3248415Ba746e607eEA24decC679C1B3e3b2");
+        assert_eq!(Keyring::derive_for_shard(42, 0, 1).addresses()[0], today);
+        let all: std::collections::BTreeSet<Address> =
+            (0..4).flat_map(|s| Keyring::derive_for_shard(42, s, 50).addresses().to_vec()).collect();
+        assert_eq!(all.len(), 4 * 50, "no account shared between shards");
+    }
 
     #[test]
     fn signatures_match_alloys_signer_and_recover() {

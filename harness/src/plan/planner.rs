@@ -111,7 +111,12 @@ impl Planner {
 
     /// The deployer key of a run with `seed` (one key, derived apart from the accounts').
     pub fn deployer_keys(seed: u64) -> Keyring {
-        Keyring::derive(seed ^ 0x6465_706c_6f79_6572, 1)
+        Self::deployer_keys_for_shard(seed, 0)
+    }
+
+    /// The deployer of shard `shard`: shard 0's is [`Planner::deployer_keys`]'s.
+    pub fn deployer_keys_for_shard(seed: u64, shard: u32) -> Keyring {
+        Keyring::derive_for_shard(seed ^ 0x6465_706c_6f79_6572, shard, 1)
     }
 
     /// Workload labels by index (`PlannedTx::workload`).

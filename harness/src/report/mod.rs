@@ -4,10 +4,12 @@ pub mod compare;
 pub mod gate;
 mod host;
 pub mod html;
+mod merge;
 mod model;
 mod table;
 
 pub use host::{host_info, tool_info};
+pub use merge::MergeError;
 pub use model::*;
 pub use table::summary_table;
 

@@ -62,6 +62,10 @@ pub struct Report {
     pub reconciliation: Reconciliation,
     /// One sample per second of the run (warmup, window and drain).
     pub series: Vec<SecondSample>,
+    /// Every block the run saw (warmup, window and drain), with its identity, so that
+    /// [`Report::merge`] counts a block two shards saw once.
+    #[serde(default)]
+    pub blocks: Vec<BlockSeen>,
     /// The rollup target's figures: L1 data fees, batcher, stage latencies, derivation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollup: Option<crate::targets::rollup::RollupReport>,
@@ -121,6 +125,10 @@ pub struct RunInfo {
     pub seed: u64,
     /// RFC 3339, UTC.
     pub started_at: String,
+    /// `started_at` in Unix milliseconds: the wall clock at the run clock's zero, where
+    /// `series[].t` and `blocks[].seen_ms` count from (aligns shards' series).
+    #[serde(default)]
+    pub started_at_unix_ms: u64,
     pub outcome: Outcome,
     /// True when the figures do not cover the whole planned run.
     pub partial: bool,
@@ -346,6 +354,12 @@ pub struct Fees {
     pub l1_fee_wei: Wei,
     pub mean_fee_per_tx_wei: Wei,
     pub mean_effective_gas_price_wei: Wei,
+    /// The transactions these fees cover, and the sum of their effective gas prices: the
+    /// sums the means come from (kept so that merged reports recompute them exactly).
+    #[serde(default)]
+    pub txs: u64,
+    #[serde(default)]
+    pub price_sum_wei: Wei,
     pub base_fee_min_wei: Wei,
     pub base_fee_max_wei: Wei,
     pub base_fee_last_wei: Wei,
@@ -569,4 +583,21 @@ pub struct SecondSample {
 
 fn one_second() -> u64 {
     1
+}
+
+/// A block the run saw: its identity (with the target's chain id) and what the block
+/// figures are computed from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockSeen {
+    pub number: u64,
+    pub hash: alloy::primitives::B256,
+    /// When gasbench saw it, milliseconds on the run clock (from `run.started_at`).
+    pub seen_ms: u64,
+    /// Seen in the measured window (the blocks `throughput` covers).
+    pub in_window: bool,
+    pub gas_used: u64,
+    pub gas_limit: u64,
+    /// Transactions in it, ours and others'.
+    pub txs: u64,
+    pub base_fee_wei: Wei,
 }

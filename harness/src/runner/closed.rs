@@ -209,6 +209,7 @@ mod tests {
                 .collect();
             let block = BlockEvent {
                 number: 1,
+                hash: alloy::primitives::B256::ZERO,
                 observed_ns: now,
                 base_fee_wei: 1,
                 gas_used: 0,

@@ -106,8 +106,9 @@ async fn run_phases(
     opts: &RunOptions,
     cancel: CancellationToken,
 ) -> Result<Report, RunError> {
-    let keys = Arc::new(Keyring::derive(scenario.seed, scenario.accounts.count as usize));
-    let deployer = Arc::new(Planner::deployer_keys(scenario.seed));
+    let keys =
+        Arc::new(Keyring::derive_for_shard(scenario.seed, scenario.shard.index, scenario.accounts.count as usize));
+    let deployer = Arc::new(Planner::deployer_keys_for_shard(scenario.seed, scenario.shard.index));
     let balance = U256::from(scenario.accounts.balance_eth) * U256::from(10u64).pow(U256::from(18));
     let mut funded = keys.addresses().to_vec();
     funded.push(deployer.addresses()[0]);
@@ -415,6 +416,10 @@ async fn run_phases(
             scenario_name: scenario.name.clone(),
             seed: scenario.seed,
             started_at: humantime::format_rfc3339_millis(clock.wall_start()).to_string(),
+            started_at_unix_ms: clock
+                .wall_start()
+                .duration_since(std::time::SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
             outcome: if interrupted { Outcome::Interrupted } else { Outcome::Completed },
             partial: interrupted || accounting.not_sent > 0 || health.fault.is_some(),
             warmup_seconds: warmup_ns as f64 / 1e9,
@@ -444,6 +449,7 @@ async fn run_phases(
         effects,
         reconciliation,
         series: rec.series(),
+        blocks: rec.blocks(),
         rollup,
         repetitions: Vec::new(),
     })

@@ -36,8 +36,9 @@ pub fn world(scenario: &Scenario, txs: usize) -> Result<World, RunError> {
         #[allow(unreachable_patterns)]
         _ => Default::default(),
     };
-    let keys = Arc::new(Keyring::derive(scenario.seed, scenario.accounts.count as usize));
-    let deployer = Arc::new(Planner::deployer_keys(scenario.seed));
+    let keys =
+        Arc::new(Keyring::derive_for_shard(scenario.seed, scenario.shard.index, scenario.accounts.count as usize));
+    let deployer = Arc::new(Planner::deployer_keys_for_shard(scenario.seed, scenario.shard.index));
     let balance = U256::from(scenario.accounts.balance_eth) * U256::from(10u64).pow(U256::from(18));
     let mut state = ChainState::default();
     for a in keys.addresses().iter().chain(deployer.addresses()) {

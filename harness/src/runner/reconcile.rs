@@ -550,6 +550,7 @@ mod tests {
             .collect();
         ChainEvent::Block(BlockEvent {
             number,
+            hash: alloy::primitives::B256::with_last_byte(number as u8),
             observed_ns: number,
             base_fee_wei: 1,
             gas_used: 0,

@@ -9,6 +9,7 @@ mod locate;
 pub mod memory;
 mod parse;
 mod rollup;
+mod shard;
 pub mod sweep;
 mod target;
 mod validate;
@@ -27,6 +28,7 @@ pub use rollup::{
     BatcherSpec, Compression, DataAvailability, FeeModel, L1EmbeddedSpec, L1FeeSpec, L1RpcSpec, L1Spec, L2Spec,
     MAX_BLOB_FRAME_BYTES, RollupSpec,
 };
+pub use shard::Shard;
 pub use target::{
     ANVIL_CHAIN_ID, BaseFeeSpec, EmbeddedSpec, ExecutorKind, Fault, FunderKey, FunderMnemonic, FunderSpec, RpcSpec,
     Sealing, SenderRecovery, TargetKind, TargetSpec,
@@ -59,6 +61,10 @@ pub struct Scenario {
     pub targets: Vec<TargetSpec>,
     #[serde(default)]
     pub fees: FeeSpec,
+    /// This run's share of the scenario when several run it at once (default: shard 0 of
+    /// 1, the whole of it).
+    #[serde(default, skip_serializing_if = "Shard::is_whole")]
+    pub shard: Shard,
     /// A matrix over scenario fields: field path (`--set` syntax) -> the values it takes.
     /// Every combination runs, with the same seed, into one comparison (docs/sweep.md).
     #[serde(default, skip_serializing_if = "serde_yaml::Mapping::is_empty")]

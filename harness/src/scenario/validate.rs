@@ -53,6 +53,16 @@ pub(super) fn validate(s: &Scenario, limits: &Limits) -> Vec<Problem> {
         };
         out.push(Problem { path, message, hint: None });
     }
+    if s.shard.count == 0 || s.shard.index >= s.shard.count {
+        out.push(problem(
+            "shard",
+            format!(
+                "shard {} of {}: the index must be below the count, and the count at least 1",
+                s.shard.index, s.shard.count
+            ),
+            "number the shards 0 to count - 1, e.g. `shard: {index: 1, count: 2}`",
+        ));
+    }
     validate_load(s, &mut out);
     validate_fees(s, &mut out);
     validate_target(s, &mut out);

@@ -1,6 +1,6 @@
 //! Chain events: what a target tells the recorder about inclusion, joined on `TxId`.
 
-use alloy::primitives::Bytes;
+use alloy::primitives::{B256, Bytes};
 use tokio::sync::mpsc;
 
 use crate::{clock::Clock, metrics::Stage, plan::TxId};
@@ -23,6 +23,10 @@ pub struct IncludedTx {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockEvent {
     pub number: u64,
+    /// The block's hash (the embedded chain, which hashes no headers, hashes its number
+    /// and its transactions' hashes): with the chain id and number, a block's identity, so
+    /// that merged reports of two shards count a block both saw once.
+    pub hash: B256,
     /// When gasbench saw the block (run clock), never the header's timestamp.
     pub observed_ns: u64,
     pub base_fee_wei: u128,

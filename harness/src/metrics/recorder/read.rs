@@ -150,6 +150,11 @@ impl Recorder {
         }
     }
 
+    /// Every block seen, with its identity.
+    pub fn blocks(&self) -> Vec<BlockSeen> {
+        self.blocks.clone()
+    }
+
     /// The per-second series (bounded: see `metrics::series`).
     pub fn series(&self) -> Vec<SecondSample> {
         self.series.samples().to_vec()
@@ -171,6 +176,8 @@ fn fees(s: &FeeSums, base_fee: Option<(u128, u128, u128)>) -> Fees {
         l1_fee_wei: Wei(s.l1),
         mean_fee_per_tx_wei: Wei(if s.count == 0 { 0 } else { s.total / u128::from(s.count) }),
         mean_effective_gas_price_wei: Wei(if s.count == 0 { 0 } else { s.price_sum / u128::from(s.count) }),
+        txs: s.count,
+        price_sum_wei: Wei(s.price_sum),
         base_fee_min_wei: Wei(min),
         base_fee_max_wei: Wei(max),
         base_fee_last_wei: Wei(last),

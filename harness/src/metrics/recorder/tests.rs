@@ -38,6 +38,7 @@ fn recorder() -> Recorder {
 fn block(observed_ns: u64, ids: &[u32]) -> ChainEvent {
     ChainEvent::Block(BlockEvent {
         number: 1,
+        hash: alloy::primitives::B256::ZERO,
         observed_ns,
         base_fee_wei: 7,
         gas_used: 21_000 * ids.len() as u64,

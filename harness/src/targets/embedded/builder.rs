@@ -234,6 +234,7 @@ fn seal(
     }
     let event = BlockEvent {
         number: block.number,
+        hash: block_identity(block.number, &hashes),
         observed_ns: sink.now_ns(),
         base_fee_wei: u128::from(block.base_fee_wei),
         gas_used,
@@ -251,4 +252,13 @@ fn seal(
         tx_hashes: hashes,
     };
     (event, dropped, summary, refresh)
+}
+
+/// The embedded chain's stand-in for a block hash (it keeps no headers): keccak256 of the
+/// block's number and its transactions' hashes, in block order.
+fn block_identity(number: u64, tx_hashes: &[B256]) -> B256 {
+    let mut bytes = Vec::with_capacity(8 + 32 * tx_hashes.len());
+    bytes.extend_from_slice(&number.to_be_bytes());
+    tx_hashes.iter().for_each(|h| bytes.extend_from_slice(h.as_slice()));
+    alloy::primitives::keccak256(bytes)
 }

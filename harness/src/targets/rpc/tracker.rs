@@ -35,6 +35,7 @@ const BLOCKS_PER_BATCH: u64 = 100;
 #[serde(rename_all = "camelCase")]
 struct RpcBlock {
     number: U64,
+    hash: B256,
     #[serde(default)]
     base_fee_per_gas: Option<U128>,
     gas_used: U64,
@@ -252,6 +253,7 @@ fn emit_block(
     if let Some(sink) = shared.sink.get() {
         sink.emit(ChainEvent::Block(BlockEvent {
             number: b.number.to(),
+            hash: b.hash,
             observed_ns,
             base_fee_wei: b.base_fee_per_gas.map_or(0, |f| f.to()),
             gas_used: b.gas_used.to(),

@@ -58,6 +58,7 @@ struct RpcTx {
 #[serde(rename_all = "camelCase")]
 struct RpcBlock {
     number: U64,
+    hash: B256,
     #[serde(default)]
     base_fee_per_gas: Option<U128>,
     gas_used: U64,
@@ -284,6 +285,7 @@ impl RpcL1 {
         }
         BlockEvent {
             number: b.number.to(),
+            hash: b.hash,
             observed_ns,
             base_fee_wei: b.base_fee_per_gas.map_or(0, |f| f.to()),
             gas_used: b.gas_used.to(),

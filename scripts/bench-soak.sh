@@ -14,7 +14,7 @@ bin=${GASBENCH_BIN:-target/release/gasbench}
 out=$(mktemp -d)
 [ $# -gt 0 ] || set -- 1 1:presigned 5 5:presigned
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); reports in $out"
-printf '%-8s %-10s %10s %10s %10s %14s %12s  %s\n' minutes signing max_rss_mb sent late_sends send_lag_p99_us min_lead_ms \
+printf '%-8s %-10s %10s %10s %10s %10s %14s %12s  %s\n' minutes signing max_rss_mb sent included late_sends send_lag_p99_us min_lead_ms \
   'rss_mb at each minute'
 for runspec in "$@"; do
   minutes=${runspec%%:*}
@@ -59,7 +59,7 @@ for m in range(1, int(minutes) + 1):
 st = (r["signing"].get("streamed") or {}).get("min_lead_ms", "-")
 if isinstance(st, float):
     st = f"{st:.0f}"
-print(f'{minutes:<8} {signing:<10} {int(maxrss) / 1024:10.0f} {r["accounting"]["sent"]:10} '
+print(f'{minutes:<8} {signing:<10} {int(maxrss) / 1024:10.0f} {r["accounting"]["sent"]:10} {r["accounting"]["included"]:10} '
       f'{r["load"]["late_sends"]:10} {r["load"]["send_lag"]["p99_us"]:14} {st:>12}  {" ".join(marks)}')
 PY
 done

@@ -33,6 +33,10 @@ async fn a_streamed_run_recycles_its_buffer_and_keeps_every_transaction_accounte
     let st = s.streamed.as_ref().expect("streamed figures");
     assert_eq!(a.planned, 20_000);
     assert!(st.buffer_txs * 10 < a.planned, "the buffer turned over at least 10 times: {st:?}");
+    // The buffer bounds how far ahead the signer runs: about a second (1,024 transactions
+    // at this rate) plus the chunks in hand, never the run (19 s here) as when the channel
+    // was drained on every take.
+    assert!(st.max_lead_ms > 0.0 && st.max_lead_ms < 3_000.0, "the signer ran at most ~1 s ahead: {st:?}");
     assert!(s.signed_during_run >= a.sent, "{s:?}");
     assert!(a.balanced && a.sent == a.planned && a.included == a.sent, "{a:?} {s:?}");
     assert_eq!(r.reconciliation.verdict, Verdict::Pass, "{:?}", r.reconciliation);

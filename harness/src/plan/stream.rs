@@ -36,6 +36,10 @@ pub struct StreamStats {
     /// The least time between a transaction being signed and its intended send time,
     /// over the load (ms; negative when the signer was behind).
     pub min_lead_ms: f64,
+    /// The most time between a transaction being signed and its intended send time (ms):
+    /// about `AHEAD_SECONDS` when the buffer bounds the signer.
+    #[serde(default)]
+    pub max_lead_ms: f64,
     /// Transactions whose signature was ready only after their intended send time: sends
     /// made late by the signer, not by the target or the loop.
     pub late_for_signer: u64,
@@ -83,6 +87,7 @@ pub struct SignedStream {
     signing: Duration,
     stats: StreamStats,
     min_lead_ns: Option<i128>,
+    max_lead_ns: i128,
     max_behind_ns: i128,
     clock: Option<Clock>,
     thread_count: usize,
@@ -159,6 +164,7 @@ impl SignedStream {
             signing: Duration::ZERO,
             stats: StreamStats { buffer_txs: ahead as u64, ..Default::default() },
             min_lead_ns: None,
+            max_lead_ns: 0,
             max_behind_ns: 0,
             clock: None,
             thread_count: threads,
@@ -224,8 +230,16 @@ impl SignedStream {
 
     /// Moves the next chunk in order to `current` if it has arrived, without waiting.
     fn ready_chunk(&mut self) -> bool {
-        while let Ok(c) = self.rx.try_recv() {
-            self.reorder.insert(c.seq, c);
+        // Only until the next chunk in order is here: a chunk taken off the channel before
+        // it is needed gives its room back to the signers, and draining the channel on
+        // every take let them sign the whole run ahead (the buffer bounded nothing).
+        while !self.reorder.contains_key(&self.next_seq) {
+            match self.rx.try_recv() {
+                Ok(c) => {
+                    self.reorder.insert(c.seq, c);
+                }
+                Err(_) => break,
+            }
         }
         self.promote()
     }
@@ -266,6 +280,7 @@ impl SignedStream {
         for t in &chunk.txs {
             let lead = i128::from(t.intended_ns) - signed_ns;
             self.min_lead_ns = Some(self.min_lead_ns.map_or(lead, |m| m.min(lead)));
+            self.max_lead_ns = self.max_lead_ns.max(lead);
             if lead < 0 {
                 self.stats.late_for_signer += 1;
                 self.max_behind_ns = self.max_behind_ns.max(-lead);
@@ -283,6 +298,7 @@ impl SignedStream {
     pub fn stats(&self) -> StreamStats {
         StreamStats {
             min_lead_ms: self.min_lead_ns.unwrap_or(0) as f64 / 1e6,
+            max_lead_ms: self.max_lead_ns as f64 / 1e6,
             max_behind_ms: self.max_behind_ns as f64 / 1e6,
             ..self.stats.clone()
         }

@@ -82,6 +82,10 @@ pub struct ExecutorFigures {
     pub suspended_reads_per_tx: f64,
     /// First executions delayed by a dependency hint, per transaction.
     pub hint_waits_per_tx: f64,
+    /// Share of transactions run in a task group (adjacent transactions predicted to
+    /// form a chain, run in order on one worker).
+    #[serde(default)]
+    pub grouped_per_tx: f64,
     /// Modelled state reads that waited, per transaction (0 in memory).
     pub read_waits_per_tx: f64,
     /// Thread time per transaction spent on work, microseconds, measured per task on
@@ -244,6 +248,7 @@ fn bench(scenario: &Scenario, o: &BenchOptions, latency_us: u64, hot_ratio: Opti
                 aborts_per_tx: per_tx(c.validation_aborts),
                 suspended_reads_per_tx: per_tx(c.suspended_reads),
                 hint_waits_per_tx: per_tx(c.hint_waits),
+                grouped_per_tx: per_tx(c.grouped_txs),
                 read_waits_per_tx: r.waits as f64 / timed_txs,
                 busy_us_per_tx: (busy_s - r.waited_ns as f64 / 1e9).max(0.0) * 1e6 / timed_txs,
                 fallbacks: c.fallbacks,

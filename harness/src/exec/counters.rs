@@ -26,6 +26,14 @@ pub struct ExecCounters {
     /// First executions delayed until a predicted predecessor ran (dependency hints).
     #[serde(default)]
     pub hint_waits: u64,
+    /// Transactions of blocks run in parallel that ran in a task group of several
+    /// (adjacent transactions predicted to form a chain, run in order on one worker).
+    #[serde(default)]
+    pub grouped_txs: u64,
+    /// Transactions of blocks run in parallel planned as lazy credits (plain transfers
+    /// to a hot recipient, kept out of its account until something reads it).
+    #[serde(default)]
+    pub lazy_credits: u64,
     /// Blocks run sequentially instead, for any reason (the sum of the `fallback_*`).
     pub fallbacks: u64,
     /// Blocks run by Block-STM to the end.
@@ -80,6 +88,8 @@ impl ExecCounters {
         self.validation_aborts += o.validation_aborts;
         self.suspended_reads += o.suspended_reads;
         self.hint_waits += o.hint_waits;
+        self.grouped_txs += o.grouped_txs;
+        self.lazy_credits += o.lazy_credits;
         self.fallbacks += o.fallbacks;
         self.parallel_blocks += o.parallel_blocks;
         self.fallback_small_block += o.fallback_small_block;
@@ -99,6 +109,8 @@ impl ExecCounters {
             validation_aborts: self.validation_aborts - earlier.validation_aborts,
             suspended_reads: self.suspended_reads - earlier.suspended_reads,
             hint_waits: self.hint_waits - earlier.hint_waits,
+            grouped_txs: self.grouped_txs - earlier.grouped_txs,
+            lazy_credits: self.lazy_credits - earlier.lazy_credits,
             fallbacks: self.fallbacks - earlier.fallbacks,
             parallel_blocks: self.parallel_blocks - earlier.parallel_blocks,
             fallback_small_block: self.fallback_small_block - earlier.fallback_small_block,

@@ -1,6 +1,7 @@
 //! A state location, the unit of conflict between transactions: an account's basic
 //! information (balance, nonce, code hash) or one storage slot; and, inside the parallel
-//! executor only, the fee one transaction of the block owes the block producer.
+//! executor only, the fee one transaction of the block owes the block producer and the
+//! value one credits a hot recipient.
 
 use alloy::primitives::{Address, U256};
 
@@ -12,6 +13,9 @@ pub enum Loc {
     /// The fee transaction N of the block owes the block producer: not state, but read
     /// like it by a transaction that reads the producer's account (lazy coinbase).
     Fee(u32),
+    /// What transaction N of the block credited its recipient, a plain transfer to a
+    /// hot recipient (lazy credits): read by whoever else reads that account.
+    Credit(u32),
 }
 
 impl Loc {
@@ -28,6 +32,7 @@ impl Loc {
                 addr(a).rotate_left(7) ^ l[0] ^ l[1].rotate_left(13) ^ l[2].rotate_left(29) ^ l[3].rotate_left(47) ^ 1
             }
             Self::Fee(n) => u64::from(*n).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 2,
+            Self::Credit(n) => u64::from(*n).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 3,
         }
     }
 }
@@ -63,6 +68,8 @@ mod tests {
             Loc::Slot(b, U256::ZERO),
             Loc::Fee(0),
             Loc::Fee(1),
+            Loc::Credit(0),
+            Loc::Credit(1),
         ];
         let folds: LocSet = locs.iter().copied().collect();
         assert_eq!(folds.len(), locs.len());

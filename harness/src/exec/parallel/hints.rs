@@ -10,7 +10,7 @@
 use alloy::primitives::Address;
 use revm::{context::TxEnv, primitives::HashMap};
 
-use super::mvmemory::WriteSet;
+use super::{groups::Units, mvmemory::WriteSet};
 use crate::exec::{Loc, LocMap};
 
 /// A recipient is hot when at least this share of its calls collided, smoothed.
@@ -54,24 +54,36 @@ impl Hints {
         }
     }
 
-    /// Learns from a block's final write sets which recipients' calls collided: a
-    /// transaction collided when it wrote a location an earlier one of the block wrote
-    /// (its own account, the sender's nonce chain, and fees aside).
-    pub fn learn<'w>(&mut self, txs: &[TxEnv], writes: impl Iterator<Item = &'w WriteSet>) {
+    /// Learns from a block's final write sets, one per unit of `units`, which
+    /// recipients' calls collided: a transaction collided when it wrote a location an
+    /// earlier one of the block wrote (its own account, the sender's nonce chain, and
+    /// fees aside). Inside a task group the worker saw that (`inside(j)`); a group's
+    /// collisions with earlier units count for its first member.
+    pub fn learn<'w>(
+        &mut self,
+        txs: &[TxEnv],
+        units: &Units,
+        writes: impl Iterator<Item = &'w WriteSet>,
+        inside: impl Fn(usize) -> bool,
+    ) {
         self.first_writer.clear();
         self.calls.clear();
-        for (j, (tx, ws)) in txs.iter().zip(writes).enumerate() {
-            let Some(to) = tx.kind.to() else { continue };
-            let mut collided = false;
+        for (u, (members, ws)) in units.iter().zip(writes).enumerate() {
+            let first = &txs[members.start as usize];
+            let mut across = false;
             for (loc, _) in ws {
-                if matches!(loc, Loc::Fee(_)) || *loc == Loc::Basic(tx.caller) {
+                if matches!(loc, Loc::Fee(_) | Loc::Credit(_)) || *loc == Loc::Basic(first.caller) {
                     continue;
                 }
-                collided |= self.first_writer.insert(*loc, j as u32).is_some();
+                across |= self.first_writer.insert(*loc, u as u32).is_some();
             }
-            let c = self.calls.entry(*to).or_default();
-            c.0 += 1;
-            c.1 += u32::from(collided);
+            for j in members.clone() {
+                let Some(to) = txs[j as usize].kind.to() else { continue };
+                let collided = inside(j as usize) || (across && j == members.start);
+                let c = self.calls.entry(*to).or_default();
+                c.0 += 1;
+                c.1 += u32::from(collided);
+            }
         }
         for (to, (calls, collided)) in &self.calls {
             let share = f64::from(*collided) / f64::from(*calls);
@@ -111,12 +123,14 @@ mod tests {
         let reserves = (Loc::Slot(pool, U256::ZERO), Value::Slot(U256::from(1)));
         let slot = |i: u64| (Loc::Slot(token, U256::from(i)), Value::Slot(U256::from(1)));
         let writes = [vec![reserves], vec![slot(1)], vec![reserves], vec![slot(2)], vec![reserves]];
-        h.learn(&txs, writes.iter());
+        let mut units = Units::default();
+        units.form(&[None; 5], false);
+        h.learn(&txs, &units, writes.iter(), |_| false);
         h.predict(&txs, &mut preds);
         assert_eq!(preds, [None, None, Some(0), Some(0), Some(2)], "the pool's calls now chain");
         // Blocks without collisions at the pool cool it down again.
         for _ in 0..3 {
-            h.learn(&txs, [vec![], vec![], vec![], vec![], vec![]].iter());
+            h.learn(&txs, &units, [vec![], vec![], vec![], vec![], vec![]].iter(), |_| false);
         }
         h.predict(&txs, &mut preds);
         assert_eq!(preds, [None, None, None, Some(0), None]);

@@ -1,9 +1,12 @@
 //! The parallel executor: Block-STM (Gelashvili et al., PPoPP'23) on revm. Workers
 //! execute transactions optimistically against a multi-version memory, validate what
 //! they read, and re-execute on conflict; the result equals sequential execution.
-//! Fees to the block producer stay out of the conflict set. Blocks too small to pay
-//! for the threads, or doing what this path does not support, run sequentially.
+//! Fees to the block producer stay out of the conflict set. Known chains of adjacent
+//! transactions run as task groups (see `groups`). Blocks too small to pay for the
+//! threads, or doing what this path does not support, run sequentially.
 
+mod credits;
+mod groups;
 mod handler;
 mod hints;
 mod mvmemory;
@@ -57,6 +60,9 @@ pub struct ParallelConfig {
     /// Delay a transaction's first execution until the one it is predicted to depend on
     /// has run (see `hints`).
     pub hints: bool,
+    /// Run runs of adjacent transactions that the hints chain as task groups (see
+    /// `groups`); only with `hints`.
+    pub groups: bool,
 }
 
 impl ParallelConfig {
@@ -69,6 +75,7 @@ impl ParallelConfig {
             stress: false,
             adaptive: true,
             hints: true,
+            groups: true,
         }
     }
 }
@@ -86,6 +93,10 @@ pub struct Parallel {
     hints: hints::Hints,
     /// Each transaction's predicted predecessor in the block being run.
     preds: Vec<Option<u32>>,
+    /// The block being run cut into units (task groups and single transactions).
+    units: groups::Units,
+    /// The block's lazy credits.
+    credits: credits::Credits,
     /// The workers besides the calling thread, persistent across blocks (rayon: a
     /// maintained pool whose scopes may borrow the block's data, which a pool of our own
     /// could not without unsafe code).
@@ -103,6 +114,8 @@ impl Parallel {
             seen: Seen::default(),
             hints: hints::Hints::default(),
             preds: Vec::new(),
+            units: groups::Units::default(),
+            credits: credits::Credits::default(),
             pool: rayon::ThreadPoolBuilder::new()
                 .num_threads(config.threads.saturating_sub(1).max(1))
                 .thread_name(|i| format!("block-stm-{}", i + 1))
@@ -138,7 +151,6 @@ impl Parallel {
         // the producer) keeps each transaction's fee as a location, so reading the
         // producer's account resolves lazily instead of sending the block to sequential.
         let lazy_fees = txs.iter().any(|t| t.caller == coinbase || t.kind.to() == Some(&coinbase));
-        self.mv.reset(txs.len());
         self.seen.reset();
         if self.config.hints {
             self.hints.predict(txs, &mut self.preds);
@@ -146,15 +158,26 @@ impl Parallel {
             self.preds.clear();
             self.preds.resize(txs.len(), None);
         }
+        self.units.form(&self.preds, self.config.hints && self.config.groups);
+        let units = self.units.len();
+        self.mv.reset(units);
+        // The pre-pass reads the candidate recipients' accounts as the workers would
+        // (a first read in the block waits the modelled latency).
+        let pre = PreState::new(state, self.config.read_latency, &self.seen);
+        self.credits.plan(txs, coinbase, |a| pre.basic(a));
         padded::reset(&mut self.results, txs.len(), |r| *r = None);
         let codes = self.speculate(state, block, txs, lazy_fees, c).map_err(|reason| (reason, true))?;
-        if self.config.hints {
-            self.hints.learn(txs, self.mv.write_sets(txs.len()));
-        }
-        let results = self.results[..txs.len()]
+        c.grouped_txs += self.units.grouped_txs();
+        c.lazy_credits += self.credits.planned();
+        let done: Vec<Done> = self.results[..txs.len()]
             .iter_mut()
-            .map(|r| r.0.get_mut().unwrap_or_else(PoisonError::into_inner).take().expect("every transaction executed"));
-        Ok(writeback::apply(state, block, results, self.mv.write_sets(txs.len()), &codes))
+            .map(|r| r.0.get_mut().unwrap_or_else(PoisonError::into_inner).take().expect("every transaction executed"))
+            .collect();
+        if self.config.hints {
+            self.hints.learn(txs, &self.units, self.mv.write_sets(units), |j| done[j].collided);
+        }
+        let recipient = |i: u32| self.credits.recipient(i).expect("only a lazy credit writes a credit");
+        Ok(writeback::apply(state, block, done, self.mv.write_sets(units), recipient, &codes))
     }
 
     /// Block-STM over the block on the worker threads; returns the code the block
@@ -170,11 +193,12 @@ impl Parallel {
         let shared = Shared {
             pre: PreState::new(state, self.config.read_latency, &self.seen),
             mv: &self.mv,
-            sched: Scheduler::new(txs.len()),
+            sched: Scheduler::new(self.units.len()),
             codes: Mutex::default(),
             coinbase: block.coinbase,
             lazy_fees,
-            preds: &self.preds,
+            units: &self.units,
+            credits: &self.credits,
             stress: self.config.stress,
             txs,
             results: &self.results,
@@ -209,8 +233,19 @@ impl Parallel {
     }
 }
 
-/// Each transaction's latest outcome, and the fee it owes the block producer.
-type Results = Slots<Option<(TxOutcome, U256)>>;
+/// What a transaction's latest execution came to.
+#[derive(Debug)]
+struct Done {
+    outcome: TxOutcome,
+    /// The fee it owes the block producer.
+    fee: U256,
+    /// In a task group: it wrote a location an earlier member wrote (its own account
+    /// and fee aside), for the hints to learn from.
+    collided: bool,
+}
+
+/// Each transaction's latest outcome.
+type Results = Slots<Option<Done>>;
 
 /// What the workers share for one block.
 #[derive(Debug)]
@@ -224,8 +259,10 @@ struct Shared<'a> {
     /// Each transaction's fee is kept as a location ([`crate::exec::Loc::Fee`]) and the
     /// producer's account read lazily; otherwise reading that account gives up.
     lazy_fees: bool,
-    /// Each transaction's predicted predecessor (dependency hints).
-    preds: &'a [Option<u32>],
+    /// The block's units (task groups and single transactions), each with its
+    /// predicted predecessor (dependency hints).
+    units: &'a groups::Units,
+    credits: &'a credits::Credits,
     stress: bool,
     txs: &'a [TxEnv],
     results: &'a Results,

@@ -88,12 +88,16 @@ fn check_on(genesis: &ChainState, txs: &[TxEnv]) -> (Vec<TxOutcome>, ExecCounter
     let seq = Sequential::default().execute(&mut seq_state, &block(), txs.to_vec());
     let mut last = ExecCounters::default();
     for threads in [1, 2, 4] {
-        for (stress, hints) in [(false, true), (true, true), (true, false)] {
+        // The last is the default (hints and groups) under stress: its counters are returned.
+        for (stress, hints, groups) in
+            [(true, false, false), (true, true, false), (false, true, true), (true, true, true)]
+        {
             let mut p = Parallel::new(ParallelConfig {
                 min_txs: 1,
                 stress,
                 adaptive: false,
                 hints,
+                groups,
                 ..ParallelConfig::new(threads, Duration::ZERO)
             });
             // Twice: the second run has the hints learned from the first.
@@ -101,7 +105,7 @@ fn check_on(genesis: &ChainState, txs: &[TxEnv]) -> (Vec<TxOutcome>, ExecCounter
                 let before = p.counters();
                 let mut st = genesis.clone();
                 let out = p.execute(&mut st, &block(), txs.to_vec());
-                let case = format!("{threads} threads, stress {stress}, hints {hints}, run {run}");
+                let case = format!("{threads} threads, stress {stress}, hints {hints}, groups {groups}, run {run}");
                 assert_eq!(outcome_diff(&seq, &out), None, "{case}");
                 assert_eq!(state_diff(&seq_state, &st), None, "{case}");
                 last = p.counters().since(&before);
@@ -304,4 +308,131 @@ fn fully_serial_block() {
     assert_eq!(included(&out), 30);
     assert_eq!((c.fallbacks, c.parallel_blocks), (0, 1), "{c:?}");
     assert!(c.busy_ns > 0, "busy time is measured per task: {c:?}");
+}
+
+#[test]
+fn a_task_group_spanning_the_whole_block() {
+    // One sender's nonce chain: every transaction is predicted to follow the one before,
+    // so the block is one group run in order by one worker.
+    let txs: Vec<TxEnv> = (0..20).map(|n| send(1, n, COUNTER, 0)).collect();
+    let (out, c) = check(&txs);
+    assert_eq!(included(&out), 20);
+    assert_eq!((c.fallbacks, c.parallel_blocks, c.grouped_txs), (0, 1, 20), "{c:?}");
+    assert_eq!((c.re_executions, c.hint_waits), (0, 0), "one unit: nothing to wait for or redo: {c:?}");
+    let TxOutcome::Included(last) = &out[19] else { panic!("{:?}", out[19]) };
+    assert_eq!(last.logs[0].data.data.as_ref(), U256::from(20).to_be_bytes::<32>(), "each member saw the last");
+}
+
+#[test]
+fn a_group_member_reads_what_a_transaction_outside_the_group_writes() {
+    // User 39 starts empty; the first transaction (outside the group) funds it, and its
+    // chain of four spends what it received: run before the funding, every member
+    // would be left out for want of funds. The group's read of its sender comes from
+    // outside it, so validation must send the group back when the funding lands.
+    let mut st = state();
+    st.insert_account_info(user(39), AccountInfo::default());
+    let mut txs = vec![send(1, 0, user(39), ETH)];
+    txs.extend((0..4).map(|n| send(39, n, user(2), ETH / 8)));
+    txs.extend(padding(8));
+    let (out, c) = check_on(&st, &txs);
+    assert_eq!(included(&out), 13, "the chain spent the funding: {out:?}");
+    assert!(c.grouped_txs >= 4, "the chain ran as a group: {c:?}");
+    // The same chain without its funding is left out: the funding decides.
+    let (out, _) = check_on(&st, &txs[1..]);
+    assert_eq!(included(&out), 8);
+}
+
+#[test]
+fn a_wrong_hint_costs_parallelism_never_correctness() {
+    // A first block teaches the hints that calls to the counter collide (each
+    // increments slot 0). Then the counter's code is replaced by one that only logs, so
+    // the next block's calls to it are independent, yet the hints still chain and group
+    // them: the block must still come out as sequential execution's.
+    let logs_only = Bytecode::new_raw(Bytes::from(hex::decode("5f5fa000").unwrap()));
+    let hot: Vec<TxEnv> = (0..12).map(|i| send(i, 0, COUNTER, 0)).collect();
+    let mut seq_state = state();
+    let mut p = Parallel::new(ParallelConfig {
+        min_txs: 1,
+        adaptive: false,
+        stress: true,
+        ..ParallelConfig::new(2, Duration::ZERO)
+    });
+    let mut par_state = seq_state.clone();
+    let seq = Sequential::default().execute(&mut seq_state, &block(), hot.clone());
+    assert_eq!(outcome_diff(&seq, &p.execute(&mut par_state, &block(), hot)), None);
+    // Between blocks the counter's code is replaced by one that only logs: the hint that
+    // its calls chain is now wrong.
+    for st in [&mut seq_state, &mut par_state] {
+        st.insert_account_info(
+            COUNTER,
+            AccountInfo { code_hash: logs_only.hash_slow(), code: Some(logs_only.clone()), ..Default::default() },
+        );
+    }
+    let cold: Vec<TxEnv> = (12..24).map(|i| send(i, 0, COUNTER, 0)).collect();
+    let before = p.counters();
+    let seq = Sequential::default().execute(&mut seq_state, &block(), cold.clone());
+    let out = p.execute(&mut par_state, &block(), cold);
+    assert_eq!(outcome_diff(&seq, &out), None);
+    assert_eq!(state_diff(&seq_state, &par_state), None);
+    let c = p.counters().since(&before);
+    assert_eq!(c.grouped_txs, 12, "the stale hint grouped the independent calls: {c:?}");
+}
+
+/// A funded account without code that many plain transfers pay (a lazy recipient).
+const HOT: Address = address!("00000000000000000000000000000000000f1a7e");
+/// `balance(HOT)` stored in slot 0 and logged: a read of the hot account mid-block.
+const READS_HOT: Address = address!("0000000000000000000000000000000000ba1a2c");
+
+fn with_hot() -> ChainState {
+    let mut st = state();
+    st.insert_account_info(HOT, AccountInfo { balance: U256::from(1_000), ..Default::default() });
+    let code = format!("73{}31805f555f5260205fa000", hex::encode(HOT));
+    let code = Bytecode::new_raw(Bytes::from(hex::decode(code).unwrap()));
+    st.insert_account_info(
+        READS_HOT,
+        AccountInfo { code_hash: code.hash_slow(), code: Some(code), ..Default::default() },
+    );
+    st
+}
+
+#[test]
+fn plain_transfers_to_a_hot_recipient_credit_lazily_and_a_read_mid_block_sees_them() {
+    // Eleven transfers pay HOT (1,000 wei to start); between them a contract reads and
+    // logs HOT's balance and HOT itself pays out three of the ether it was credited
+    // (unaffordable without the credits before it).
+    let mut txs: Vec<TxEnv> = (1..7).map(|i| send(i, 0, HOT, ETH)).collect();
+    txs.push(send(7, 0, READS_HOT, 0));
+    txs.push(tx(HOT, 0, TxKind::Call(user(8)), 3 * ETH, 21_000));
+    txs.extend((9..14).map(|i| send(i, 0, HOT, ETH)));
+    txs.extend(padding(5));
+    let (out, c) = check_on(&with_hot(), &txs);
+    assert_eq!(included(&out), txs.len(), "{out:?}");
+    assert_eq!((c.fallbacks, c.lazy_credits), (0, 11), "{c:?}");
+    let TxOutcome::Included(read) = &out[6] else { panic!("{:?}", out[6]) };
+    let seen = U256::from(6 * ETH + 1_000);
+    assert_eq!(read.logs[0].data.data.as_ref(), seen.to_be_bytes::<32>(), "the read saw the six credits before it");
+    // Without the credits before it, HOT's payment is left out.
+    let (out, _) = check_on(&with_hot(), &txs[6..]);
+    assert!(matches!(out[1], TxOutcome::Excluded(_)), "{:?}", out[1]);
+}
+
+#[test]
+fn a_delegation_mid_block_turns_lazy_credits_back_into_calls() {
+    use revm::context_interface::transaction::{Authorization, RecoveredAuthority, RecoveredAuthorization};
+    // HOT delegates its account to the counter (EIP-7702, sent by user 9) in the middle
+    // of the transfers paying it: the transfers after it run the counter's code in
+    // HOT's storage, so they cannot stay lazy credits.
+    let auth = Authorization { chain_id: U256::from(1337), address: COUNTER, nonce: 0 };
+    let mut delegate = tx(user(9), 0, TxKind::Call(user(10)), 0, 200_000);
+    delegate.tx_type = 4;
+    delegate
+        .set_recovered_authorization(vec![RecoveredAuthorization::new_unchecked(auth, RecoveredAuthority::Valid(HOT))]);
+    let mut txs: Vec<TxEnv> = (1..5).map(|i| send(i, 0, HOT, ETH)).collect();
+    txs.push(delegate);
+    txs.extend((11..16).map(|i| send(i, 0, HOT, ETH)));
+    txs.extend(padding(6));
+    let (out, c) = check_on(&with_hot(), &txs);
+    assert_eq!((included(&out), c.fallbacks), (txs.len(), 0), "{c:?}");
+    let TxOutcome::Included(last) = &out[9] else { panic!("{:?}", out[9]) };
+    assert_eq!(last.logs[0].data.data.as_ref(), U256::from(5).to_be_bytes::<32>(), "five calls ran the counter");
 }

@@ -1,10 +1,10 @@
-//! After a parallel block: each transaction's final write set committed to the chain
-//! state in block order (what the sequential executor's commits change), then the
+//! After a parallel block: each unit's final write set (a transaction's, or a task
+//! group's) committed to the chain state in block order (what the sequential executor's commits change), then the
 //! block producer credited with the fees kept out of the conflict set. The write sets
 //! hold a few locations each, so this costs far less than re-applying every
 //! transaction's touched state.
 
-use alloy::primitives::{B256, U256};
+use alloy::primitives::{Address, B256, U256};
 use revm::{
     Database,
     bytecode::Bytecode,
@@ -12,38 +12,61 @@ use revm::{
     primitives::{HashMap, KECCAK_EMPTY},
 };
 
-use super::mvmemory::{Value, WriteSet};
+use super::{
+    Done,
+    mvmemory::{Value, WriteSet},
+};
 use crate::exec::{BlockCtx, ChainState, Loc, TxOutcome};
 
-/// Commits a block's transactions, given each one's outcome (made by the worker that
-/// executed it last) and fee, its write set, and the code deployed in the block by
-/// hash; returns the outcomes.
+/// Commits a block, given each transaction's outcome (made by the worker that
+/// executed it last) and fee, each unit's write set (a transaction left out of the
+/// block wrote nothing but its zero fee), the recipient of each lazy credit, and the
+/// code deployed in the block by hash; returns the outcomes.
 pub fn apply<'w>(
     state: &mut ChainState,
     block: &BlockCtx,
-    results: impl Iterator<Item = (TxOutcome, U256)>,
+    done: Vec<Done>,
     writes: impl Iterator<Item = &'w WriteSet>,
+    recipient: impl Fn(u32) -> Address,
     codes: &HashMap<B256, Bytecode>,
 ) -> Vec<TxOutcome> {
-    let mut fees = U256::ZERO;
-    let outcomes = results
-        .zip(writes)
-        .map(|((outcome, fee), writes)| {
-            if let TxOutcome::Included(_) = outcome {
-                commit(state, writes, codes);
-                fees += fee;
+    // Lazy credits are added after every write: a recipient's location holds its
+    // balance without them.
+    let mut credits: Vec<(Address, U256)> = Vec::new();
+    for writes in writes {
+        commit(state, writes, codes);
+        for (loc, value) in writes {
+            if let (Loc::Credit(i), Value::Slot(v)) = (loc, value) {
+                credits.push((recipient(*i), *v));
             }
-            outcome
+        }
+    }
+    for (to, credit) in credits {
+        credit_account(state, to, credit);
+    }
+    let mut fees = U256::ZERO;
+    let outcomes = done
+        .into_iter()
+        .map(|d| {
+            if let TxOutcome::Included(_) = d.outcome {
+                fees += d.fee;
+            }
+            d.outcome
         })
         .collect();
     if !fees.is_zero() {
-        let mut info = state.basic(block.coinbase).unwrap_or_else(|e| match e {}).unwrap_or_default();
-        // Wrapping: the producer's committed balance excludes the block's fees and may
-        // have wrapped below zero when it spent fees it was owed (lazy coinbase).
-        info.balance = info.balance.wrapping_add(fees);
-        state.insert_account_info(block.coinbase, info);
+        credit_account(state, block.coinbase, fees);
     }
     outcomes
+}
+
+/// Adds `wei` to an account whose committed balance left it out. Wrapping: that
+/// balance may have wrapped below zero when the account spent what it was owed (lazy
+/// coinbase, lazy credits).
+fn credit_account(state: &mut ChainState, to: Address, wei: U256) {
+    let mut info = state.basic(to).unwrap_or_else(|e| match e {}).unwrap_or_default();
+    info.balance = info.balance.wrapping_add(wei);
+    state.insert_account_info(to, info);
 }
 
 /// Applies one transaction's writes as revm's `CacheDB::commit` would its state: a
@@ -79,8 +102,8 @@ fn commit(state: &mut ChainState, writes: &WriteSet, codes: &HashMap<B256, Bytec
             (Loc::Slot(address, slot), Value::Slot(word)) => {
                 cache.accounts.entry(*address).or_default().storage.insert(*slot, *word);
             }
-            // Fees are credited once, after the block.
-            (Loc::Fee(_), _) => {}
+            // Fees and lazy credits are credited after the block's writes.
+            (Loc::Fee(_) | Loc::Credit(_), _) => {}
             _ => unreachable!("a basic location holds account info, a slot a word"),
         }
     }

@@ -207,11 +207,13 @@ impl Parallel {
             cfg_env: cfg_env(block.chain_id),
         };
         // The calling thread is one worker; the others are the pool's, kept from block
-        // to block (no thread started per block).
+        // to block (no thread started per block). No more workers than units: a block
+        // that is one task group runs on the calling thread alone, with no helper
+        // spinning beside it.
         let helpers: Mutex<Vec<ExecCounters>> = Mutex::default();
         let mut mine = ExecCounters::default();
         self.pool.in_place_scope(|s| {
-            for _ in 1..self.config.threads {
+            for _ in 1..self.config.threads.min(self.units.len()) {
                 s.spawn(|_| {
                     let mut c = ExecCounters::default();
                     worker::run(&shared, &mut c);

@@ -5,6 +5,7 @@
 mod cpu;
 pub(crate) mod hist;
 mod live;
+mod measured;
 pub mod prom;
 mod recorder;
 pub mod series;
@@ -13,5 +14,6 @@ mod stage;
 pub use cpu::{process_cpu_seconds, process_cpu_seconds_of};
 pub use hist::{Hist, decode, encode, gas_summary, latency_summary};
 pub use live::{FeeParts, LastBlock, LiveFigures, WorkloadLive};
+pub use measured::{FeeSums, Measured, WorkloadMeasured};
 pub use recorder::{Included, Outcome, Recorder, RecorderConfig, Resolved, Snapshot};
 pub use stage::{Stage, StageHists};

@@ -7,11 +7,12 @@ use std::{
     time::SystemTime,
 };
 
+use super::events::RunEvent;
 use crate::{
     clock::Clock,
     exec::ExecCounters,
     lock,
-    metrics::{LiveFigures, Recorder},
+    metrics::{LiveFigures, Measured, Recorder},
     plan::Schedule,
     report::Report,
     targets::Target,
@@ -77,6 +78,9 @@ pub trait RunObserver: Send + Sync + core::fmt::Debug {
     fn live(&self, _live: &LiveRun) {}
     /// The final report (also after an interrupted run).
     fn report(&self, _report: &Report) {}
+    /// Anything the run tells, as data (phases too, after [`Self::phase`]); see
+    /// [`RunEvent`].
+    fn event(&self, _event: &RunEvent) {}
 }
 
 /// A running load, readable from any thread.
@@ -110,6 +114,11 @@ impl LiveRun {
         lock(&self.recorder).live()
     }
 
+    /// Every figure measured so far, as raw sums (a copy; the lock is taken once).
+    pub fn measured(&self) -> Measured {
+        lock(&self.recorder).measured().clone()
+    }
+
     /// Planned transactions whose intended send time has come (open model); `None`
     /// when the load is planned as it runs.
     pub fn offered_so_far(&self) -> Option<u64> {
@@ -124,13 +133,6 @@ impl LiveRun {
     /// The rollup's running totals, if the target is a rollup.
     pub fn rollup_counters(&self) -> Option<crate::targets::rollup::RollupCounters> {
         self.target.rollup_counters()
-    }
-}
-
-/// Calls a hook on every observer.
-pub(crate) fn notify(observers: &[Arc<dyn RunObserver>], f: impl Fn(&dyn RunObserver)) {
-    for o in observers {
-        f(o.as_ref());
     }
 }
 

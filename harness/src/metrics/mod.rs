@@ -1,6 +1,7 @@
 //! Measurement: the recorder joins sends, acks and chain events with the plan and keeps
-//! HDR histograms, counts, fees and a per-second series. It is deterministic given the
-//! timestamps it is fed, and observable while a run goes on (`snapshot`).
+//! HDR histograms, counts, fees and a per-second series as raw sums ([`Measured`]), from
+//! which `report::assemble` builds the report. It is deterministic given the timestamps it
+//! is fed, and observable while a run goes on (`snapshot`, `live`, `measured`).
 
 mod cpu;
 pub(crate) mod hist;

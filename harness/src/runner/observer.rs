@@ -1,6 +1,7 @@
-//! Observers of a run: the seams through which the progress line, the Prometheus exporter
-//! and (later) the service watch a run while it goes, without the runner knowing them.
-//! Every hook has a no-op default, so an observer implements only what it needs.
+//! Observers of a run: the seam through which the CLI's progress line, the Prometheus
+//! exporter, the service and a `RunHandle` watch a run while it goes, without the runner
+//! knowing them. Every hook has a no-op default, so an observer implements only what it
+//! needs.
 
 use std::{
     sync::{Arc, Mutex},

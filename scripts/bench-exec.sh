@@ -6,7 +6,8 @@
 # Each case is bounded (CASE_SECONDS, default 200 s; about 80 s each on a quiet 2-core
 # machine, so the set takes about 6 minutes after the build); a case that fails or runs
 # out of time is reported as such in the summary and the script exits 1.
-#   scripts/bench-exec.sh [extra exec-bench flags, e.g. --reps 9]
+#   scripts/bench-exec.sh [extra exec-bench flags, e.g. --min-rep-seconds 2]
+# REPS (default 7) and BLOCKS (default 10) set the repetitions and blocks per case.
 # The JSON of each case is kept in $OUT (default target/bench-exec/).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +23,7 @@ run() {
   shift
   echo "== $name: exec-bench $*"
   timeout --signal=INT --kill-after=10 "${CASE_SECONDS:-200}" \
-    $B exec-bench "$@" --blocks 10 --reps "${REPS:-7}" --threads 1,2,4 --out "$OUT/$name.json"
+    $B exec-bench "$@" --blocks "${BLOCKS:-10}" --reps "${REPS:-7}" --threads 1,2,4 --out "$OUT/$name.json"
   local code=$?
   if [ $code -ne 0 ]; then
     echo "!! $name: exit $code (124: out of time; 1: results differ from sequential)"

@@ -85,6 +85,21 @@ async fn service_answers_bad_requests_with_the_right_status() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     assert_eq!(b["errors"][0]["path"], "load.open.rate", "{b}");
 
+    // A comparison over two targets or a sweep: one run per submission, so 400 saying so
+    // (before, only the first target ran, silently).
+    let two = good.replace(
+        "target: {kind: embedded, block_time: 100ms}",
+        "targets:\n  - {kind: embedded, block_time: 100ms}\n  - {kind: embedded, block_time: 200ms}",
+    );
+    assert!(gasbench::scenario::load_str("scenario", &two, &[], &Default::default()).unwrap().targets.len() == 2);
+    let (s, b) = call(&svc, Method::POST, "/v1/runs", Some(yaml), two, Some(TOKEN)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert!(b["message"].as_str().unwrap().contains("`targets:` lists 2 targets"), "{b}");
+    let swept = format!("{good}sweep:\n  load.open.rate: [100, 200]\n");
+    let (s, b) = call(&svc, Method::POST, "/v1/runs", Some(yaml), swept, Some(TOKEN)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert!(b["message"].as_str().unwrap().contains("`sweep:`"), "{b}");
+
     // Wrong content type, a body over the limit, an unknown run.
     let (s, b) = call(&svc, Method::POST, "/v1/runs", Some("text/plain"), good.clone(), Some(TOKEN)).await;
     assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{b}");

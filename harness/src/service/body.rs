@@ -84,6 +84,14 @@ pub fn parse(headers: &HeaderMap, query: Option<&str>, body: &[u8], limits: &Lim
             "`sweep:` runs a scenario per cell, and the service runs one scenario per submission: submit each cell (with `set`), or run the sweep with `gasbench run`".into(),
         ));
     }
+    if scenario.targets.len() > 1 {
+        return Err(ApiError::BadRequest(format!(
+            "`targets:` lists {} targets, and the service runs one target per submission: submit one run per \
+             target (with `set: [\"target=...\"]`) and compare their reports with `gasbench compare`, or run the \
+             comparison with `gasbench run`",
+            scenario.targets.len()
+        )));
+    }
     Ok(Submission { scenario, labels })
 }
 

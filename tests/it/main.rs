@@ -27,6 +27,7 @@ mod report_schema;
 mod rollup;
 mod rollup_l1;
 mod rpc;
+mod run_handle;
 mod scenario_errors;
 mod scenarios_dir;
 mod service;

@@ -9,6 +9,8 @@ mod comparison;
 mod exec_bench;
 mod gate;
 mod history;
+mod log;
+mod progress;
 mod report;
 mod run;
 mod serve;

@@ -14,7 +14,7 @@ use super::{
 use crate::{
     metrics::prom::{MetricsError, MetricsServer, Registry, RunLabels, RunMetrics},
     report::{self, Report, gate::baseline::Identity},
-    runner::{RunErrorKind, RunOptions},
+    runner::{RunErrorKind, RunObserver, RunOptions},
     scenario::Scenario,
 };
 
@@ -60,6 +60,7 @@ pub struct RunArgs {
 }
 
 pub fn run(args: &RunArgs) -> ExitCode {
+    super::log::init(args.quiet);
     let scenario = match args.scenario.load() {
         Ok(s) => s,
         Err(code) => return code,
@@ -219,8 +220,9 @@ fn runtime() -> Option<tokio::runtime::Runtime> {
 
 /// How the run goes, from the flags.
 fn options(args: &RunArgs) -> RunOptions {
+    let progress: Arc<dyn RunObserver> = Arc::new(super::progress::ProgressLine { quiet: args.quiet });
     RunOptions {
-        progress: !args.quiet,
+        observers: vec![progress],
         max_batches_in_flight: args.max_batches_in_flight.max(1),
         late_threshold: Duration::from_millis(args.late_threshold_ms),
         ..RunOptions::default()

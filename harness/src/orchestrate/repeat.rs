@@ -23,8 +23,8 @@ pub async fn run(
     let mut i = 0;
     loop {
         i += 1;
-        if opts.progress && n > 1 {
-            eprintln!("repetition {i} of {n}");
+        if n > 1 {
+            tracing::info!("repetition {i} of {n}");
         }
         let mut report = runner::run(scenario, opts, cancel.clone()).await?;
         if n > 1 {

@@ -31,9 +31,7 @@ pub async fn run(scenario: &Scenario, cells: Vec<Cell>, opts: &RunOptions, cance
         let mut entry = if cancel.is_cancelled() {
             Entry::failed(cell.label.clone(), "interrupted", "not run: the sweep was stopped".into())
         } else {
-            if opts.progress {
-                eprintln!("cell {} of {n}: {}", i + 1, cell.label);
-            }
+            tracing::info!("cell {} of {n}: {}", i + 1, cell.label);
             match runner::run(&cell.scenario, opts, cancel.clone()).await {
                 Ok(report) => Entry::ran(cell.label.clone(), report),
                 Err(e) => Entry::failed(cell.label.clone(), error_kind(&e), e.to_string()),

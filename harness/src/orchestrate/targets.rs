@@ -57,9 +57,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions, cancel: CancellationTok
             entries.push(Entry::failed(label, "interrupted", "not run: the comparison was stopped".into()));
             continue;
         }
-        if opts.progress {
-            eprintln!("target {label}");
-        }
+        tracing::info!("target {label}");
         let one = on(scenario, spec);
         let result = match targets::build(spec) {
             Ok(target) => runner::run_on(&one, target, opts, cancel.clone()).await,

@@ -1,5 +1,6 @@
 //! Reports: the versioned data of a run and its views.
 
+mod assemble;
 pub mod compare;
 pub mod gate;
 mod host;
@@ -8,6 +9,7 @@ mod merge;
 mod model;
 mod table;
 
+pub use assemble::{RunFacts, assemble};
 pub use host::{host_info, tool_info};
 pub use merge::MergeError;
 pub use model::*;

@@ -13,13 +13,55 @@ use tokio_util::sync::CancellationToken;
 
 use super::{
     feed::Feed,
+    model::{Drive, Model, OnBatch},
     submit::{MAX_BATCH, Submitter},
 };
 use crate::{
     clock::Clock,
     metrics::Recorder,
     plan::{PlannedTx, Planner},
+    report,
+    scenario::SigningMode,
 };
+
+/// The closed model: see the module docs.
+#[derive(Debug, Clone)]
+pub struct Closed {
+    pub in_flight: u32,
+    /// Transactions planned ahead; `None`: only time bounds the run, and each is signed
+    /// when its slot frees.
+    pub count: Option<u64>,
+}
+
+#[async_trait::async_trait]
+impl Model for Closed {
+    fn kind(&self) -> report::LoadModel {
+        report::LoadModel::Closed
+    }
+
+    fn signing(&self, asked: SigningMode) -> SigningMode {
+        if self.count.is_none() { SigningMode::Lazy } else { asked }
+    }
+
+    fn count(&self) -> Option<u64> {
+        self.count
+    }
+
+    fn in_flight(&self) -> Option<u32> {
+        Some(self.in_flight)
+    }
+
+    async fn drive(
+        &self,
+        feed: Feed<'_>,
+        planner: &mut Planner,
+        d: &Drive<'_>,
+        on_batch: &mut OnBatch<'_>,
+    ) -> (u64, f64) {
+        let source = if self.count.is_some() { Source::Planned(feed) } else { Source::Lazy(planner) };
+        run(source, self.in_flight, d.submitter, d.recorder, d.clock, d.end_ns, d.cancel, on_batch).await
+    }
+}
 
 /// Plans and signs the next transaction when the closed loop needs one.
 pub trait SignNext: Send {
@@ -248,7 +290,7 @@ mod tests {
                 .await;
         let mut r = crate::lock(&recorder);
         r.finish(clock.now_ns());
-        let l = r.latencies();
+        let l = r.measured().latencies();
         assert!(sent >= 3, "{sent} sent");
         assert_eq!(l[Stage::INCLUSION].count, sent, "{l:?}");
         // Each transaction's latency runs from its slot freeing, so it includes its own

@@ -1,17 +1,19 @@
-//! Observers of a run: the seams through which the progress line, the Prometheus exporter
-//! and (later) the service watch a run while it goes, without the runner knowing them.
-//! Every hook has a no-op default, so an observer implements only what it needs.
+//! Observers of a run: the seam through which the CLI's progress line, the Prometheus
+//! exporter, the service and a `RunHandle` watch a run while it goes, without the runner
+//! knowing them. Every hook has a no-op default, so an observer implements only what it
+//! needs.
 
 use std::{
     sync::{Arc, Mutex},
     time::SystemTime,
 };
 
+use super::events::RunEvent;
 use crate::{
     clock::Clock,
     exec::ExecCounters,
     lock,
-    metrics::{LiveFigures, Recorder},
+    metrics::{LiveFigures, Measured, Recorder},
     plan::Schedule,
     report::Report,
     targets::Target,
@@ -77,6 +79,9 @@ pub trait RunObserver: Send + Sync + core::fmt::Debug {
     fn live(&self, _live: &LiveRun) {}
     /// The final report (also after an interrupted run).
     fn report(&self, _report: &Report) {}
+    /// Anything the run tells, as data (phases too, after [`Self::phase`]); see
+    /// [`RunEvent`].
+    fn event(&self, _event: &RunEvent) {}
 }
 
 /// A running load, readable from any thread.
@@ -110,6 +115,11 @@ impl LiveRun {
         lock(&self.recorder).live()
     }
 
+    /// Every figure measured so far, as raw sums (a copy; the lock is taken once).
+    pub fn measured(&self) -> Measured {
+        lock(&self.recorder).measured().clone()
+    }
+
     /// Planned transactions whose intended send time has come (open model); `None`
     /// when the load is planned as it runs.
     pub fn offered_so_far(&self) -> Option<u64> {
@@ -124,13 +134,6 @@ impl LiveRun {
     /// The rollup's running totals, if the target is a rollup.
     pub fn rollup_counters(&self) -> Option<crate::targets::rollup::RollupCounters> {
         self.target.rollup_counters()
-    }
-}
-
-/// Calls a hook on every observer.
-pub(crate) fn notify(observers: &[Arc<dyn RunObserver>], f: impl Fn(&dyn RunObserver)) {
-    for o in observers {
-        f(o.as_ref());
     }
 }
 

@@ -8,9 +8,14 @@ use tokio_util::sync::CancellationToken;
 
 use super::{
     feed::Feed,
+    model::{Drive, Model, OnBatch},
     submit::{MAX_BATCH, Submitter},
 };
-use crate::{clock::Clock, plan::PlannedTx};
+use crate::{
+    clock::Clock,
+    plan::{PlannedTx, Planner, Schedule},
+    report,
+};
 
 /// How far past the planned end sending may go before the rest is left unsent.
 pub const GRACE_NS: u64 = 1_000_000_000;
@@ -56,4 +61,42 @@ pub async fn run(
     }
     submitter.flush().await;
     sent
+}
+
+/// The open model (a constant rate or stages of rates): see the module docs.
+#[derive(Debug, Clone)]
+pub struct Open {
+    pub schedule: Schedule,
+    /// The constant rate, when the scenario gives one (not stages).
+    pub offered_tps: Option<f64>,
+    pub peak_tps: Option<f64>,
+}
+
+#[async_trait::async_trait]
+impl Model for Open {
+    fn kind(&self) -> report::LoadModel {
+        report::LoadModel::Open
+    }
+
+    fn schedule(&self) -> Option<&Schedule> {
+        Some(&self.schedule)
+    }
+
+    fn offered_tps(&self) -> Option<f64> {
+        self.offered_tps
+    }
+
+    fn peak_tps(&self) -> Option<f64> {
+        self.peak_tps
+    }
+
+    async fn drive(
+        &self,
+        mut feed: Feed<'_>,
+        _: &mut Planner,
+        d: &Drive<'_>,
+        on_batch: &mut OnBatch<'_>,
+    ) -> (u64, f64) {
+        (run(&mut feed, d.submitter, d.clock, d.end_ns, d.cancel, on_batch).await, 0.0)
+    }
 }

@@ -1,7 +1,7 @@
 //! The set-up phase: sends each phase of set-up transactions through the target (the same
 //! path as the load, so it works on any target), waits until every one is included, and
 //! fails with the transaction's purpose and decoded revert reason when one is not. It
-//! shows its progress once a second (like the load's line), and ends with an error naming
+//! tells its progress once a second (an event, like the load's), and ends with an error naming
 //! what it waited for when the target faults or nothing is included for [`STALL`].
 
 use std::{
@@ -13,6 +13,7 @@ use std::{
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_util::sync::CancellationToken;
 
+use super::events::{Emitter, SetupProgress};
 use crate::{
     clock::Clock,
     plan::{PlannedTx, Prepared, TxId},
@@ -74,7 +75,7 @@ pub async fn run(
     events: &mut UnboundedReceiver<ChainEvent>,
     clock: Clock,
     timeout: Duration,
-    progress: bool,
+    emit: &Emitter,
     cancel: &CancellationToken,
 ) -> Result<SetupReport, SetupError> {
     let started = clock.now_ns();
@@ -96,18 +97,16 @@ pub async fn run(
                 () = cancel.cancelled() => return Err(SetupError::Interrupted),
                 _ = tick.tick() => {
                     let waiting = waiting_for(&pending, &label);
-                    if progress {
-                        eprintln!(
-                            "[set-up {:6.1}s] phase {}/{}: included {} of {} | blocks {} | waiting for {waiting} \
-                             (gives up after {stall:?} without progress)",
-                            (clock.now_ns() - started) as f64 / 1e9,
-                            phase + 1,
-                            prepared.setup.len(),
-                            txs.len() - pending.len(),
-                            txs.len(),
-                            blocks.len(),
-                        );
-                    }
+                    emit.setup_progress(SetupProgress {
+                        elapsed_s: (clock.now_ns() - started) as f64 / 1e9,
+                        phase,
+                        phases: prepared.setup.len(),
+                        included: txs.len() - pending.len(),
+                        total: txs.len(),
+                        blocks: blocks.len(),
+                        waiting: waiting.clone(),
+                        stall,
+                    });
                     let health = target.health();
                     if let Some(fault) = health.fault {
                         return Err(SetupError::TargetFault { phase, waiting, fault });

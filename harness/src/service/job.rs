@@ -36,7 +36,6 @@ impl Service {
         self.registry.add(metrics.clone());
         let observers: Vec<Arc<dyn RunObserver>> = vec![Arc::new(Observer { entry: entry.clone(), phases }), metrics];
         let opts = RunOptions {
-            progress: false,
             max_batches_in_flight: self.config.max_batches_in_flight.max(1),
             cancelled_drain: self.config.cancelled_drain,
             observers,

@@ -12,16 +12,13 @@ use std::{
 
 use tokio::sync::Semaphore;
 
-use super::hist::{Hist, gas_summary, latency_summary, new_exact_hist, new_hist, record, record_n};
+use super::hist::{Hist, new_hist, record, record_n};
 use super::live::{FeeParts, LastBlock, LiveFigures, WorkloadLive};
-use super::series::Series;
-use super::stage::{Stage, StageHists};
+use super::measured::Measured;
+use super::stage::Stage;
 use crate::{
     plan::{PlannedTx, TxId},
-    report::{
-        Accounting, BlockSeen, Failures, Fees, KindCount, Latencies, LatencyFailures, LoadFigures, SecondSample,
-        Throughput, Wei, WorkloadFigures,
-    },
+    report::{BlockSeen, KindCount, LatencyFailures, SecondSample, Wei},
     targets::{BlockEvent, ChainEvent, Rejection},
 };
 
@@ -80,52 +77,6 @@ pub struct Resolved {
     pub outcome: Outcome,
 }
 
-#[derive(Debug, Default, Clone, Copy)]
-struct FeeSums {
-    total: u128,
-    base: u128,
-    priority: u128,
-    l1: u128,
-    price_sum: u128,
-    count: u64,
-    /// Gas used by the same transactions.
-    gas: u128,
-}
-
-#[derive(Debug)]
-struct Figures {
-    counts: Accounting,
-    /// Reverts by decoded reason.
-    reverts: BTreeMap<String, KindCount>,
-    /// By stage, microseconds; `inclusion_all_sent` is `inclusion` plus every window
-    /// transaction that was never included, at its timeout (filled by `finish`).
-    latency: StageHists,
-    /// Who the percentiles leave out (filled by `finish`).
-    failures: LatencyFailures,
-    gas: Hist,
-    fees: FeeSums,
-}
-
-impl Figures {
-    fn latencies(&self) -> Latencies {
-        Latencies {
-            stages: self.latency.iter().map(|(s, h)| (s.clone(), latency_summary(h))).collect(),
-            failures: self.failures.clone(),
-        }
-    }
-
-    fn new() -> Self {
-        Self {
-            counts: Accounting::default(),
-            reverts: BTreeMap::new(),
-            latency: StageHists::default(),
-            failures: LatencyFailures::default(),
-            gas: new_exact_hist(),
-            fees: FeeSums::default(),
-        }
-    }
-}
-
 /// Live figures, cheap to take while a run goes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Snapshot {
@@ -175,36 +126,11 @@ pub struct Recorder {
     /// a target reports after inclusion (safe, finalized); oldest first in `after_order`.
     after_inclusion: HashMap<TxId, (u16, u64)>,
     after_order: VecDeque<TxId>,
-    per: Vec<Figures>,
-    total: Figures,
-    rejected: BTreeMap<String, KindCount>,
-    dropped: BTreeMap<String, KindCount>,
-    anomalies: u64,
+    /// Everything measured so far (the report is assembled from it).
+    m: Measured,
+    /// Inclusions seen so far (each one's place among them, for the checks' order).
     inclusions: u64,
-    send_lag: Hist,
-    late_sends: u64,
-    sent_in_window: u64,
-    pending: u64,
-    blocks_seen: u64,
-    window_blocks: u64,
-    window_gas: u64,
-    window_included: u64,
-    window_fill_sum: f64,
-    window_txs: u64,
     last_block_ns: Option<u64>,
-    interval_sum_ns: u64,
-    intervals: u64,
-    interval_max_ns: u64,
-    base_fee_min: Option<u128>,
-    base_fee_max: u128,
-    base_fee_last: u128,
-    /// Gas used by every block seen (whole run, other senders' transactions too).
-    gas_seen: u128,
-    /// The last block seen: (gas used, gas limit).
-    last_block_gas: Option<(u64, u64)>,
-    series: Series,
-    /// Every block seen (a few dozen bytes each: 7,200 in 30 minutes of 250 ms blocks).
-    blocks: Vec<BlockSeen>,
     second_hist: Hist,
     second_of_hist: u64,
     completions: Option<Arc<Semaphore>>,
@@ -219,7 +145,7 @@ fn bump(map: &mut BTreeMap<String, KindCount>, key: &str, example: &str) {
 
 impl Recorder {
     pub fn new(cfg: RecorderConfig, capacity: usize) -> Self {
-        let per = cfg.workloads.iter().map(|_| Figures::new()).collect();
+        let m = Measured::new(cfg.workloads.clone(), cfg.late_threshold_ns);
         let _ = capacity;
         Self {
             cfg,
@@ -231,33 +157,9 @@ impl Recorder {
             awaiting_ack: HashMap::new(),
             after_inclusion: HashMap::new(),
             after_order: VecDeque::new(),
-            per,
-            total: Figures::new(),
-            rejected: BTreeMap::new(),
-            dropped: BTreeMap::new(),
-            anomalies: 0,
+            m,
             inclusions: 0,
-            send_lag: new_hist(),
-            late_sends: 0,
-            sent_in_window: 0,
-            pending: 0,
-            blocks_seen: 0,
-            window_blocks: 0,
-            window_gas: 0,
-            window_included: 0,
-            window_fill_sum: 0.0,
-            window_txs: 0,
             last_block_ns: None,
-            interval_sum_ns: 0,
-            intervals: 0,
-            interval_max_ns: 0,
-            base_fee_min: None,
-            base_fee_max: 0,
-            base_fee_last: 0,
-            gas_seen: 0,
-            last_block_gas: None,
-            series: Series::default(),
-            blocks: Vec::new(),
             second_hist: new_hist(),
             second_of_hist: 0,
             completions: None,
@@ -284,11 +186,11 @@ impl Recorder {
     }
 
     fn second(&mut self, ns: u64) -> &mut SecondSample {
-        self.series.at(ns)
+        self.m.series.at(ns)
     }
 
     fn resolved(&mut self, n: usize, at_ns: u64) {
-        self.pending = self.pending.saturating_sub(n as u64);
+        self.m.pending = self.m.pending.saturating_sub(n as u64);
         if let Some(sem) = &self.completions {
             self.freed_ns.extend(core::iter::repeat_n(at_ns, n));
             sem.add_permits(n);
@@ -302,29 +204,29 @@ impl Recorder {
         for (i, tx) in txs.iter().enumerate() {
             let intended = intended_ns.and_then(|v| v.get(i).copied()).unwrap_or(tx.intended_ns);
             if !self.sent_ids.insert(tx.id) {
-                self.anomalies += 1;
+                self.m.anomalies += 1;
                 continue;
             }
             self.slots.insert(
                 tx.id,
                 Slot { state: State::Sent, workload: tx.workload, intended_ns: intended, tx: tx.clone() },
             );
-            self.per[tx.workload as usize].counts.sent += 1;
-            self.total.counts.sent += 1;
-            self.pending += 1;
+            self.m.per[tx.workload as usize].counts.sent += 1;
+            self.m.total.counts.sent += 1;
+            self.m.pending += 1;
             let lag = sent_ns.saturating_sub(intended);
             if self.in_window(intended) {
-                record(&mut self.send_lag, lag / 1_000);
+                record(&mut self.m.send_lag, lag / 1_000);
                 if lag > self.cfg.late_threshold_ns {
-                    self.late_sends += 1;
+                    self.m.late_sends += 1;
                 }
             }
             if self.in_window(sent_ns) {
-                self.sent_in_window += 1;
+                self.m.sent_in_window += 1;
             }
             if self.in_window(intended) {
-                self.per[tx.workload as usize].failures.sent += 1;
-                self.total.failures.sent += 1;
+                self.m.per[tx.workload as usize].failures.sent += 1;
+                self.m.total.failures.sent += 1;
             }
         }
         self.second(sent_ns).sent += txs.len() as u64;
@@ -339,11 +241,11 @@ impl Recorder {
                 match (self.awaiting_ack.remove(&tx.id), result) {
                     (Some((w, intended)), Ok(())) if self.in_window(intended) => {
                         let us = ack_ns.saturating_sub(intended) / 1_000;
-                        self.per[w as usize].latency.record(&Stage::SUBMIT, us);
-                        self.total.latency.record(&Stage::SUBMIT, us);
+                        self.m.per[w as usize].latency.record(&Stage::SUBMIT, us);
+                        self.m.total.latency.record(&Stage::SUBMIT, us);
                     }
                     (Some(_), Ok(())) => {}
-                    _ => self.anomalies += 1,
+                    _ => self.m.anomalies += 1,
                 }
                 continue;
             };
@@ -354,25 +256,25 @@ impl Recorder {
                     // A block may have included it before the ack arrived: counted then.
                     if state == State::Sent {
                         slot.state = State::Accepted;
-                        self.per[w].counts.accepted += 1;
-                        self.total.counts.accepted += 1;
+                        self.m.per[w].counts.accepted += 1;
+                        self.m.total.counts.accepted += 1;
                     }
                     if in_window {
                         let us = ack_ns.saturating_sub(intended) / 1_000;
-                        self.per[w].latency.record(&Stage::SUBMIT, us);
-                        self.total.latency.record(&Stage::SUBMIT, us);
+                        self.m.per[w].latency.record(&Stage::SUBMIT, us);
+                        self.m.total.latency.record(&Stage::SUBMIT, us);
                     }
                 }
                 Err(rej) => {
                     if state != State::Sent {
-                        self.anomalies += 1;
+                        self.m.anomalies += 1;
                         continue;
                     }
                     let slot = self.slots.remove(&tx.id).expect("looked up above");
                     self.fail(&slot, true, Outcome::Rejected);
-                    self.per[w].counts.rejected += 1;
-                    self.total.counts.rejected += 1;
-                    bump(&mut self.rejected, rej.kind.as_str(), &rej.message);
+                    self.m.per[w].counts.rejected += 1;
+                    self.m.total.counts.rejected += 1;
+                    bump(&mut self.m.rejected, rej.kind.as_str(), &rej.message);
                     self.second(ack_ns).failed += 1;
                     resolved += 1;
                 }
@@ -388,15 +290,15 @@ impl Recorder {
             ChainEvent::Reached { stage, ids, observed_ns } => self.on_reached(stage, ids, *observed_ns),
             ChainEvent::Dropped { id, reason } => {
                 let Some(slot) = self.slots.remove(id) else {
-                    self.anomalies += 1;
+                    self.m.anomalies += 1;
                     return;
                 };
                 let w = slot.workload as usize;
                 self.fail(&slot, slot.state == State::Sent, Outcome::Dropped { at_end: false });
-                self.per[w].counts.dropped += 1;
-                self.total.counts.dropped += 1;
+                self.m.per[w].counts.dropped += 1;
+                self.m.total.counts.dropped += 1;
                 let key = reason.split(':').next().unwrap_or(reason).trim().replace(' ', "_");
-                bump(&mut self.dropped, &key, reason);
+                bump(&mut self.m.dropped, &key, reason);
                 self.second(now_ns).failed += 1;
                 self.resolved(1, now_ns);
             }
@@ -405,7 +307,7 @@ impl Recorder {
 
     fn on_block(&mut self, b: &BlockEvent) {
         let at = b.observed_ns;
-        self.blocks_seen += 1;
+        self.m.blocks_seen += 1;
         let second = at / 1_000_000_000;
         if second != self.second_of_hist {
             self.flush_second_p99();
@@ -416,19 +318,19 @@ impl Recorder {
             && in_window
         {
             let d = at.saturating_sub(prev);
-            self.interval_sum_ns += d;
-            self.intervals += 1;
-            self.interval_max_ns = self.interval_max_ns.max(d);
+            self.m.interval_sum_ns += d;
+            self.m.intervals += 1;
+            self.m.interval_max_ns = self.m.interval_max_ns.max(d);
         }
         if in_window {
-            self.window_blocks += 1;
-            self.window_gas += b.gas_used;
-            self.window_txs += b.txs.len() as u64 + b.foreign_txs;
-            self.window_fill_sum += if b.gas_limit == 0 { 0.0 } else { b.gas_used as f64 / b.gas_limit as f64 };
-            self.base_fee_min = Some(self.base_fee_min.map_or(b.base_fee_wei, |m| m.min(b.base_fee_wei)));
-            self.base_fee_max = self.base_fee_max.max(b.base_fee_wei);
+            self.m.window_blocks += 1;
+            self.m.window_gas += b.gas_used;
+            self.m.window_txs += b.txs.len() as u64 + b.foreign_txs;
+            self.m.window_fill_sum += if b.gas_limit == 0 { 0.0 } else { b.gas_used as f64 / b.gas_limit as f64 };
+            self.m.base_fee_min = Some(self.m.base_fee_min.map_or(b.base_fee_wei, |m| m.min(b.base_fee_wei)));
+            self.m.base_fee_max = self.m.base_fee_max.max(b.base_fee_wei);
         }
-        self.blocks.push(BlockSeen {
+        self.m.blocks.push(BlockSeen {
             number: b.number,
             hash: b.hash,
             seen_ms: at / 1_000_000,
@@ -438,23 +340,23 @@ impl Recorder {
             txs: b.txs.len() as u64 + b.foreign_txs,
             base_fee_wei: Wei(b.base_fee_wei),
         });
-        self.base_fee_last = b.base_fee_wei;
-        self.gas_seen += u128::from(b.gas_used);
-        self.last_block_gas = Some((b.gas_used, b.gas_limit));
+        self.m.base_fee_last = b.base_fee_wei;
+        self.m.gas_seen += u128::from(b.gas_used);
+        self.m.last_block_gas = Some((b.gas_used, b.gas_limit));
         let mut resolved = 0;
         let mut included_now = 0;
         for t in &b.txs {
             let Some(slot) = self.slots.remove(&t.id) else {
                 // Included twice, or after being counted as rejected or dropped.
-                self.anomalies += 1;
+                self.m.anomalies += 1;
                 self.reported_unexpected.push(t.id);
                 continue;
             };
             if slot.state == State::Sent {
                 self.awaiting_ack.insert(t.id, (slot.workload, slot.intended_ns));
                 // The block arrived before the ack: it was accepted.
-                self.per[slot.workload as usize].counts.accepted += 1;
-                self.total.counts.accepted += 1;
+                self.m.per[slot.workload as usize].counts.accepted += 1;
+                self.m.total.counts.accepted += 1;
             }
             let included = Included {
                 success: t.success,
@@ -478,7 +380,7 @@ impl Recorder {
                 Some(data) => workloads::revert::decode(data),
                 None => "no revert data (halted, e.g. out of gas, or the target cannot tell)".to_string(),
             });
-            for f in [&mut self.per[w], &mut self.total] {
+            for f in [&mut self.m.per[w], &mut self.m.total] {
                 f.counts.included += 1;
                 match &reason {
                     None => f.counts.succeeded += 1,
@@ -491,7 +393,7 @@ impl Recorder {
             resolved += 1;
             included_now += 1;
             if in_window {
-                self.window_included += 1;
+                self.m.window_included += 1;
             }
             if (self.cfg.window_start_ns..self.cfg.window_end_ns).contains(&intended) {
                 let us = at.saturating_sub(intended) / 1_000;
@@ -499,7 +401,7 @@ impl Recorder {
                 let fee = gas * t.effective_gas_price_wei;
                 let base = gas * b.base_fee_wei.min(t.effective_gas_price_wei);
                 let l1 = t.l1_fee_wei.unwrap_or(0);
-                for f in [&mut self.per[w], &mut self.total] {
+                for f in [&mut self.m.per[w], &mut self.m.total] {
                     f.latency.record(&Stage::INCLUSION, us);
                     record(&mut f.gas, t.gas_used);
                     f.fees.total += fee + l1;
@@ -527,14 +429,14 @@ impl Recorder {
             let Some(&(w, intended)) = self.after_inclusion.get(&id) else {
                 // A later stage before inclusion, for a transaction never included, or
                 // one included more than `AFTER_INCLUSION_KEPT` inclusions ago.
-                self.anomalies += 1;
+                self.m.anomalies += 1;
                 continue;
             };
             let w = w as usize;
             if self.in_window(intended) {
                 let us = at.saturating_sub(intended) / 1_000;
-                self.per[w].latency.record(stage, us);
-                self.total.latency.record(stage, us);
+                self.m.per[w].latency.record(stage, us);
+                self.m.total.latency.record(stage, us);
             }
         }
     }
@@ -542,27 +444,32 @@ impl Recorder {
     fn flush_second_p99(&mut self) {
         if !self.second_hist.is_empty() {
             let p99 = self.second_hist.value_at_quantile(0.99);
-            self.series.note_p99(self.second_of_hist, p99);
+            self.m.series.note_p99(self.second_of_hist, p99);
             self.second_hist.reset();
         }
     }
 
+    /// What was measured so far (the report's sections are assembled from it).
+    pub fn measured(&self) -> &Measured {
+        &self.m
+    }
+
     /// Transactions sent and not yet resolved.
     pub fn pending(&self) -> u64 {
-        self.pending
+        self.m.pending
     }
 
     /// Live figures.
     pub fn snapshot(&self) -> Snapshot {
-        let c = &self.total.counts;
+        let c = &self.m.total.counts;
         Snapshot {
             sent: c.sent,
             accepted: c.accepted,
             included: c.included,
             failed: c.rejected + c.dropped + c.reverted,
-            pending: self.pending,
-            blocks: self.blocks_seen,
-            inclusion_p99_us: match self.total.latency.get(&Stage::INCLUSION) {
+            pending: self.m.pending,
+            blocks: self.m.blocks_seen,
+            inclusion_p99_us: match self.m.total.latency.get(&Stage::INCLUSION) {
                 Some(h) if !h.is_empty() => h.value_at_quantile(0.99),
                 _ => 0,
             },
@@ -578,7 +485,7 @@ impl Recorder {
     /// (as wrk2 and k6 count a failed request at its timeout).
     pub fn finish(&mut self, now_ns: u64) {
         self.flush_second_p99();
-        for f in self.per.iter_mut().chain([&mut self.total]) {
+        for f in self.m.per.iter_mut().chain([&mut self.m.total]) {
             let included = f.latency.entry(&Stage::INCLUSION).clone();
             *f.latency.entry(&Stage::INCLUSION_ALL_SENT) = included;
             let sent = f.failures.sent;
@@ -589,14 +496,18 @@ impl Recorder {
         pending.sort_unstable_by_key(|s| s.tx.id);
         for slot in &pending {
             let w = slot.workload as usize;
-            for f in [&mut self.per[w], &mut self.total] {
+            for f in [&mut self.m.per[w], &mut self.m.total] {
                 f.counts.dropped += 1;
                 f.counts.pending_at_end += 1;
             }
-            bump(&mut self.dropped, "not_included_after_drain", "accepted, still not in a block when the drain ended");
+            bump(
+                &mut self.m.dropped,
+                "not_included_after_drain",
+                "accepted, still not in a block when the drain ended",
+            );
             if self.in_window(slot.intended_ns) {
                 let timeout_us = now_ns.saturating_sub(slot.intended_ns) / 1_000;
-                for f in [&mut self.per[w], &mut self.total] {
+                for f in [&mut self.m.per[w], &mut self.m.total] {
                     if slot.state == State::Sent {
                         f.failures.stages.entry(Stage::SUBMIT).or_default().count += 1;
                     }
@@ -610,7 +521,7 @@ impl Recorder {
         let after_window_us = now_ns.saturating_sub(self.cfg.window_end_ns) / 1_000;
         for ((workload, submit_failed), before) in core::mem::take(&mut self.failed) {
             let n = before.len();
-            for f in [&mut self.per[workload as usize], &mut self.total] {
+            for f in [&mut self.m.per[workload as usize], &mut self.m.total] {
                 if submit_failed {
                     f.failures.stages.entry(Stage::SUBMIT).or_default().count += n;
                 }
@@ -622,7 +533,7 @@ impl Recorder {
                 }
             }
         }
-        for f in self.per.iter_mut().chain([&mut self.total]) {
+        for f in self.m.per.iter_mut().chain([&mut self.m.total]) {
             let sent = f.failures.sent;
             for stage in [Stage::SUBMIT, Stage::INCLUSION] {
                 let share = f.failures.stages.entry(stage).or_default();
@@ -630,7 +541,7 @@ impl Recorder {
             }
         }
         self.second(now_ns).failed += pending.len() as u64;
-        self.pending = 0;
+        self.m.pending = 0;
         self.awaiting_ack.clear();
     }
 

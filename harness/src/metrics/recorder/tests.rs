@@ -3,6 +3,7 @@
 use alloy::consensus::TxEip1559;
 
 use super::*;
+use crate::report::Latencies;
 use crate::targets::{IncludedTx, RejectKind};
 
 const S: u64 = 1_000_000_000;
@@ -71,9 +72,9 @@ fn latency_is_measured_from_the_intended_time_and_everything_is_accounted() {
     r.on_event(&ChainEvent::Dropped { id: 4, reason: "excluded: gas".into() }, 2 * S);
     assert_eq!(r.pending(), 0);
     r.finish(3 * S);
-    let a = r.accounting(6);
+    let a = r.measured().accounting(6);
     assert_eq!((a.sent, a.included, a.reverted, a.rejected, a.dropped, a.not_sent), (5, 3, 1, 1, 1, 1));
-    let l = r.latencies();
+    let l = r.measured().latencies();
     assert_eq!(l[Stage::INCLUSION].count, 3);
     assert!(l[Stage::INCLUSION].min_us >= 497_000 && l[Stage::INCLUSION].max_us <= 501_000, "{l:?}");
     // The rejected (3) and dropped (4) ones count in the all-sent latency at their
@@ -89,8 +90,8 @@ fn latency_is_measured_from_the_intended_time_and_everything_is_accounted() {
     assert_eq!((f.sent, f[Stage::SUBMIT].count, f[Stage::INCLUSION].count, f.pending_at_end), (5, 1, 2, 0));
     assert_eq!((f[Stage::SUBMIT].share_of_sent, f[Stage::INCLUSION].share_of_sent), (0.2, 0.4));
     assert!(l[Stage::SUBMIT].min_us >= 245_000);
-    assert_eq!(r.load(crate::report::LoadModel::Open, 5, 2.0, None).late_sends, 5);
-    let f = r.fees();
+    assert_eq!(r.measured().load(crate::report::LoadModel::Open, 5, 2.0, None).late_sends, 5);
+    let f = r.measured().fees();
     assert_eq!(f.total_wei, Wei(3 * 21_000 * 10));
     assert_eq!(f.base_fee_wei, Wei(3 * 21_000 * 7));
     assert_eq!(f.priority_fee_wei, Wei(3 * 21_000 * 3));
@@ -116,15 +117,15 @@ fn pending_transactions_end_as_dropped_and_duplicates_are_anomalies() {
     r.on_event(&block(S, &[0]), S);
     r.on_event(&block(S, &[0]), S);
     r.finish(3 * S);
-    let a = r.accounting(2);
+    let a = r.measured().accounting(2);
     assert_eq!((a.included, a.dropped, a.pending_at_end), (1, 1, 1));
-    let l = r.latencies();
+    let l = r.measured().latencies();
     assert_eq!((l.failures[Stage::INCLUSION].count, l.failures.pending_at_end), (1, 1));
     assert!(
         (1_998_000..=2_002_000).contains(&l[Stage::INCLUSION_ALL_SENT].max_us),
         "pending since 1 s, run end 3 s: {l:?}"
     );
-    assert_eq!(r.failures().anomalies, 1);
+    assert_eq!(r.measured().failures().anomalies, 1);
 }
 
 #[test]
@@ -134,8 +135,8 @@ fn warmup_is_excluded_from_figures_but_not_from_accounting() {
     r.on_sent(&txs, None, S / 2);
     r.on_event(&block(S + 10, &[0, 1]), S + 10);
     r.finish(3 * S);
-    assert_eq!(r.latencies()[Stage::INCLUSION].count, 1);
-    assert_eq!(r.accounting(2).included, 2);
+    assert_eq!(r.measured().latencies()[Stage::INCLUSION].count, 1);
+    assert_eq!(r.measured().accounting(2).included, 2);
 }
 
 #[test]
@@ -149,11 +150,11 @@ fn a_later_stage_is_recorded_by_name_and_lands_in_the_report_as_a_key() {
     // 2 was never included: a later stage for it is an anomaly, not a latency.
     r.on_event(&ChainEvent::Reached { stage: safe.clone(), ids: vec![0, 1, 2], observed_ns: 3 * S }, 3 * S);
     r.finish(4 * S);
-    let l = r.latencies();
+    let l = r.measured().latencies();
     assert_eq!(l[safe.clone()].count, 2);
     assert!((1_999_000..=2_001_000).contains(&l[safe.clone()].p50_us), "{l:?}");
-    assert_eq!(r.failures().anomalies, 1);
-    assert_eq!(r.workloads(&[3], &[])["transfer"].latency[safe].count, 2);
+    assert_eq!(r.measured().failures().anomalies, 1);
+    assert_eq!(r.measured().workloads(&[3], &[])["transfer"].latency[safe].count, 2);
     let json = serde_json::to_value(&l).unwrap();
     assert_eq!(json["safe"]["count"], 2);
     assert_eq!(json["inclusion"]["count"], 2);

@@ -3,8 +3,12 @@
 #
 #   docker build -t gasbench .
 #   docker run --rm gasbench                      # the quickstart (embedded chain)
-#   docker run --rm --network host gasbench run scenarios/mixed.yaml \
-#     --set 'target={kind: rpc, http: "http://127.0.0.1:8545"}'
+#   # a node on the host's 127.0.0.1:8545, e.g. anvil --block-time 1 --gas-limit 1000000000:
+#   docker run --rm --network host gasbench run scenarios/mixed.yaml --set load.open.rate=500 \
+#     --set 'target={kind: rpc, http: "http://127.0.0.1:8545", ws: "ws://127.0.0.1:8545"}'
+#
+# tests/it/image.rs runs these two `docker run` lines (on the imported image below) and
+# holds this file's runtime stage (user, paths, entrypoint, command) to that image's.
 #
 # The base images are build arguments (defaults: the public images). Where no registry is
 # reachable, scripts/docker-bases.sh builds both locally from Debian's packages and the
@@ -20,10 +24,11 @@ RUN cargo build --release --locked -p gasbench --bin gasbench \
  && strip target/release/gasbench
 
 FROM ${RUNTIME_IMAGE}
-# CA roots for https:// and wss:// nodes; nothing else.
+# CA roots for https:// and wss:// nodes; nothing else. apt's caches go too: a base
+# without the public image's docker-clean hook keeps ~80 MB of them in this layer.
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends ca-certificates \
- && rm -rf /var/lib/apt/lists/* \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log \
  && useradd --uid 10001 --create-home --shell /usr/sbin/nologin gasbench
 COPY --from=build /src/target/release/gasbench /usr/local/bin/gasbench
 COPY --chown=10001:10001 scenarios /home/gasbench/scenarios

@@ -16,6 +16,7 @@ mod golden;
 mod hardhat;
 mod hardhat_node;
 mod html_report;
+mod image;
 mod noise;
 mod op_receipts;
 mod parallel;

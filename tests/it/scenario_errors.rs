@@ -98,6 +98,29 @@ fn unknown_target_kind_suggests_the_known_ones() {
 }
 
 #[test]
+fn unknown_workload_kind_suggests_the_nearest_kind_of_the_catalog() {
+    let e = refused(&GOOD.replace("kind: transfer", "kind: amm_swapp"));
+    assert_eq!(e.path, "workloads[0].kind");
+    assert_eq!((e.line, e.column), (Some(5), Some(11)), "at the kind's value: {e}");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `amm_swap`?"));
+    // Nothing near: the hint lists the catalog, every kind of it.
+    let e = refused(&GOOD.replace("kind: transfer", "kind: teleport"));
+    let hint = e.hint.unwrap_or_default();
+    assert!(hint.starts_with("choose one of: ") && hint.ends_with("(`gasbench workloads` describes each)"), "{hint}");
+    let listed: Vec<&str> = hint["choose one of: ".len()..].split(" (").next().unwrap().split(", ").collect();
+    assert_eq!(listed, workloads::CATALOG.iter().map(|w| w.name).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_bad_field_of_a_merged_game_workload_is_located_in_its_own_kind() {
+    // game_craft and game_breed share one settings type; `leaderboard` is game_quest's.
+    let e = refused(&GOOD.replace("  - kind: transfer", "  - kind: game_breed\n    leaderbord: true"));
+    assert_eq!(e.path, "workloads[0].leaderbord");
+    assert_eq!(e.line, Some(6), "{e}");
+    assert_eq!(e.hint.as_deref(), Some("remove it; the fields here are weight, games, game_pick"), "{e}");
+}
+
+#[test]
 fn oversized_run_is_refused_before_signing_anything() {
     let e = refused(&GOOD.replace("rate: 100", "rate: 50000000").replace("duration: 1s", "duration: 60s"));
     assert_eq!(e.path, "load.open.rate");

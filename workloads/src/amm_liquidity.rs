@@ -26,14 +26,14 @@ const REMOVE_GAS: u64 = 200_000;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AmmLiquiditySpec {
-    #[serde(default = "crate::catalog::default_weight")]
+    #[serde(default = "crate::dials::default_weight")]
     pub weight: u32,
-    #[serde(default = "crate::catalog::one")]
+    #[serde(default = "crate::dials::one")]
     pub pools: u32,
     #[serde(default)]
     pub pool_pick: Pick,
     /// Token units of each side per add; a remove burns half as many LP tokens.
-    #[serde(default = "crate::catalog::token_amount")]
+    #[serde(default = "crate::dials::token_amount")]
     pub amount: u64,
 }
 
@@ -50,9 +50,9 @@ pub struct AmmLiquidity {
 
 impl AmmLiquidity {
     pub fn new(spec: &AmmLiquiditySpec, accounts: usize) -> Result<Self, WorkloadError> {
-        crate::catalog::need_accounts(accounts, 1)?;
+        crate::dials::need_accounts(accounts, 1)?;
         Ok(Self {
-            pick: spec.pool_pick.picker(crate::catalog::at_least_one(spec.pools, "pools")?, "pool_pick")?,
+            pick: spec.pool_pick.picker(crate::dials::at_least_one(spec.pools, "pools")?, "pool_pick")?,
             spec: spec.clone(),
             dex: Dex::default(),
             users: Users::default(),

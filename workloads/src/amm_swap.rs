@@ -18,16 +18,16 @@ const GAS: u64 = 150_000;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AmmSwapSpec {
-    #[serde(default = "crate::catalog::default_weight")]
+    #[serde(default = "crate::dials::default_weight")]
     pub weight: u32,
     /// How many pools (pairs of two fresh tokens each).
-    #[serde(default = "crate::catalog::one")]
+    #[serde(default = "crate::dials::one")]
     pub pools: u32,
     /// How each swap picks its pool.
     #[serde(default)]
     pub pool_pick: Pick,
     /// Token units sold per swap (pools hold 10^24 of each side).
-    #[serde(default = "crate::catalog::small_amount")]
+    #[serde(default = "crate::dials::small_amount")]
     pub amount_in: u64,
 }
 
@@ -42,9 +42,9 @@ pub struct AmmSwap {
 
 impl AmmSwap {
     pub fn new(spec: &AmmSwapSpec, accounts: usize) -> Result<Self, WorkloadError> {
-        crate::catalog::need_accounts(accounts, 1)?;
+        crate::dials::need_accounts(accounts, 1)?;
         Ok(Self {
-            pick: spec.pool_pick.picker(crate::catalog::at_least_one(spec.pools, "pools")?, "pool_pick")?,
+            pick: spec.pool_pick.picker(crate::dials::at_least_one(spec.pools, "pools")?, "pool_pick")?,
             spec: spec.clone(),
             dex: Dex::default(),
             users: Users::default(),

@@ -24,10 +24,10 @@ const GAS: u64 = 60_000;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Erc20TransferSpec {
-    #[serde(default = "crate::catalog::default_weight")]
+    #[serde(default = "crate::dials::default_weight")]
     pub weight: u32,
     /// How many tokens to deploy.
-    #[serde(default = "crate::catalog::one")]
+    #[serde(default = "crate::dials::one")]
     pub tokens: u32,
     /// How each transfer picks its token.
     #[serde(default)]
@@ -36,7 +36,7 @@ pub struct Erc20TransferSpec {
     #[serde(default)]
     pub recipients: Pick,
     /// Token units per transfer.
-    #[serde(default = "crate::catalog::small_amount")]
+    #[serde(default = "crate::dials::small_amount")]
     pub amount: u64,
 }
 
@@ -52,9 +52,9 @@ pub struct Erc20Transfer {
 
 impl Erc20Transfer {
     pub fn new(spec: &Erc20TransferSpec, accounts: usize) -> Result<Self, WorkloadError> {
-        crate::catalog::need_accounts(accounts, 2)?;
+        crate::dials::need_accounts(accounts, 2)?;
         Ok(Self {
-            token_pick: spec.token_pick.picker(crate::catalog::at_least_one(spec.tokens, "tokens")?, "token_pick")?,
+            token_pick: spec.token_pick.picker(crate::dials::at_least_one(spec.tokens, "tokens")?, "token_pick")?,
             recipients: spec.recipients.picker(accounts, "recipients")?,
             spec: spec.clone(),
             tokens: Vec::new(),

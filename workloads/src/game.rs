@@ -5,12 +5,28 @@ use alloy::{
     primitives::{Address, U256},
     sol_types::SolCall,
 };
+use serde::{Deserialize, Serialize};
 
 use crate::{
-    Setup,
+    Pick, Setup,
     common::{Items, Users, creation, deploy_collection, deploy_gas, deploy_token},
     contracts::{Game, Nft, Token},
 };
+
+/// Scenario settings of `game_move`, `game_craft` and `game_breed` (`game_quest` adds a
+/// leaderboard to them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GameSpec {
+    #[serde(default = "crate::dials::default_weight")]
+    pub weight: u32,
+    /// How many independent game worlds.
+    #[serde(default = "crate::dials::one")]
+    pub games: u32,
+    /// How each transaction picks its world.
+    #[serde(default)]
+    pub game_pick: Pick,
+}
 
 /// One game instance.
 #[derive(Debug, Clone, Default)]

@@ -7,13 +7,12 @@ use std::collections::BTreeMap;
 
 use alloy::{primitives::U256, sol_types::SolCall};
 use rand::Rng as _;
-use serde::{Deserialize, Serialize};
 
 use crate::{
-    Check, GenCtx, Generator, Op, Pick, Picker, Read, Rng, Setup, WorkloadError,
+    Check, GenCtx, Generator, Op, Picker, Read, Rng, Setup, WorkloadError,
     common::Users,
     contracts::Game,
-    game::{self, World},
+    game::{self, GameSpec, World},
 };
 
 /// Gas limit of one move (measured ~30-35k).
@@ -21,23 +20,10 @@ const GAS: u64 = 60_000;
 /// Moves a player can surely make (energy starts full at 100; regeneration not counted).
 const ENERGY: u64 = 100;
 
-/// Scenario settings of `game_move`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GameMoveSpec {
-    #[serde(default = "crate::catalog::default_weight")]
-    pub weight: u32,
-    /// How many independent game worlds.
-    #[serde(default = "crate::catalog::one")]
-    pub games: u32,
-    #[serde(default)]
-    pub game_pick: Pick,
-}
-
 /// The `game_move` generator.
 #[derive(Debug)]
 pub struct GameMove {
-    spec: GameMoveSpec,
+    spec: GameSpec,
     pick: Picker,
     worlds: Vec<World>,
     users: Users,
@@ -46,10 +32,10 @@ pub struct GameMove {
 }
 
 impl GameMove {
-    pub fn new(spec: &GameMoveSpec, accounts: usize) -> Result<Self, WorkloadError> {
-        crate::catalog::need_accounts(accounts, 1)?;
+    pub fn new(spec: &GameSpec, accounts: usize) -> Result<Self, WorkloadError> {
+        crate::dials::need_accounts(accounts, 1)?;
         Ok(Self {
-            pick: spec.game_pick.picker(crate::catalog::at_least_one(spec.games, "games")?, "game_pick")?,
+            pick: spec.game_pick.picker(crate::dials::at_least_one(spec.games, "games")?, "game_pick")?,
             spec: spec.clone(),
             worlds: Vec::new(),
             users: Users::default(),

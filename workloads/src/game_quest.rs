@@ -21,9 +21,9 @@ const GAS: u64 = 150_000;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GameQuestSpec {
-    #[serde(default = "crate::catalog::default_weight")]
+    #[serde(default = "crate::dials::default_weight")]
     pub weight: u32,
-    #[serde(default = "crate::catalog::one")]
+    #[serde(default = "crate::dials::one")]
     pub games: u32,
     #[serde(default)]
     pub game_pick: Pick,
@@ -46,9 +46,9 @@ pub struct GameQuest {
 
 impl GameQuest {
     pub fn new(spec: &GameQuestSpec, accounts: usize) -> Result<Self, WorkloadError> {
-        crate::catalog::need_accounts(accounts, 1)?;
+        crate::dials::need_accounts(accounts, 1)?;
         Ok(Self {
-            pick: spec.game_pick.picker(crate::catalog::at_least_one(spec.games, "games")?, "game_pick")?,
+            pick: spec.game_pick.picker(crate::dials::at_least_one(spec.games, "games")?, "game_pick")?,
             spec: spec.clone(),
             worlds: Vec::new(),
             users: Users::default(),

@@ -28,15 +28,15 @@ const GAS: u64 = 200_000;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LendingSpec {
-    #[serde(default = "crate::catalog::default_weight")]
+    #[serde(default = "crate::dials::default_weight")]
     pub weight: u32,
     /// How many lending pools (all over one asset and one collateral token).
-    #[serde(default = "crate::catalog::one")]
+    #[serde(default = "crate::dials::one")]
     pub pools: u32,
     #[serde(default)]
     pub pool_pick: Pick,
     /// Asset units per deposit, borrow and repay.
-    #[serde(default = "crate::catalog::token_amount")]
+    #[serde(default = "crate::dials::token_amount")]
     pub amount: u64,
 }
 
@@ -57,9 +57,9 @@ pub struct Lending {
 
 impl Lending {
     pub fn new(spec: &LendingSpec, accounts: usize) -> Result<Self, WorkloadError> {
-        crate::catalog::need_accounts(accounts, 1)?;
+        crate::dials::need_accounts(accounts, 1)?;
         Ok(Self {
-            pick: spec.pool_pick.picker(crate::catalog::at_least_one(spec.pools, "pools")?, "pool_pick")?,
+            pick: spec.pool_pick.picker(crate::dials::at_least_one(spec.pools, "pools")?, "pool_pick")?,
             spec: spec.clone(),
             asset: Address::ZERO,
             collateral: Address::ZERO,

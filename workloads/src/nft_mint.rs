@@ -21,10 +21,10 @@ const GAS: u64 = 120_000;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NftMintSpec {
-    #[serde(default = "crate::catalog::default_weight")]
+    #[serde(default = "crate::dials::default_weight")]
     pub weight: u32,
     /// How many collections.
-    #[serde(default = "crate::catalog::one")]
+    #[serde(default = "crate::dials::one")]
     pub collections: u32,
     #[serde(default)]
     pub collection_pick: Pick,
@@ -41,11 +41,11 @@ pub struct NftMint {
 
 impl NftMint {
     pub fn new(spec: &NftMintSpec, accounts: usize) -> Result<Self, WorkloadError> {
-        crate::catalog::need_accounts(accounts, 1)?;
+        crate::dials::need_accounts(accounts, 1)?;
         Ok(Self {
             pick: spec
                 .collection_pick
-                .picker(crate::catalog::at_least_one(spec.collections, "collections")?, "collection_pick")?,
+                .picker(crate::dials::at_least_one(spec.collections, "collections")?, "collection_pick")?,
             spec: spec.clone(),
             collections: Vec::new(),
             users: Users::default(),

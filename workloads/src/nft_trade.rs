@@ -27,10 +27,10 @@ const LIST_CHUNK: usize = 100;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NftTradeSpec {
-    #[serde(default = "crate::catalog::default_weight")]
+    #[serde(default = "crate::dials::default_weight")]
     pub weight: u32,
     /// How many collections, each with its own market.
-    #[serde(default = "crate::catalog::one")]
+    #[serde(default = "crate::dials::one")]
     pub collections: u32,
     #[serde(default)]
     pub collection_pick: Pick,
@@ -68,11 +68,11 @@ pub struct NftTrade {
 
 impl NftTrade {
     pub fn new(spec: &NftTradeSpec, accounts: usize) -> Result<Self, WorkloadError> {
-        crate::catalog::need_accounts(accounts, 2)?;
+        crate::dials::need_accounts(accounts, 2)?;
         Ok(Self {
             pick: spec
                 .collection_pick
-                .picker(crate::catalog::at_least_one(spec.collections, "collections")?, "collection_pick")?,
+                .picker(crate::dials::at_least_one(spec.collections, "collections")?, "collection_pick")?,
             recipients: spec.recipients.picker(accounts, "recipients")?,
             spec: spec.clone(),
             deployer: Address::ZERO,

@@ -26,15 +26,15 @@ const GAS: u64 = 180_000;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StakingSpec {
-    #[serde(default = "crate::catalog::default_weight")]
+    #[serde(default = "crate::dials::default_weight")]
     pub weight: u32,
     /// How many staking pools (one stake token and one reward token for all).
-    #[serde(default = "crate::catalog::one")]
+    #[serde(default = "crate::dials::one")]
     pub pools: u32,
     #[serde(default)]
     pub pool_pick: Pick,
     /// Token units per stake and unstake.
-    #[serde(default = "crate::catalog::token_amount")]
+    #[serde(default = "crate::dials::token_amount")]
     pub amount: u64,
 }
 
@@ -53,9 +53,9 @@ pub struct Staking {
 
 impl Staking {
     pub fn new(spec: &StakingSpec, accounts: usize) -> Result<Self, WorkloadError> {
-        crate::catalog::need_accounts(accounts, 1)?;
+        crate::dials::need_accounts(accounts, 1)?;
         Ok(Self {
-            pick: spec.pool_pick.picker(crate::catalog::at_least_one(spec.pools, "pools")?, "pool_pick")?,
+            pick: spec.pool_pick.picker(crate::dials::at_least_one(spec.pools, "pools")?, "pool_pick")?,
             spec: spec.clone(),
             stake_token: Address::ZERO,
             reward_token: Address::ZERO,

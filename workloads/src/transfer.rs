@@ -14,7 +14,7 @@ pub const TRANSFER_GAS: u64 = 21_000;
 #[serde(deny_unknown_fields)]
 pub struct TransferSpec {
     /// Relative share of this workload in the mix.
-    #[serde(default = "crate::catalog::default_weight")]
+    #[serde(default = "crate::dials::default_weight")]
     pub weight: u32,
     /// How recipients are picked among the generated accounts.
     #[serde(default)]

@@ -76,7 +76,7 @@ pub fn load_str(file: &str, text: &str, overrides: &[Override], limits: &Limits)
             p => p,
         };
         let (path, message) = refine_tagged(&value, &path).unwrap_or_else(|| (path, e.inner().to_string()));
-        let (hint, mut extra) = hint_for(&message);
+        let (hint, mut extra) = unknown_workload_kind(&value, &path).unwrap_or_else(|| hint_for(&message));
         // An unknown `kind` of a tagged section: point at the `kind:` line.
         let tagged_section = path == "target" || (path.starts_with("workloads[") && path.ends_with(']'));
         if extra.as_deref() == Some("kind") && !tagged_section {
@@ -185,32 +185,38 @@ fn refine_tagged(root: &Value, path: &str) -> Option<(String, String)> {
     Some((format!("{path}{sub}"), message))
 }
 
-/// The field path and message of an error inside a workload entry of kind `kind`.
+/// The field path and message of an error inside a workload entry of kind `kind`: its
+/// fields deserialized alone as the settings type the catalog gives that kind.
 fn workload_fields(kind: &str, fields: Value) -> Option<(String, String)> {
-    fn inner<T: serde::de::DeserializeOwned>(v: Value) -> Option<(String, String)> {
-        serde_path_to_error::deserialize::<_, T>(v).err().map(|e| (e.path().to_string(), e.inner().to_string()))
+    struct FieldError(Value);
+    impl workloads::SpecVisitor for FieldError {
+        type Output = Option<(String, String)>;
+        fn visit<S: serde::de::DeserializeOwned>(self) -> Self::Output {
+            serde_path_to_error::deserialize::<_, S>(self.0)
+                .err()
+                .map(|e| (e.path().to_string(), e.inner().to_string()))
+        }
     }
-    use workloads::{
-        amm_liquidity::AmmLiquiditySpec, amm_swap::AmmSwapSpec, erc20_transfer::Erc20TransferSpec,
-        game_breed::GameBreedSpec, game_craft::GameCraftSpec, game_move::GameMoveSpec, game_quest::GameQuestSpec,
-        lending::LendingSpec, nft_mint::NftMintSpec, nft_trade::NftTradeSpec, staking::StakingSpec,
-        transfer::TransferSpec,
+    workloads::visit_spec(kind, FieldError(fields)).flatten()
+}
+
+/// For a workload entry whose `kind` is not in the catalog: a hint naming the nearest kind
+/// (or every kind) of the catalog, and the key to point at.
+fn unknown_workload_kind(root: &Value, path: &str) -> Option<(Option<String>, Option<String>)> {
+    let segs = parse_path(path);
+    let [Seg::Key(section), Seg::Index(i), Seg::Key(key)] = segs.as_slice() else { return None };
+    let kind = root.get(section.as_str())?.get(*i)?.get("kind")?.as_str()?;
+    let names = || workloads::CATALOG.iter().map(|w| w.name);
+    if section != "workloads" || key != "kind" || names().any(|n| n == kind) {
+        return None;
+    }
+    let hint = match did_you_mean(kind, names()) {
+        Some(m) => format!("did you mean `{m}`?"),
+        None => {
+            format!("choose one of: {} (`gasbench workloads` describes each)", names().collect::<Vec<_>>().join(", "))
+        }
     };
-    match kind {
-        "transfer" => inner::<TransferSpec>(fields),
-        "erc20_transfer" => inner::<Erc20TransferSpec>(fields),
-        "amm_swap" => inner::<AmmSwapSpec>(fields),
-        "amm_liquidity" => inner::<AmmLiquiditySpec>(fields),
-        "lending" => inner::<LendingSpec>(fields),
-        "staking" => inner::<StakingSpec>(fields),
-        "nft_mint" => inner::<NftMintSpec>(fields),
-        "nft_trade" => inner::<NftTradeSpec>(fields),
-        "game_move" => inner::<GameMoveSpec>(fields),
-        "game_quest" => inner::<GameQuestSpec>(fields),
-        "game_craft" => inner::<GameCraftSpec>(fields),
-        "game_breed" => inner::<GameBreedSpec>(fields),
-        _ => None,
-    }
+    Some((Some(hint), Some("kind".to_string())))
 }
 
 fn located(

@@ -288,7 +288,12 @@ impl Executor for Parallel {
 
     fn execute(&mut self, state: &mut ChainState, block: &BlockCtx, txs: Vec<TxEnv>) -> Vec<TxOutcome> {
         let mut c = ExecCounters { blocks: 1, txs: txs.len() as u64, ..Default::default() };
-        let mode = if self.config.adaptive { self.policy.next() } else { Mode::Parallel };
+        let mode = match (self.config.adaptive, self.config.threads) {
+            (false, _) => Mode::Parallel,
+            // One thread has nothing to overlap: a parallel attempt can only cost more.
+            (true, 1) => Mode::Sequential,
+            (true, _) => self.policy.next(),
+        };
         let start = std::time::Instant::now();
         let ran = match mode {
             Mode::Parallel => self.run(state, block, &txs, &mut c),

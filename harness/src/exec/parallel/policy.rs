@@ -7,7 +7,8 @@
 //! (never rarer than every 256). Consecutive blocks of a steady load cost alike, so the
 //! measured past predicts the next block; no threshold is tuned to one machine, and a
 //! contended load or an in-memory state on few cores ends up sequential, while
-//! state-read latency or many cores keep it parallel.
+//! state-read latency or many cores keep it parallel. With one thread the executor
+//! does not ask the policy: every block runs sequentially (nothing would overlap).
 
 /// Weight of the newest block in a mode's cost.
 const ALPHA: f64 = 0.5;

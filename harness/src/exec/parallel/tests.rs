@@ -189,6 +189,27 @@ fn a_give_up_found_while_speculating_teaches_the_adaptive_policy() {
 }
 
 #[test]
+fn adaptive_on_one_thread_runs_every_block_sequentially() {
+    // With one thread nothing overlaps, so a parallel attempt can only cost more; the
+    // policy's noisy cost comparison used to try it anyway (34% of the blocks of one AMM
+    // pool in exec-bench, 0.86x). Independent transfers, which two threads would run in
+    // parallel: with one, none is attempted.
+    let run = |threads| {
+        let mut p = Parallel::new(ParallelConfig { min_txs: 1, ..ParallelConfig::new(threads, Duration::ZERO) });
+        let mut st = state();
+        for k in 0..12u64 {
+            let txs: Vec<TxEnv> = (0..12).map(|i| send(20 + i, k, user(i % 5), 1000)).collect();
+            p.execute(&mut st, &block(), txs);
+        }
+        p.counters()
+    };
+    let one = run(1);
+    assert_eq!((one.blocks, one.parallel_blocks, one.fallback_policy), (12, 0, 12), "{one:?}");
+    let two = run(2);
+    assert!(two.parallel_blocks > 0, "the policy measures the parallel mode first on two threads: {two:?}");
+}
+
+#[test]
 fn create_inside_the_block_then_calls_to_it() {
     // Init code: copy the 15-byte counter runtime from offset 10 and return it.
     let init = Bytes::from(hex::decode(format!("600f600a5f39600f5ff3{COUNTER_CODE}")).unwrap());

@@ -183,8 +183,12 @@ fn a_give_up_found_while_speculating_teaches_the_adaptive_policy() {
     }
     let c = p.counters();
     assert_eq!(c.blocks, 12);
-    assert!(c.fallback_coinbase <= 3, "parallel attempted again and again: {c:?}");
-    assert!(c.fallback_policy >= 9, "the policy chose sequential: {c:?}");
+    // Unfed, the policy never learns the parallel mode's cost and attempts it on all 12
+    // blocks. Fed, it attempts the first block and a probe or two (2 or 3 of 12). The
+    // bounds leave room for a few flips caused by timing noise (the costs compared are
+    // measured, and a test process can be preempted mid-block), not for the unfed 12.
+    assert!(c.fallback_coinbase <= 6, "parallel attempted again and again: {c:?}");
+    assert!(c.fallback_policy >= 6, "the policy chose sequential: {c:?}");
     assert_eq!(c.parallel_blocks, 0, "{c:?}");
 }
 

@@ -39,6 +39,10 @@ pub struct ExecCounters {
     /// Blocks run by Block-STM to the end.
     #[serde(default)]
     pub parallel_blocks: u64,
+    /// Blocks the dependency hints cut into one task group end to end (a fully
+    /// dependent block), run in order straight on the state by one worker.
+    #[serde(default)]
+    pub one_group_blocks: u64,
     /// Fallbacks because the block had too few transactions to pay for the threads.
     #[serde(default)]
     pub fallback_small_block: u64,
@@ -92,6 +96,7 @@ impl ExecCounters {
         self.lazy_credits += o.lazy_credits;
         self.fallbacks += o.fallbacks;
         self.parallel_blocks += o.parallel_blocks;
+        self.one_group_blocks += o.one_group_blocks;
         self.fallback_small_block += o.fallback_small_block;
         self.fallback_policy += o.fallback_policy;
         self.fallback_coinbase += o.fallback_coinbase;
@@ -113,6 +118,7 @@ impl ExecCounters {
             lazy_credits: self.lazy_credits - earlier.lazy_credits,
             fallbacks: self.fallbacks - earlier.fallbacks,
             parallel_blocks: self.parallel_blocks - earlier.parallel_blocks,
+            one_group_blocks: self.one_group_blocks - earlier.one_group_blocks,
             fallback_small_block: self.fallback_small_block - earlier.fallback_small_block,
             fallback_policy: self.fallback_policy - earlier.fallback_policy,
             fallback_coinbase: self.fallback_coinbase - earlier.fallback_coinbase,
@@ -132,11 +138,12 @@ impl ExecCounters {
         } += 1;
     }
 
-    /// How the blocks counted here ran: `parallel` and each fallback reason, with counts
-    /// (zero counts left out).
+    /// How the blocks counted here ran: `parallel`, `one_group` and each fallback
+    /// reason, with counts (zero counts left out).
     pub fn modes(&self) -> std::collections::BTreeMap<&'static str, u64> {
         [
             ("parallel", self.parallel_blocks),
+            ("one_group", self.one_group_blocks),
             (Fallback::SmallBlock.as_str(), self.fallback_small_block),
             (Fallback::Policy.as_str(), self.fallback_policy),
             (Fallback::Coinbase.as_str(), self.fallback_coinbase),

@@ -2,11 +2,13 @@
 
 use core::time::Duration;
 
+use alloy::primitives::Address;
 use revm::{
-    Context, Database, DatabaseCommit, ExecuteCommitEvm, MainBuilder, MainContext,
-    context::{BlockEnv, CfgEnv, TxEnv},
-    context_interface::result::ExecutionResult,
+    Context, Database, DatabaseCommit, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext,
+    context::{BlockEnv, CfgEnv, ContextTr, TxEnv},
+    context_interface::result::{ExecResultAndState, ExecutionResult},
     primitives::{U256, hardfork::SpecId},
+    state::EvmState,
 };
 
 use super::{BlockCtx, ChainState, Executor, LatentState, Receipt, TxOutcome, effective_gas_price};
@@ -25,13 +27,30 @@ impl Sequential {
 }
 
 fn run<DB: Database + DatabaseCommit>(db: DB, block: &BlockCtx, txs: Vec<TxEnv>) -> Vec<TxOutcome> {
+    run_observed(db, block, txs, |_, _, _| {})
+}
+
+/// Runs `txs` in order on `db` as the sequential executor does; `observe` sees each
+/// transaction's sender and the changes it made, with the state before them, just
+/// before they are committed.
+pub fn run_observed<DB: Database + DatabaseCommit>(
+    db: DB,
+    block: &BlockCtx,
+    txs: impl IntoIterator<Item = TxEnv>,
+    mut observe: impl FnMut(Address, &EvmState, &DB),
+) -> Vec<TxOutcome> {
     let mut evm =
         Context::mainnet().with_db(db).with_block(block_env(block)).with_cfg(cfg_env(block.chain_id)).build_mainnet();
     txs.into_iter()
         .map(|tx| {
             let price = effective_gas_price(&tx, block.base_fee_wei);
-            match evm.transact_commit(tx) {
-                Ok(result) => TxOutcome::Included(receipt(result, price)),
+            let caller = tx.caller;
+            match evm.transact(tx) {
+                Ok(ExecResultAndState { result, state }) => {
+                    observe(caller, &state, evm.ctx.db_ref());
+                    evm.commit(state);
+                    TxOutcome::Included(receipt(result, price))
+                }
                 Err(e) => TxOutcome::Excluded(e.to_string()),
             }
         })

@@ -2,7 +2,8 @@
 //! execute transactions optimistically against a multi-version memory, validate what
 //! they read, and re-execute on conflict; the result equals sequential execution.
 //! Fees to the block producer stay out of the conflict set. Known chains of adjacent
-//! transactions run as task groups (see `groups`). Blocks too small to pay for the
+//! transactions run as task groups (see `groups`); a block that is one group end to end
+//! runs straight on the state (see `straight`). Blocks too small to pay for the
 //! threads, or doing what this path does not support, run sequentially.
 
 mod credits;
@@ -16,6 +17,7 @@ mod policy;
 use policy::Mode;
 mod prestate;
 mod scheduler;
+mod straight;
 mod stress;
 mod view;
 mod worker;
@@ -63,6 +65,10 @@ pub struct ParallelConfig {
     /// Run runs of adjacent transactions that the hints chain as task groups (see
     /// `groups`); only with `hints`.
     pub groups: bool,
+    /// Run a block that is one task group end to end in order straight on the state
+    /// (see `straight`); only with `groups`. Tests turn it off to run such blocks
+    /// through the multi-version memory.
+    pub straight: bool,
 }
 
 impl ParallelConfig {
@@ -76,6 +82,7 @@ impl ParallelConfig {
             adaptive: true,
             hints: true,
             groups: true,
+            straight: true,
         }
     }
 }
@@ -97,6 +104,7 @@ pub struct Parallel {
     units: groups::Units,
     /// The block's lazy credits.
     credits: credits::Credits,
+    straight: straight::Straight,
     /// The workers besides the calling thread, persistent across blocks (rayon: a
     /// maintained pool whose scopes may borrow the block's data, which a pool of our own
     /// could not without unsafe code).
@@ -116,6 +124,7 @@ impl Parallel {
             preds: Vec::new(),
             units: groups::Units::default(),
             credits: credits::Credits::default(),
+            straight: straight::Straight::default(),
             pool: rayon::ThreadPoolBuilder::new()
                 .num_threads(config.threads.saturating_sub(1).max(1))
                 .thread_name(|i| format!("block-stm-{}", i + 1))
@@ -134,15 +143,16 @@ impl Parallel {
         self.counters.get()
     }
 
-    /// Runs the block in parallel and commits it; otherwise (nothing committed) why it
-    /// must run sequentially, and whether that was found only by speculating.
+    /// Runs the block in parallel (or, when it is one task group, straight: see
+    /// [`Ran`]) and commits it; otherwise (nothing committed) why it must run
+    /// sequentially, and whether that was found only by speculating.
     fn run(
         &mut self,
         state: &mut ChainState,
         block: &BlockCtx,
         txs: &[TxEnv],
         c: &mut ExecCounters,
-    ) -> Result<Vec<TxOutcome>, (Fallback, bool)> {
+    ) -> Result<(Vec<TxOutcome>, Ran), (Fallback, bool)> {
         let coinbase = block.coinbase;
         if txs.len() < self.config.min_txs {
             return Err((Fallback::SmallBlock, false));
@@ -160,6 +170,14 @@ impl Parallel {
         }
         self.units.form(&self.preds, self.config.hints && self.config.groups);
         let units = self.units.len();
+        if self.config.straight && units == 1 && txs.len() > 1 {
+            let outcomes = self.straight.run(state, block, txs, self.config.read_latency);
+            c.executions += txs.len() as u64;
+            c.grouped_txs += txs.len() as u64;
+            let nothing = mvmemory::WriteSet::new();
+            self.hints.learn(txs, &self.units, core::iter::once(&nothing), |j| self.straight.collided(j));
+            return Ok((outcomes, Ran::Straight));
+        }
         self.mv.reset(units);
         // The pre-pass reads the candidate recipients' accounts as the workers would
         // (a first read in the block waits the modelled latency).
@@ -177,7 +195,7 @@ impl Parallel {
             self.hints.learn(txs, &self.units, self.mv.write_sets(units), |j| done[j].collided);
         }
         let recipient = |i: u32| self.credits.recipient(i).expect("only a lazy credit writes a credit");
-        Ok(writeback::apply(state, block, done, self.mv.write_sets(units), recipient, &codes))
+        Ok((writeback::apply(state, block, done, self.mv.write_sets(units), recipient, &codes), Ran::BlockStm))
     }
 
     /// Block-STM over the block on the worker threads; returns the code the block
@@ -233,6 +251,14 @@ impl Parallel {
         debug_assert!(!shared.mv.has_estimates(), "an estimate is left after the block");
         Ok(shared.codes.into_inner().unwrap_or_else(PoisonError::into_inner))
     }
+}
+
+/// How a block the parallel path took ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ran {
+    BlockStm,
+    /// One task group end to end, run in order straight on the state.
+    Straight,
 }
 
 /// What a transaction's latest execution came to.
@@ -296,7 +322,14 @@ impl Executor for Parallel {
         };
         let start = std::time::Instant::now();
         let ran = match mode {
-            Mode::Parallel => self.run(state, block, &txs, &mut c),
+            Mode::Parallel => {
+                let start = std::time::Instant::now();
+                let ran = self.run(state, block, &txs, &mut c);
+                if let Ok((_, Ran::Straight)) = ran {
+                    c.busy_ns += start.elapsed().as_nanos() as u64;
+                }
+                ran
+            }
             Mode::Sequential => Err((Fallback::Policy, false)),
         };
         // What a mode cost tells the policy something only when that mode ran: a block
@@ -304,8 +337,11 @@ impl Executor for Parallel {
         // sequential run after it; one sent to sequential before speculating (too
         // small, a coinbase payment) says nothing about either.
         let (outcomes, observed) = match ran {
-            Ok(outcomes) => {
-                c.parallel_blocks += 1;
+            Ok((outcomes, ran)) => {
+                match ran {
+                    Ran::BlockStm => c.parallel_blocks += 1,
+                    Ran::Straight => c.one_group_blocks += 1,
+                }
                 (outcomes, Some(Mode::Parallel))
             }
             Err((reason, speculated)) => {

@@ -88,16 +88,23 @@ fn check_on(genesis: &ChainState, txs: &[TxEnv]) -> (Vec<TxOutcome>, ExecCounter
     let seq = Sequential::default().execute(&mut seq_state, &block(), txs.to_vec());
     let mut last = ExecCounters::default();
     for threads in [1, 2, 4] {
-        // The last is the default (hints and groups) under stress: its counters are returned.
-        for (stress, hints, groups) in
-            [(true, false, false), (true, true, false), (false, true, true), (true, true, true)]
-        {
+        // The default (hints, groups, a block of one group run straight) with and
+        // without stress; the last runs a block of one group through the multi-version
+        // memory too, under stress: its counters are returned.
+        for (stress, hints, groups, straight) in [
+            (true, false, false, false),
+            (true, true, false, false),
+            (false, true, true, true),
+            (true, true, true, true),
+            (true, true, true, false),
+        ] {
             let mut p = Parallel::new(ParallelConfig {
                 min_txs: 1,
                 stress,
                 adaptive: false,
                 hints,
                 groups,
+                straight,
                 ..ParallelConfig::new(threads, Duration::ZERO)
             });
             // Twice: the second run has the hints learned from the first.
@@ -105,7 +112,9 @@ fn check_on(genesis: &ChainState, txs: &[TxEnv]) -> (Vec<TxOutcome>, ExecCounter
                 let before = p.counters();
                 let mut st = genesis.clone();
                 let out = p.execute(&mut st, &block(), txs.to_vec());
-                let case = format!("{threads} threads, stress {stress}, hints {hints}, groups {groups}, run {run}");
+                let case = format!(
+                    "{threads} threads, stress {stress}, hints {hints}, groups {groups}, straight {straight}, run {run}"
+                );
                 assert_eq!(outcome_diff(&seq, &out), None, "{case}");
                 assert_eq!(state_diff(&seq_state, &st), None, "{case}");
                 last = p.counters().since(&before);
@@ -401,6 +410,60 @@ fn a_wrong_hint_costs_parallelism_never_correctness() {
     assert_eq!(state_diff(&seq_state, &par_state), None);
     let c = p.counters().since(&before);
     assert_eq!(c.grouped_txs, 12, "the stale hint grouped the independent calls: {c:?}");
+}
+
+#[test]
+fn a_block_that_is_one_group_runs_straight_and_its_hints_keep_learning() {
+    // Twelve senders each increment the counter (every call writes slot 0). The first
+    // block has no hints: Block-STM. It teaches the hints that calls to the counter
+    // collide, so the next blocks are one task group end to end and run straight on
+    // the state, still learning: while the calls collide the hint holds. Then the
+    // counter only logs: the first such block still runs straight, sees no collision,
+    // and the hint cools (11 of 12 calls collided before, none now: a share of 0.46,
+    // under the 0.5 that makes a recipient hot), so the blocks after it spread over the
+    // threads again.
+    let logs_only = Bytecode::new_raw(Bytes::from(hex::decode("5f5fa000").unwrap()));
+    let mut p = Parallel::new(ParallelConfig { min_txs: 1, adaptive: false, ..ParallelConfig::new(2, Duration::ZERO) });
+    let mut seq_state = state();
+    let mut par_state = seq_state.clone();
+    let run = |k: u64, p: &mut Parallel, seq_state: &mut ChainState, par_state: &mut ChainState| {
+        let txs: Vec<TxEnv> = (0..12).map(|i| send(20 + i, k, COUNTER, 0)).collect();
+        let before = p.counters();
+        let seq = Sequential::default().execute(seq_state, &block(), txs.clone());
+        assert_eq!(outcome_diff(&seq, &p.execute(par_state, &block(), txs)), None, "block {k}");
+        assert_eq!(state_diff(seq_state, par_state), None, "block {k}");
+        p.counters().since(&before)
+    };
+    let modes: Vec<_> = (0..6).map(|k| run(k, &mut p, &mut seq_state, &mut par_state)).collect();
+    assert_eq!(modes[0].parallel_blocks, 1, "no hints yet: {:?}", modes[0]);
+    for (k, c) in modes.iter().enumerate().skip(1) {
+        assert_eq!((c.one_group_blocks, c.grouped_txs, c.executions), (1, 12, 12), "block {k}: {c:?}");
+    }
+    for st in [&mut seq_state, &mut par_state] {
+        st.insert_account_info(
+            COUNTER,
+            AccountInfo { code_hash: logs_only.hash_slow(), code: Some(logs_only.clone()), ..Default::default() },
+        );
+    }
+    let cold: Vec<_> = (6..10).map(|k| run(k, &mut p, &mut seq_state, &mut par_state)).collect();
+    let straight: Vec<u64> = cold.iter().map(|c| c.one_group_blocks).collect();
+    assert_eq!(straight, [1, 0, 0, 0], "the hint cools after a block without collisions: {cold:?}");
+    assert_eq!((cold[1].parallel_blocks, cold[1].grouped_txs), (1, 0), "{:?}", cold[1]);
+}
+
+#[test]
+fn a_straight_block_with_modelled_read_latency() {
+    // One sender's chain, with first reads waiting 5 us: the straight run takes the
+    // latency-modelling path and must still come out as the sequential executor's.
+    let latency = Duration::from_micros(5);
+    let txs: Vec<TxEnv> = (0..10).map(|n| send(1, n, COUNTER, 0)).collect();
+    let mut seq_state = state();
+    let seq = Sequential::new(latency).execute(&mut seq_state, &block(), txs.clone());
+    let mut p = Parallel::new(ParallelConfig { min_txs: 1, adaptive: false, ..ParallelConfig::new(2, latency) });
+    let mut st = state();
+    assert_eq!(outcome_diff(&seq, &p.execute(&mut st, &block(), txs)), None);
+    assert_eq!(state_diff(&seq_state, &st), None);
+    assert_eq!(p.counters().one_group_blocks, 1, "{:?}", p.counters());
 }
 
 /// A funded account without code that many plain transfers pay (a lazy recipient).

@@ -23,8 +23,10 @@ impl Loc {
     /// bytes to the hasher on every access of the executors' maps) and, for slots of
     /// mappings (keccak outputs), already well spread.
     pub fn fold(&self) -> u64 {
-        let word = |b: &[u8]| b.iter().fold(0u64, |acc, x| (acc << 8) | u64::from(*x));
-        let addr = |a: &Address| word(&a[..8]) ^ word(&a[8..16]).rotate_left(21) ^ word(&a[16..]).rotate_left(42);
+        let word = |b: &[u8], at: usize| u64::from_be_bytes(b[at..at + 8].try_into().expect("8 bytes"));
+        let tail = |a: &Address| u64::from(u32::from_be_bytes(a[16..].try_into().expect("4 bytes")));
+        let addr =
+            |a: &Address| word(a.as_slice(), 0) ^ word(a.as_slice(), 8).rotate_left(21) ^ tail(a).rotate_left(42);
         match self {
             Self::Basic(a) => addr(a),
             Self::Slot(a, s) => {

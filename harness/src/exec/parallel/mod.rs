@@ -24,7 +24,7 @@ mod worker;
 mod writeback;
 mod written;
 
-use core::time::Duration;
+use core::{sync::atomic::AtomicBool, time::Duration};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use alloy::primitives::{Address, B256, U256};
@@ -191,11 +191,27 @@ impl Parallel {
             .iter_mut()
             .map(|r| r.0.get_mut().unwrap_or_else(PoisonError::into_inner).take().expect("every transaction executed"))
             .collect();
-        if self.config.hints {
-            self.hints.learn(txs, &self.units, self.mv.write_sets(units), |j| done[j].collided);
-        }
-        let recipient = |i: u32| self.credits.recipient(i).expect("only a lazy credit writes a credit");
-        Ok((writeback::apply(state, block, done, self.mv.write_sets(units), recipient, &codes), Ran::BlockStm))
+        let collided: Vec<bool> = done.iter().map(|d| d.collided).collect();
+        let sets: Vec<&mvmemory::WriteSet> = self.mv.write_sets(units).collect();
+        let (hints, all, credits, sets, collided) = (&mut self.hints, &self.units, &self.credits, &sets, &collided);
+        let mut learn = move || hints.learn(txs, all, sets.iter().copied(), |j| collided[j]);
+        let recipient = |i: u32| credits.recipient(i).expect("only a lazy credit writes a credit");
+        let commit = || writeback::apply(state, block, done, sets.iter().copied(), recipient, &codes);
+        // Learning from the block's write sets and committing them only read those: with
+        // a second thread, a worker of the pool learns while this one commits (the pool
+        // would idle otherwise).
+        let outcomes = match (self.config.hints, self.config.threads) {
+            (false, _) => commit(),
+            (true, 1) => {
+                learn();
+                commit()
+            }
+            (true, _) => self.pool.in_place_scope(|s| {
+                s.spawn(move |_| learn());
+                commit()
+            }),
+        };
+        Ok((outcomes, Ran::BlockStm))
     }
 
     /// Block-STM over the block on the worker threads; returns the code the block
@@ -213,6 +229,7 @@ impl Parallel {
             mv: &self.mv,
             sched: Scheduler::new(self.units.len()),
             codes: Mutex::default(),
+            deployed: AtomicBool::new(false),
             coinbase: block.coinbase,
             lazy_fees,
             units: &self.units,
@@ -283,6 +300,9 @@ struct Shared<'a> {
     sched: Scheduler,
     /// Code deployed in the block, by hash.
     codes: Mutex<HashMap<B256, Bytecode>>,
+    /// Set once `codes` holds any: until then a code read skips its lock (every call
+    /// reads code, and the lock's cache line would bounce between the workers).
+    deployed: AtomicBool,
     coinbase: Address,
     /// Each transaction's fee is kept as a location ([`crate::exec::Loc::Fee`]) and the
     /// producer's account read lazily; otherwise reading that account gives up.

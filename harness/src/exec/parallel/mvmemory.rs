@@ -130,7 +130,7 @@ impl MvMemory {
 
     /// The value `txn` reads at `loc`.
     pub fn read(&self, loc: &Loc, txn: u32) -> Found {
-        if !self.written.maybe(loc) {
+        if !self.written.below(loc, txn) {
             return Found::Pre;
         }
         let shard = lock(self.shard(loc));
@@ -143,7 +143,7 @@ impl MvMemory {
 
     /// Where a read by `txn` at `loc` would come from now (`None`: an estimate).
     fn origin(&self, loc: &Loc, txn: u32) -> Option<Origin> {
-        if !self.written.maybe(loc) {
+        if !self.written.below(loc, txn) {
             return Some(Origin::Pre);
         }
         let shard = lock(self.shard(loc));
@@ -160,7 +160,7 @@ impl MvMemory {
     /// emptied and refilled without allocating.
     pub fn record(&self, txn: u32, inc: u32, reads: &mut ReadSet, writes: &mut WriteSet) -> bool {
         for (loc, value) in writes.iter() {
-            self.written.mark(loc);
+            self.written.mark(loc, txn);
             lock(self.shard(loc)).entry(*loc).or_default().insert(txn, Entry::Data(inc, *value));
         }
         let written = |l: &Loc| writes.iter().any(|(w, _)| w == l);

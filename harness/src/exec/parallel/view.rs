@@ -210,7 +210,9 @@ impl Database for View<'_, '_> {
     }
 
     fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytecode, ViewError> {
-        if let Some(code) = crate::lock(&self.shared.codes).get(&code_hash) {
+        if self.shared.deployed.load(core::sync::atomic::Ordering::SeqCst)
+            && let Some(code) = crate::lock(&self.shared.codes).get(&code_hash)
+        {
             return Ok(code.clone());
         }
         Ok(self.shared.pre.code(code_hash))

@@ -211,6 +211,9 @@ fn collect_writes(
                 && let Some(code) = &account.info.code
             {
                 lock(&shared.codes).insert(now.2, code.clone());
+                // After the insert, before the write that names the hash is recorded:
+                // a reader that finds the hash finds the flag set.
+                shared.deployed.store(true, core::sync::atomic::Ordering::SeqCst);
             }
             out.push((Loc::Basic(*addr), if created { Value::Created(now) } else { Value::Basic(now) }));
         }

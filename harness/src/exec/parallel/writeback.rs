@@ -73,6 +73,8 @@ fn credit_account(state: &mut ChainState, to: Address, wei: U256) {
 /// created account starts with empty storage, new code is stored by hash.
 fn commit(state: &mut ChainState, writes: &WriteSet, codes: &HashMap<B256, Bytecode>) {
     let cache = &mut state.cache;
+    // The account last written: its slots follow it in the write set (one look-up).
+    let mut last: Option<(Address, &mut revm::database::DbAccount)> = None;
     for (loc, value) in writes {
         match (loc, value) {
             (Loc::Basic(address), Value::Basic(key) | Value::Created(key)) => {
@@ -98,9 +100,15 @@ fn commit(state: &mut ChainState, writes: &WriteSet, codes: &HashMap<B256, Bytec
                 account.info.balance = balance;
                 account.info.nonce = nonce;
                 account.info.code_hash = code_hash;
+                last = Some((*address, account));
             }
             (Loc::Slot(address, slot), Value::Slot(word)) => {
-                cache.accounts.entry(*address).or_default().storage.insert(*slot, *word);
+                let account = match last.take() {
+                    Some((a, account)) if a == *address => account,
+                    _ => cache.accounts.entry(*address).or_default(),
+                };
+                account.storage.insert(*slot, *word);
+                last = Some((*address, account));
             }
             // Fees and lazy credits are credited after the block's writes.
             (Loc::Fee(_) | Loc::Credit(_), _) => {}

@@ -342,14 +342,7 @@ impl Executor for Parallel {
         };
         let start = std::time::Instant::now();
         let ran = match mode {
-            Mode::Parallel => {
-                let start = std::time::Instant::now();
-                let ran = self.run(state, block, &txs, &mut c);
-                if let Ok((_, Ran::Straight)) = ran {
-                    c.busy_ns += start.elapsed().as_nanos() as u64;
-                }
-                ran
-            }
+            Mode::Parallel => self.run(state, block, &txs, &mut c),
             Mode::Sequential => Err((Fallback::Policy, false)),
         };
         // What a mode cost tells the policy something only when that mode ran: a block
@@ -360,7 +353,11 @@ impl Executor for Parallel {
             Ok((outcomes, ran)) => {
                 match ran {
                     Ran::BlockStm => c.parallel_blocks += 1,
-                    Ran::Straight => c.one_group_blocks += 1,
+                    // One thread ran it whole: all of it was work.
+                    Ran::Straight => {
+                        c.one_group_blocks += 1;
+                        c.busy_ns += start.elapsed().as_nanos() as u64;
+                    }
                 }
                 (outcomes, Some(Mode::Parallel))
             }

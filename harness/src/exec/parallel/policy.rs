@@ -1,23 +1,23 @@
 //! When parallel execution does not pay, run sequentially: the executor keeps the cost
 //! per gas of its last 3 measured blocks in each mode and takes the lowest as what the
 //! mode costs (a block slowed by the machine, a preemption or a page fault, only adds
-//! time: in exec-bench's mainnet-like blocks one parallel block in 30 cost 2-3 times the
-//! others, and a smoothed average flipped the choice on it), runs the next block in the
-//! cheaper mode, and
-//! now and then tries the other (after 4 blocks, then 8, 16, ... up to 64 while the
-//! choice holds; back to 4 when it flips). The first block after a switch of mode pays
-//! for the switch (caches of the other mode's data gone cold, a worker asleep): in
-//! exec-bench's mainnet-like blocks it cost 8-17% more than the blocks after it, more
-//! than the modes' difference, so a try judged on it kept the mode running. Such a
-//! block is not measured: a try runs two blocks in the other mode and measures the
-//! second, and the block after a try is not measured either. A try of the other mode
-//! costs what that mode is dearer, so tries are also spaced to spend at most 1% of the
-//! time on them: when one mode is 1.8 times as dear as the other, it is tried every 160
-//! blocks at most (never rarer than every 256). Consecutive blocks of a steady load cost alike, so the
-//! measured past predicts the next block; no threshold is tuned to one machine, and a
-//! contended load or an in-memory state on few cores ends up sequential, while
-//! state-read latency or many cores keep it parallel. With one thread the executor
-//! does not ask the policy: every block runs sequentially (nothing would overlap).
+//! time: in exec-bench's mainnet-like blocks one parallel block in 30 cost 2-3 times
+//! the others, and a smoothed average flipped the choice on it), runs the next block in
+//! the cheaper mode, and now and then tries the other (after 4 blocks, then 8, 16, ...
+//! up to 64 while the choice holds; back to 4 when it flips). The first block after a
+//! switch of mode pays for the switch (caches of the other mode's data gone cold, a
+//! worker asleep): in exec-bench's mainnet-like blocks it cost 8-17% more than the
+//! blocks after it, more than the modes' difference, so a try judged on it kept the
+//! mode running. Such a block is not measured: a try runs two blocks in the other mode
+//! and measures the second, and the block after a try is not measured either. A try of
+//! the other mode costs what that mode is dearer, so tries are also spaced to spend at
+//! most 1% of the time on them: when one mode is 1.8 times as dear as the other, it is
+//! tried every 160 blocks at most (never rarer than every 256). Consecutive blocks of a
+//! steady load cost alike, so the measured past predicts the next block; no threshold
+//! is tuned to one machine, and a contended load or an in-memory state on few cores
+//! ends up sequential, while state-read latency or many cores keep it parallel. With
+//! one thread the executor does not ask the policy: every block runs sequentially
+//! (nothing would overlap).
 
 /// Measured blocks kept per mode.
 const KEEP: usize = 3;

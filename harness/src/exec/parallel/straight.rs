@@ -37,7 +37,8 @@ impl Straight {
         let Self { written, collided } = self;
         let coinbase = block.coinbase;
         let txs = txs.iter().cloned();
-        if latency.is_zero() {
+        // One flag per included transaction, in order (only those are observed).
+        let outcomes = if latency.is_zero() {
             run_observed(state, block, txs, |caller, changes, db| {
                 collided.push(note(written, coinbase, caller, changes, |a| db.basic_ref(a)));
             })
@@ -45,14 +46,19 @@ impl Straight {
             run_observed(LatentState::new(state, latency), block, txs, |caller, changes, db| {
                 collided.push(note(written, coinbase, caller, changes, |a| db.db.basic_ref(a)));
             })
-        }
+        };
+        // Spread them over the block: a transaction left out wrote nothing.
+        let mut flags = core::mem::take(collided).into_iter();
+        *collided =
+            outcomes.iter().map(|o| matches!(o, TxOutcome::Included(_)) && flags.next().unwrap_or(false)).collect();
+        outcomes
     }
 
     /// Whether transaction `j` of the last run wrote a location an earlier one wrote (its
     /// own account and the block producer's aside), as a task group's worker tells the
     /// hints. A transaction left out of the block wrote nothing.
     pub fn collided(&self, j: usize) -> bool {
-        self.collided.get(j).copied().unwrap_or(false)
+        self.collided[j]
     }
 }
 

@@ -452,6 +452,38 @@ fn a_block_that_is_one_group_runs_straight_and_its_hints_keep_learning() {
 }
 
 #[test]
+fn a_straight_block_teaches_the_hints_the_right_recipient_around_a_left_out_transaction() {
+    // One sender's chain (one group, run straight): first a transaction left out (its
+    // nonce is ahead), then calls alternating between the counter (each writes slot 0:
+    // they collide) and a logger (writes nothing). The hints must learn that calls to
+    // the counter collide and calls to the logger do not; a collision flag shifted by
+    // the left-out transaction would pin it on the logger. A second block of calls to
+    // the logger from twelve senders is then independent: Block-STM, not one group.
+    let logger = Address::with_last_byte(0x10);
+    let logs_only = Bytecode::new_raw(Bytes::from(hex::decode("5f5fa000").unwrap()));
+    let mut seq_state = state();
+    seq_state.insert_account_info(
+        logger,
+        AccountInfo { code_hash: logs_only.hash_slow(), code: Some(logs_only), ..Default::default() },
+    );
+    let mut par_state = seq_state.clone();
+    let mut p = Parallel::new(ParallelConfig { min_txs: 1, adaptive: false, ..ParallelConfig::new(2, Duration::ZERO) });
+    let mut chain = vec![send(1, 99, COUNTER, 0)];
+    chain.extend((0..12).map(|n| send(1, n, if n % 2 == 0 { COUNTER } else { logger }, 0)));
+    let spread: Vec<TxEnv> = (0..12).map(|i| send(20 + i, 0, logger, 0)).collect();
+    for (k, txs) in [chain, spread].into_iter().enumerate() {
+        let seq = Sequential::default().execute(&mut seq_state, &block(), txs.clone());
+        assert_eq!(outcome_diff(&seq, &p.execute(&mut par_state, &block(), txs)), None, "block {k}");
+        assert_eq!(state_diff(&seq_state, &par_state), None, "block {k}");
+        if k == 0 {
+            assert_eq!((included(&seq), p.counters().one_group_blocks), (12, 1), "{:?}", p.counters());
+        }
+    }
+    let c = p.counters();
+    assert_eq!((c.one_group_blocks, c.parallel_blocks), (1, 1), "the logger's calls are independent: {c:?}");
+}
+
+#[test]
 fn a_straight_block_with_modelled_read_latency() {
     // One sender's chain, with first reads waiting 5 us: the straight run takes the
     // latency-modelling path and must still come out as the sequential executor's.
